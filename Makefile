@@ -1,0 +1,53 @@
+# The two commands of the README: `make demo` and `make test`.
+# Everything else here is what those two need on a fresh machine.
+
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 5000
+HOST ?= 127.0.0.1
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: demo test test-sqlite test-postgres install system-deps lint typecheck bench messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+## make demo: set up and start the demo (SQLite, demo PKI, local CRL/OCSP/TSA, mail to files)
+demo: $(STAMP)
+	$(BIN)/lk demo --host $(HOST) --port $(PORT)
+
+## make test: install what the tests need and run them (SQLite unless LK_TEST_DATABASE_URL is set)
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP) system-deps
+	LK_TEST_DATABASE_URL=$${LK_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check lk_corporate signing documents tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP) system-deps
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+## messages: re-extract translatable strings and compile the catalogues
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lk_corporate/translations/messages.pot .
+	$(BIN)/pybabel update -i lk_corporate/translations/messages.pot -d lk_corporate/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d lk_corporate/translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

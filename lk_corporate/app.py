@@ -1,0 +1,58 @@
+"""The application factory: configuration, extensions, blueprints, security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the portal. ``config`` overrides what the environment says (tests use it)."""
+    from lk_corporate.config import load_config
+
+    app = Flask(
+        "lk_corporate",
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(Path(__file__).parent / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    _bind_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _bind_extensions(app: Flask) -> None:
+    from lk_corporate.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app)
+    login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["LK_RATELIMIT_STORAGE_URL"])
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Each domain package contributes its blueprint; the list grows with the product."""
+
+
+def _register_commands(app: Flask) -> None:
+    from lk_corporate.docflow.cli import documents
+    from lk_corporate.pki.cli import pki
+    from lk_corporate.signatures.cli import sign
+    from lk_corporate.verification.cli import verify
+
+    for command in (pki, sign, verify, documents):
+        app.cli.add_command(command)

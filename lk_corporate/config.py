@@ -1,0 +1,91 @@
+"""Configuration from the environment, with defaults that run the embedded demo.
+
+Every setting is read from an ``LK_*`` environment variable; the README's configuration
+table lists them. ``create_app(overrides)`` applies a mapping on top (tests use it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """A stable secret for the embedded default: generated once, kept in the instance folder.
+
+    Production sets LK_SECRET_KEY; a key regenerated at every start would log everyone out.
+    """
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The Flask config mapping built from ``env`` (default: the process environment)."""
+    e = os.environ if env is None else env
+    get = e.get
+    database_url = get("LK_DATABASE_URL") or f"sqlite:///{instance_path / 'lk.sqlite3'}"
+    base_url = (get("LK_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    pki_dir = Path(get("LK_PKI_DIR") or instance_path / "pki")
+    return {
+        "SECRET_KEY": get("LK_SECRET_KEY") or _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LK_BASE_URL": base_url,
+        "LK_DEMO": _bool(get("LK_DEMO"), False),
+        # Mail: "file" writes each message under LK_MAIL_DIR (embedded default), "smtp" sends.
+        "LK_MAIL_BACKEND": get("LK_MAIL_BACKEND") or "file",
+        "LK_MAIL_DIR": get("LK_MAIL_DIR") or str(instance_path / "outbox"),
+        "LK_MAIL_SENDER": get("LK_MAIL_SENDER") or "LK Corporate <noreply@lk.example>",
+        "LK_SMTP_HOST": get("LK_SMTP_HOST") or "127.0.0.1",
+        "LK_SMTP_PORT": int(get("LK_SMTP_PORT") or 25),
+        "LK_SMTP_USER": get("LK_SMTP_USER") or "",
+        "LK_SMTP_PASSWORD": get("LK_SMTP_PASSWORD") or "",
+        "LK_SMTP_STARTTLS": _bool(get("LK_SMTP_STARTTLS"), False),
+        "LK_SMTP_TIMEOUT": float(get("LK_SMTP_TIMEOUT") or 10),
+        # Background jobs: in-process unless a Celery broker is configured.
+        "LK_CELERY_BROKER_URL": get("LK_CELERY_BROKER_URL") or "",
+        "LK_RATELIMIT_STORAGE_URL": get("LK_RATELIMIT_STORAGE_URL") or "memory://",
+        # PKI: the demo PKI folder; production points these at a real CA's material.
+        "LK_PKI_DIR": str(pki_dir),
+        "LK_TRUST_ROOTS": get("LK_TRUST_ROOTS") or str(pki_dir / "root-ca.pem"),
+        "LK_TSA_URL": get("LK_TSA_URL") or "http://127.0.0.1:8765/tsa",
+        "LK_SUPPLIER_P12": get("LK_SUPPLIER_P12") or "",
+        "LK_SUPPLIER_P12_PASSWORD_FILE": get("LK_SUPPLIER_P12_PASSWORD_FILE") or "",
+        "LK_STORAGE_DIR": get("LK_STORAGE_DIR") or str(instance_path / "files"),
+        # Accounts and security.
+        "LK_ACTIVATION_CODE_DAYS": int(get("LK_ACTIVATION_CODE_DAYS") or 30),
+        "LK_RESET_TOKEN_MINUTES": int(get("LK_RESET_TOKEN_MINUTES") or 60),
+        "LK_CONFIRM_TOKEN_HOURS": int(get("LK_CONFIRM_TOKEN_HOURS") or 48),
+        "LK_LOGIN_ATTEMPTS_PER_ACCOUNT": int(get("LK_LOGIN_ATTEMPTS_PER_ACCOUNT") or 5),
+        "LK_LOGIN_ATTEMPTS_PER_IP": int(get("LK_LOGIN_ATTEMPTS_PER_IP") or 30),
+        "LK_LOGIN_LOCK_MINUTES": int(get("LK_LOGIN_LOCK_MINUTES") or 15),
+        "SESSION_COOKIE_SECURE": _bool(get("LK_COOKIE_SECURE"), base_url.startswith("https")),
+        "REMEMBER_COOKIE_SECURE": _bool(get("LK_COOKIE_SECURE"), base_url.startswith("https")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": int(get("LK_SESSION_HOURS") or 12) * 3600,
+        "REMEMBER_COOKIE_DURATION": int(get("LK_REMEMBER_DAYS") or 30) * 86400,
+        "MAX_CONTENT_LENGTH": int(get("LK_MAX_UPLOAD_MB") or 30) * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": get("LK_DEFAULT_LOCALE") or "ru",
+        "BABEL_DEFAULT_TIMEZONE": get("LK_TIMEZONE") or "Europe/Moscow",
+        "LK_LANGUAGES": ("ru", "en"),
+        "LK_TRUST_PROXY": _bool(get("LK_TRUST_PROXY"), False),
+    }

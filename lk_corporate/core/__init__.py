@@ -1,0 +1,1 @@
+"""Cross-cutting parts every domain package uses: database types, audit chain, mail, security."""

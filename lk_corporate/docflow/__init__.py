@@ -1,0 +1,1 @@
+"""Documents as the portal handles them: generation from domain data, states, delivery."""

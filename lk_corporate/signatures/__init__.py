@@ -1,0 +1,1 @@
+"""Signing PDFs from the command line and, later, the portal's signing flows."""

@@ -1,0 +1,1 @@
+"""Checking signed PDFs: `lk verify` and the public /verify page."""
