@@ -1,0 +1,1 @@
+"""The demo: one supplier, three clients, their meters, tariffs and a user for every role."""
