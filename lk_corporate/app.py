@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
 
 
 def _bind_extensions(app: Flask) -> None:
+    import lk_corporate.models  # noqa: F401  (every table on the metadata)
     from lk_corporate.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

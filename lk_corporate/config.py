@@ -34,11 +34,21 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def normalize_database_url(url: str) -> str:
+    """Pin the PostgreSQL driver to psycopg2 (SQLAlchemy 2.1 defaults to psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
 def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The Flask config mapping built from ``env`` (default: the process environment)."""
     e = os.environ if env is None else env
     get = e.get
-    database_url = get("LK_DATABASE_URL") or f"sqlite:///{instance_path / 'lk.sqlite3'}"
+    database_url = normalize_database_url(
+        get("LK_DATABASE_URL") or f"sqlite:///{instance_path / 'lk.sqlite3'}"
+    )
     base_url = (get("LK_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     pki_dir = Path(get("LK_PKI_DIR") or instance_path / "pki")
     return {

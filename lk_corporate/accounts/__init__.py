@@ -1,0 +1,1 @@
+"""Accounts: users, roles and rights, memberships, activation codes, e-mail tokens."""

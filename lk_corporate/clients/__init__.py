@@ -1,0 +1,1 @@
+"""Clients (legal entities under contract), their metering points and meters."""

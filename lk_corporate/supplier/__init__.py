@@ -1,0 +1,1 @@
+"""The supplier itself: its requisites, VAT rate, currency and login prefix."""

@@ -1,0 +1,1 @@
+"""Tariffs by service and zone, with validity dates."""
