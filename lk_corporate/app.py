@@ -44,6 +44,10 @@ def _bind_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["LK_RATELIMIT_STORAGE_URL"])
     limiter.init_app(app)
 
+    from lk_corporate import tasks
+
+    tasks.init_app(app)
+
 
 def _register_blueprints(app: Flask) -> None:
     """Each domain package contributes its blueprint; the list grows with the product."""

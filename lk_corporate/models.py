@@ -5,6 +5,7 @@ from lk_corporate.accounts.models import (  # noqa: F401
 )
 from lk_corporate.clients.models import Client, Meter, MeteringPoint  # noqa: F401
 from lk_corporate.core.audit import AuditEntry  # noqa: F401
+from lk_corporate.core.mail import OutgoingMail  # noqa: F401
 from lk_corporate.periods.models import BillingPeriod  # noqa: F401
 from lk_corporate.supplier.models import SupplierSettings  # noqa: F401
 from lk_corporate.tariffs.models import Tariff  # noqa: F401

@@ -1,0 +1,529 @@
+"""Account operations: activation codes, registration, confirmation, login, password reset,
+e-mail and password changes, linking another contract, staff users.
+
+Each function takes the session and flushes; the caller's unit of work commits. Refusals
+raise ``AccountError`` subclasses naming the field they belong beside, before anything is
+written, so that a refused form leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lk_corporate.accounts import notifications
+from lk_corporate.accounts.errors import (
+    AccountError,
+    DuplicateAccount,
+    InvalidActivationCode,
+    InvalidToken,
+    LoginRefused,
+    RequisitesMismatch,
+)
+from lk_corporate.accounts.models import (
+    AccountToken,
+    ActivationCode,
+    Membership,
+    MembershipRole,
+    Role,
+    RoleRight,
+    TokenPurpose,
+    User,
+)
+from lk_corporate.accounts.passwords import check_policy, hash_password, verify_password
+from lk_corporate.accounts.rights import (
+    BUILTIN_ROLES,
+    CLIENT_ACCOUNTANT,
+    CLIENT_SIGNER,
+    Scope,
+)
+from lk_corporate.clients.models import Client
+from lk_corporate.core.audit import Actor, record
+from lk_corporate.core.db import utcnow
+from lk_corporate.supplier.models import SupplierSettings
+
+log = logging.getLogger(__name__)
+
+# No 0/O, 1/l/I: codes are read from paper and typed by hand.
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
+MAX_CODE_ATTEMPTS = 5
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _random_code(length: int) -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
+
+
+def normalize_email(raw: str) -> str:
+    """A syntactically valid, lower-cased address (no DNS lookup: it must work offline)."""
+    raw = (raw or "").strip()
+    if len(raw) > 254:
+        raise AccountError("The e-mail address is too long.", "email")
+    try:
+        return validate_email(raw, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise AccountError("Enter a valid e-mail address.", "email") from None
+
+
+def normalize_tax_id(raw: str) -> str:
+    """Digits only: accountants type ИНН with spaces or dashes."""
+    return re.sub(r"[\s\-]", "", raw or "")
+
+
+def normalize_contract(raw: str) -> str:
+    return re.sub(r"\s+", "", raw or "").lstrip("№").strip()
+
+
+def derive_login(prefix: str, contract_number: str) -> str:
+    """The login a client gets: the supplier's prefix and the contract number (``vk123``)."""
+    return (prefix + re.sub(r"[^0-9A-Za-z]", "", contract_number)).lower()
+
+
+def supplier_settings(session: Session) -> SupplierSettings | None:
+    return session.scalars(select(SupplierSettings).limit(1)).first()
+
+
+# --- roles -------------------------------------------------------------------------------
+
+def ensure_builtin_roles(session: Session) -> dict[str, Role]:
+    """Create the roles of SPEC.md if missing (their rights stay as the admin edited them)."""
+    existing = {r.code: r for r in session.scalars(select(Role))}
+    for spec in BUILTIN_ROLES:
+        if spec.code not in existing:
+            role = Role(code=spec.code, scope=spec.scope, name_en=spec.name_en,
+                        name_ru=spec.name_ru, ip_allowlist="")
+            role.rights = [RoleRight(right=r) for r in spec.rights]
+            session.add(role)
+            existing[spec.code] = role
+    session.flush()
+    return existing
+
+
+def role_by_code(session: Session, code: str) -> Role:
+    role = session.scalars(select(Role).where(Role.code == code)).first()
+    if role is None:
+        role = ensure_builtin_roles(session)[code]
+    return role
+
+
+# --- activation codes --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """The stored code and its plain text, which exists only in this return value."""
+
+    code: ActivationCode
+    plain: str
+
+
+def issue_activation_code(session: Session, client: Client, *, actor: Actor,
+                          days: int | None = None) -> IssuedCode:
+    plain = "-".join(_random_code(4) for _ in range(3))
+    days = days or int(current_app.config["LK_ACTIVATION_CODE_DAYS"])
+    code = ActivationCode(
+        client_id=client.id,
+        code_hash=_digest(_canonical_code(plain)),
+        code_hint=plain[-4:],
+        issued_by_id=actor.user_id,
+        issued_at=utcnow(),
+        expires_at=utcnow() + dt.timedelta(days=days),
+    )
+    session.add(code)
+    session.flush()
+    record(session, "activation_code.issued", actor=actor, object_type="client",
+           object_id=client.id, details={"code_id": code.id, "hint": code.code_hint,
+                                         "expires_at": code.expires_at.isoformat()})
+    return IssuedCode(code, plain)
+
+
+def revoke_activation_code(session: Session, code: ActivationCode, *, actor: Actor) -> None:
+    if code.used_at is not None:
+        raise AccountError("This code has already been used and cannot be revoked.")
+    if code.revoked_at is not None:
+        return
+    code.revoked_at = utcnow()
+    record(session, "activation_code.revoked", actor=actor, object_type="client",
+           object_id=code.client_id, details={"code_id": code.id, "hint": code.code_hint})
+
+
+def _canonical_code(plain: str) -> str:
+    return re.sub(r"[\s\-]", "", plain or "")
+
+
+def _usable_code(session: Session, plain: str, tax_id: str, contract_number: str) -> ActivationCode:
+    """The active code for exactly this client, or a refusal that says which field is wrong."""
+    canonical = _canonical_code(plain)
+    if not canonical or len(canonical) > 64:
+        raise InvalidActivationCode("The activation code is not valid.", "activation_code")
+    code = session.scalars(
+        select(ActivationCode).where(ActivationCode.code_hash == _digest(canonical))
+    ).first()
+    if code is None:
+        raise InvalidActivationCode("The activation code is not valid.", "activation_code")
+    state = code.state(utcnow())
+    if state == "used":
+        raise InvalidActivationCode("This activation code has already been used.", "activation_code")
+    if state == "revoked":
+        raise InvalidActivationCode("This activation code has been revoked.", "activation_code")
+    if state == "expired":
+        raise InvalidActivationCode("This activation code has expired; ask the supplier for a new one.",
+                                    "activation_code")
+    client = code.client
+    if normalize_tax_id(tax_id) != client.tax_id:
+        raise RequisitesMismatch("The tax ID does not match the contract of this activation code.",
+                                 "tax_id")
+    if normalize_contract(contract_number) != client.contract_number:
+        raise RequisitesMismatch("The contract number does not match this activation code.",
+                                 "contract_number")
+    return code
+
+
+# --- registration and confirmation -------------------------------------------------------
+
+@dataclass(frozen=True)
+class NewToken:
+    token: AccountToken
+    plain_token: str
+    plain_code: str
+
+
+def _new_token(session: Session, user: User, purpose: TokenPurpose, *, lifetime: dt.timedelta,
+               new_email: str = "") -> NewToken:
+    # A newer token replaces older unused ones of the same purpose.
+    for old in session.scalars(select(AccountToken).where(
+            AccountToken.user_id == user.id, AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None))):
+        old.used_at = utcnow()
+    plain_token = secrets.token_urlsafe(32)
+    plain_code = _random_code(8)
+    token = AccountToken(user_id=user.id, purpose=purpose, token_hash=_digest(plain_token),
+                         code_hash=_digest(plain_code), new_email=new_email,
+                         created_at=utcnow(), expires_at=utcnow() + lifetime)
+    session.add(token)
+    session.flush()
+    return NewToken(token, plain_token, plain_code)
+
+
+def register(session: Session, *, activation_code: str, tax_id: str, contract_number: str,
+             email: str, password: str, password_repeat: str, login: str | None = None,
+             receive_invoices_by_email: bool = False, ip: str = "") -> User:
+    """Register a client user from an activation code. Inactive until the e-mail is confirmed."""
+    code = _usable_code(session, activation_code, tax_id, contract_number)
+    email_n = normalize_email(email)
+    settings = supplier_settings(session)
+    prefix = settings.login_prefix if settings else "vk"
+    login_n = (login or "").strip().lower() or derive_login(prefix, code.client.contract_number)
+    if not re.fullmatch(r"[a-z0-9._-]{3,60}", login_n):
+        raise AccountError("The login may contain Latin letters, digits, dots, dashes and "
+                           "underscores (3 to 60 characters).", "login")
+    if password != password_repeat:
+        raise AccountError("The passwords do not match.", "password_repeat")
+    check_policy(password, login=login_n, email=email_n)
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email_n)):
+        raise DuplicateAccount("An account with this e-mail already exists.", "email")
+    if session.scalar(select(func.count()).select_from(User).where(User.login == login_n)):
+        raise DuplicateAccount("The login %(login)s is already taken; choose another.", "login",
+                               login=login_n)
+
+    user = User(login=login_n, email=email_n, password_hash=hash_password(password),
+                receive_invoices_by_email=receive_invoices_by_email, created_at=utcnow())
+    session.add(user)
+    session.flush()
+    membership = Membership(user_id=user.id, client_id=code.client_id, created_at=utcnow())
+    membership.roles = [MembershipRole(role_id=role_by_code(session, c).id)
+                        for c in (CLIENT_ACCOUNTANT, CLIENT_SIGNER)]
+    session.add(membership)
+    code.used_at = utcnow()
+    code.used_by_id = user.id
+    actor = Actor(user.id, user.login, ip)
+    record(session, "account.registered", actor=actor, object_type="user", object_id=user.id,
+           details={"client_id": code.client_id, "email": email_n, "code_id": code.id})
+    _send_confirmation(session, user)
+    return user
+
+
+def _send_confirmation(session: Session, user: User) -> None:
+    hours = int(current_app.config["LK_CONFIRM_TOKEN_HOURS"])
+    t = _new_token(session, user, TokenPurpose.CONFIRM_EMAIL, lifetime=dt.timedelta(hours=hours))
+    notifications.confirm_registration(
+        session, user, code=t.plain_code,
+        link=_external("accounts.confirm", token=t.plain_token),
+        code_page=_external("accounts.confirm_code", user_id=user.id),
+    )
+
+
+def resend_confirmation(session: Session, identifier: str, *, ip: str = "") -> None:
+    """Send a fresh confirmation to an unconfirmed account; silent for anything else."""
+    user = find_user(session, identifier)
+    if user is None or user.is_confirmed:
+        return
+    _send_confirmation(session, user)
+
+
+def _external(endpoint: str, **values: object) -> str:
+    base = current_app.config["LK_BASE_URL"]
+    from flask import has_request_context
+
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return base + url_for(endpoint, **values)
+
+
+def _live_token(session: Session, plain: str, purpose: TokenPurpose) -> AccountToken:
+    if not plain or len(plain) > 200:
+        raise InvalidToken("The link is not valid.", "token")
+    token = session.scalars(select(AccountToken).where(
+        AccountToken.token_hash == _digest(plain), AccountToken.purpose == purpose)).first()
+    if token is None:
+        raise InvalidToken("The link is not valid.", "token")
+    if token.used_at is not None:
+        raise InvalidToken("This link has already been used.", "token")
+    if token.expires_at <= utcnow():
+        raise InvalidToken("This link has expired; request a new one.", "token")
+    return token
+
+
+def confirm_email(session: Session, *, token: str, ip: str = "") -> User:
+    t = _live_token(session, token, TokenPurpose.CONFIRM_EMAIL)
+    return _confirm(session, t, ip)
+
+
+def confirm_email_with_code(session: Session, *, user_id: int, code: str, ip: str = "") -> User:
+    """The typed-in alternative to the link: the user's id (from the page address) and code."""
+    t = session.scalars(select(AccountToken).where(
+        AccountToken.user_id == user_id, AccountToken.purpose == TokenPurpose.CONFIRM_EMAIL,
+        AccountToken.used_at.is_(None)).order_by(AccountToken.id.desc())).first()
+    code = (code or "").strip()
+    if t is None or t.expires_at <= utcnow() or t.attempts >= MAX_CODE_ATTEMPTS:
+        raise InvalidToken("The confirmation code is not valid or has expired.", "code")
+    if not code or len(code) > 32 or not hmac.compare_digest(t.code_hash, _digest(code)):
+        raise InvalidToken("The confirmation code is not valid or has expired.", "code")
+    return _confirm(session, t, ip)
+
+
+def register_failed_code_attempt(session: Session, user_id: int) -> None:
+    """Count a wrong code (own unit of work) so that codes cannot be guessed."""
+    t = session.scalars(select(AccountToken).where(
+        AccountToken.user_id == user_id, AccountToken.purpose == TokenPurpose.CONFIRM_EMAIL,
+        AccountToken.used_at.is_(None)).order_by(AccountToken.id.desc())).first()
+    if t is not None:
+        t.attempts += 1
+
+
+def _confirm(session: Session, token: AccountToken, ip: str) -> User:
+    user = token.user
+    token.used_at = utcnow()
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    record(session, "account.email_confirmed", actor=Actor(user.id, user.login, ip),
+           object_type="user", object_id=user.id, details={"email": user.email})
+    return user
+
+
+# --- login ------------------------------------------------------------------------------
+
+def find_user(session: Session, identifier: str) -> User | None:
+    ident = (identifier or "").strip().lower()
+    if not ident or len(ident) > 254:
+        return None
+    column = User.email if "@" in ident else User.login
+    return session.scalars(select(User).where(column == ident)).first()
+
+
+def authenticate(session: Session, identifier: str, password: str, *, ip: str) -> User:
+    """The user for these credentials, or ``LoginRefused`` saying why (never which part of
+    the credentials was wrong). Throttling is the caller's (it needs the rate-limit store)."""
+    user = find_user(session, identifier)
+    if user is None or not verify_password(user.password_hash if user else None, password or ""):
+        log.info("login failed for %r from %s", (identifier or "")[:60], ip)
+        raise LoginRefused("Wrong login or password.", "password")
+    if user.is_blocked:
+        raise LoginRefused("This account is blocked; contact the supplier.", None)
+    if not user.is_confirmed:
+        raise LoginRefused("Confirm your e-mail address first: follow the link in the message "
+                           "we sent, or request a new one.", None)
+    if user.staff_role is not None and not user.staff_role.allows_ip(ip):
+        record(session, "login.refused_network", actor=Actor(user.id, user.login, ip),
+               object_type="user", object_id=user.id, details={})
+        raise LoginRefused("Logins for your role are not allowed from this network.", None)
+    user.last_login_at = utcnow()
+    record(session, "login.succeeded", actor=Actor(user.id, user.login, ip),
+           object_type="user", object_id=user.id, details={})
+    return user
+
+
+# --- password reset ----------------------------------------------------------------------
+
+def request_password_reset(session: Session, identifier: str, *, ip: str = "") -> None:
+    """E-mail a one-time reset link. Says nothing about whether the account exists."""
+    user = find_user(session, identifier)
+    if user is None or user.is_blocked:
+        return
+    minutes = int(current_app.config["LK_RESET_TOKEN_MINUTES"])
+    t = _new_token(session, user, TokenPurpose.RESET_PASSWORD,
+                   lifetime=dt.timedelta(minutes=minutes))
+    record(session, "password.reset_requested", actor=Actor(user.id, user.login, ip),
+           object_type="user", object_id=user.id, details={})
+    notifications.password_reset(session, user, link=_external("accounts.reset_password",
+                                                                token=t.plain_token),
+                                 minutes=minutes)
+
+
+def check_reset_token(session: Session, token: str) -> User:
+    return _live_token(session, token, TokenPurpose.RESET_PASSWORD).user
+
+
+def reset_password(session: Session, *, token: str, tax_id: str, contract_number: str,
+                   password: str, password_repeat: str, ip: str = "") -> User:
+    """Set a new password. A client user must also give the tax ID and contract number of
+    a client they act for; supplier staff give the supplier's tax ID and their login."""
+    t = _live_token(session, token, TokenPurpose.RESET_PASSWORD)
+    user = t.user
+    tax = normalize_tax_id(tax_id)
+    contract = normalize_contract(contract_number)
+    if user.is_staff:
+        settings = supplier_settings(session)
+        ok_tax = settings is not None and tax == settings.tax_id
+        ok_contract = contract.lower() == user.login
+    else:
+        ok_tax = any(m.client.tax_id == tax for m in user.memberships)
+        ok_contract = any(m.client.tax_id == tax and m.client.contract_number == contract
+                          for m in user.memberships)
+    if not ok_tax:
+        raise RequisitesMismatch("The tax ID does not match this account.", "tax_id")
+    if not ok_contract:
+        raise RequisitesMismatch("The contract number does not match this account.",
+                                 "contract_number")
+    if password != password_repeat:
+        raise AccountError("The passwords do not match.", "password_repeat")
+    check_policy(password, login=user.login, email=user.email)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    t.used_at = utcnow()
+    record(session, "password.reset", actor=Actor(user.id, user.login, ip),
+           object_type="user", object_id=user.id, details={})
+    notifications.password_changed(session, user)
+    return user
+
+
+# --- profile -----------------------------------------------------------------------------
+
+def change_password(session: Session, user: User, *, current: str, new: str, repeat: str,
+                    ip: str = "") -> None:
+    if not verify_password(user.password_hash, current or ""):
+        raise AccountError("The current password is wrong.", "current_password")
+    if new != repeat:
+        raise AccountError("The passwords do not match.", "new_password_repeat")
+    try:
+        check_policy(new, login=user.login, email=user.email)
+    except AccountError as exc:
+        exc.field = "new_password"
+        raise
+    if verify_password(user.password_hash, new):
+        raise AccountError("The new password must differ from the current one.", "new_password")
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    record(session, "password.changed", actor=Actor(user.id, user.login, ip),
+           object_type="user", object_id=user.id, details={})
+    notifications.password_changed(session, user)
+
+
+def request_email_change(session: Session, user: User, *, new_email: str, password: str,
+                         ip: str = "") -> None:
+    """Send a confirmation link to the new address; the address changes once it is used."""
+    email_n = normalize_email(new_email)
+    if email_n == user.email:
+        raise AccountError("This is already your e-mail address.", "email")
+    if not verify_password(user.password_hash, password or ""):
+        raise AccountError("The password is wrong.", "password")
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email_n)):
+        raise DuplicateAccount("An account with this e-mail already exists.", "email")
+    hours = int(current_app.config["LK_CONFIRM_TOKEN_HOURS"])
+    t = _new_token(session, user, TokenPurpose.CHANGE_EMAIL,
+                   lifetime=dt.timedelta(hours=hours), new_email=email_n)
+    record(session, "email.change_requested", actor=Actor(user.id, user.login, ip),
+           object_type="user", object_id=user.id, details={"new_email": email_n})
+    notifications.confirm_email_change(session, user, new_email=email_n,
+                                       link=_external("accounts.confirm_email_change",
+                                                      token=t.plain_token))
+
+
+def confirm_email_change(session: Session, *, token: str, ip: str = "") -> User:
+    t = _live_token(session, token, TokenPurpose.CHANGE_EMAIL)
+    user = t.user
+    if session.scalar(select(func.count()).select_from(User).where(
+            User.email == t.new_email, User.id != user.id)):
+        raise DuplicateAccount("An account with this e-mail already exists.", "email")
+    old = user.email
+    user.email = t.new_email
+    t.used_at = utcnow()
+    record(session, "email.changed", actor=Actor(user.id, user.login, ip), object_type="user",
+           object_id=user.id, details={"old": old, "new": user.email})
+    notifications.email_changed(session, user, old_email=old)
+    return user
+
+
+def link_contract(session: Session, user: User, *, activation_code: str, tax_id: str,
+                  contract_number: str, ip: str = "") -> Membership:
+    """Let an existing user act for one more client, with that client's activation code."""
+    if user.is_staff:
+        raise AccountError("Supplier staff accounts cannot act for clients.")
+    code = _usable_code(session, activation_code, tax_id, contract_number)
+    if any(m.client_id == code.client_id for m in user.memberships):
+        raise DuplicateAccount("You already act for this client.", "contract_number")
+    membership = Membership(user_id=user.id, client_id=code.client_id, created_at=utcnow())
+    membership.roles = [MembershipRole(role_id=role_by_code(session, c).id)
+                        for c in (CLIENT_ACCOUNTANT, CLIENT_SIGNER)]
+    session.add(membership)
+    code.used_at = utcnow()
+    code.used_by_id = user.id
+    session.flush()
+    record(session, "membership.linked", actor=Actor(user.id, user.login, ip),
+           object_type="client", object_id=code.client_id, details={"code_id": code.id})
+    return membership
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale in current_app.config["LK_LANGUAGES"]:
+        user.locale = locale
+
+
+# --- staff -------------------------------------------------------------------------------
+
+def create_staff_user(session: Session, *, login: str, email: str, full_name: str, role: Role,
+                      password: str, actor: Actor) -> User:
+    if role.scope != Scope.SUPPLIER:
+        raise AccountError("Choose a supplier role.", "role")
+    login_n = (login or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9._-]{3,60}", login_n):
+        raise AccountError("The login may contain Latin letters, digits, dots, dashes and "
+                           "underscores (3 to 60 characters).", "login")
+    email_n = normalize_email(email)
+    check_policy(password, login=login_n, email=email_n)
+    if session.scalar(select(func.count()).select_from(User).where(User.login == login_n)):
+        raise DuplicateAccount("The login %(login)s is already taken; choose another.", "login",
+                               login=login_n)
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email_n)):
+        raise DuplicateAccount("An account with this e-mail already exists.", "email")
+    user = User(login=login_n, email=email_n, full_name=(full_name or "").strip()[:200],
+                password_hash=hash_password(password), staff_role_id=role.id,
+                email_confirmed_at=utcnow(), created_at=utcnow())
+    session.add(user)
+    session.flush()
+    record(session, "staff.created", actor=actor, object_type="user", object_id=user.id,
+           details={"login": login_n, "role": role.code})
+    return user

@@ -1,0 +1,49 @@
+"""Password hashing (Argon2id) and the password policy."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from lk_corporate.accounts.errors import WeakPassword
+
+_hasher = PasswordHasher()  # argon2-cffi's defaults follow RFC 9106's recommendations
+
+MIN_LENGTH = 10
+MAX_LENGTH = 128
+_COMMON = frozenset({
+    "password12", "1234567890", "qwertyuiop", "qwerty1234", "password123", "1q2w3e4r5t",
+    "0987654321", "1111111111", "passw0rd12", "administrator", "йцукенгшщз", "пароль1234",
+    "abcdef1234", "letmein123", "welcome123",
+})
+# Checked against a real hash so that "no such user" takes as long as "wrong password".
+_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_policy(password: str, *, login: str = "", email: str = "") -> None:
+    """Refuse a weak password with a message saying what would make it acceptable."""
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword("The password must be at least %(n)s characters long.",
+                           "password", n=MIN_LENGTH)
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword("The password must be at most %(n)s characters long.",
+                           "password", n=MAX_LENGTH)
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        raise WeakPassword("The password must contain both letters and digits.", "password")
+    low = password.lower()
+    if low in _COMMON or len(set(low)) < 4:
+        raise WeakPassword("This password is too easy to guess.", "password")
+    for part in (login.lower(), email.lower().split("@")[0]):
+        if part and len(part) >= 3 and part in low:
+            raise WeakPassword("The password must not contain your login or e-mail.", "password")
