@@ -1,0 +1,191 @@
+"""The loopback services of the demo PKI: CRLs, OCSP (POST and GET), RFC 3161 TSA.
+
+``lk pki serve DIR`` runs them in the foreground; ``lk demo`` and the tests call
+:func:`start_services` to run them in a background thread. A small WSGI app on
+werkzeug (already a Flask dependency) keeps the demo free of other servers.
+
+Endpoints (``<base>`` is the base URL the PKI was generated with):
+
+- ``GET  <base>/crl/<ca>.crl``      a fresh CRL of that authority (DER)
+- ``GET  <base>/certs/<ca>.crt``    the authority certificate (DER), for AIA chasing
+- ``POST <base>/ocsp``              OCSP, ``application/ocsp-request``
+- ``GET  <base>/ocsp/<base64 req>`` OCSP over GET (RFC 6960 appendix A.1)
+- ``POST <base>/tsa``               RFC 3161, ``application/timestamp-query``
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from lk_corporate.pki import ocsp, tsa
+from lk_corporate.pki.authority import LoadedPki, load_pki
+from lk_corporate.pki.crl import build_crl
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+MAX_REQUEST_BYTES = 64 * 1024
+CRL_CACHE_SECONDS = 60
+
+
+@dataclass
+class _CrlCache:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    entries: dict[str, tuple[dt.datetime, bytes]] = field(default_factory=dict)
+
+
+class PkiServices:
+    """The WSGI application answering CRL, certificate, OCSP and TSA requests."""
+
+    def __init__(self, pki: LoadedPki):
+        self.pki = pki
+        # The routes live under the base URL's path, if any (e.g. http://host/pki/...).
+        prefix = urlsplit(pki.manifest.base_url).path.rstrip("/")
+        self.url_map = Map([
+            Rule(f"{prefix}/", endpoint="index"),
+            Rule(f"{prefix}/crl/<ca_id>.crl", endpoint="crl"),
+            Rule(f"{prefix}/certs/<ca_id>.crt", endpoint="cert"),
+            Rule(f"{prefix}/ocsp", endpoint="ocsp_post", methods=["POST"]),
+            Rule(f"{prefix}/ocsp/<path:encoded>", endpoint="ocsp_get", methods=["GET"]),
+            Rule(f"{prefix}/tsa", endpoint="tsa", methods=["POST"]),
+        ])
+        self._crls = _CrlCache()
+
+    # -- endpoints ------------------------------------------------------------------------
+    def index(self, request: Request) -> Response:
+        lines = [f"LK Corporate demo PKI services ({self.pki.manifest.base_url})", ""]
+        lines += [f"CRL  {url}" for url in self.pki.manifest.crl_urls.values()]
+        lines += [f"OCSP {self.pki.manifest.ocsp_url}", f"TSA  {self.pki.manifest.tsa_url}"]
+        return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+    def crl(self, request: Request, ca_id: str) -> Response:
+        ca = self.pki.authorities.get(ca_id)
+        if ca is None:
+            raise NotFound()
+        now = dt.datetime.now(dt.timezone.utc)
+        with self._crls.lock:
+            cached = self._crls.entries.get(ca_id)
+            if cached is None or (now - cached[0]).total_seconds() > CRL_CACHE_SECONDS:
+                cached = (now, build_crl(ca.cert, ca.key, ca.revocations, now=now))
+                self._crls.entries[ca_id] = cached
+        return Response(cached[1], mimetype="application/pkix-crl")
+
+    def cert(self, request: Request, ca_id: str) -> Response:
+        ca = self.pki.authorities.get(ca_id)
+        if ca is None:
+            raise NotFound()
+        return Response(ca.der, mimetype="application/pkix-cert")
+
+    def ocsp_post(self, request: Request) -> Response:
+        return self._ocsp(self._body(request))
+
+    def ocsp_get(self, request: Request, encoded: str) -> Response:
+        # RFC 6960 A.1: url-encoding of the base64 of the DER request. Be lenient with
+        # clients that do not escape '/', '+' and '=' (the path converter keeps '/').
+        text = unquote(encoded)
+        try:
+            der = base64.b64decode(text + "=" * (-len(text) % 4), validate=False)
+        except (binascii.Error, ValueError):
+            der = b""
+        return self._ocsp(der)
+
+    def tsa(self, request: Request) -> Response:
+        return Response(tsa.respond(self.pki, self._body(request)),
+                        mimetype="application/timestamp-reply")
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _ocsp(self, der: bytes) -> Response:
+        return Response(ocsp.respond(self.pki, der), mimetype="application/ocsp-response")
+
+    @staticmethod
+    def _body(request: Request) -> bytes:
+        if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
+            return b""
+        return request.get_data(cache=False)[:MAX_REQUEST_BYTES]
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            endpoint, args = adapter.match()
+            response = getattr(self, endpoint)(request, **args)
+        except (NotFound, MethodNotAllowed) as exc:
+            response = exc
+        except HTTPException as exc:  # pragma: no cover - werkzeug internals
+            response = exc
+        return response(environ, start_response)
+
+
+@dataclass
+class ServicesHandle:
+    """A running background server; :meth:`stop` shuts it down and waits for the thread."""
+
+    server: BaseWSGIServer
+    thread: threading.Thread
+    base_url: str
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_port)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+    def __enter__(self) -> ServicesHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request handler that does not log each request (background use in tests and demo)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s", self.requestline, code)
+
+
+def make_app(pki_dir: Path) -> PkiServices:
+    """The WSGI app for the PKI in ``pki_dir`` (loaded once)."""
+    return PkiServices(load_pki(Path(pki_dir)))
+
+
+def start_services(pki_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+                   quiet: bool = True) -> ServicesHandle:
+    """Serve the PKI's CRL/OCSP/TSA from a daemon thread; returns at once.
+
+    ``port=0`` picks a free port (see ``handle.port``), but the certificates
+    only point at the port given to ``lk pki init --base-url``.
+    """
+    app = make_app(Path(pki_dir))
+    server = make_server(host, port, app, threaded=True,
+                         request_handler=_QuietHandler if quiet else None)
+    thread = threading.Thread(target=server.serve_forever, name="lk-pki-services", daemon=True)
+    thread.start()
+    return ServicesHandle(server, thread, f"http://{host}:{server.server_port}")
+
+
+def serve_forever(pki_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Serve in the foreground until interrupted (``lk pki serve``)."""
+    app = make_app(Path(pki_dir))
+    server = make_server(host, port, app, threaded=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()

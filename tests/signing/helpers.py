@@ -1,0 +1,134 @@
+"""Cross-checking helpers for the signing tests: pdfsig, openssl cms, a sample PDF.
+
+Kept out of conftest.py so that test modules (ours and the validation helper's)
+can import them: ``from tests.signing.helpers import run_pdfsig``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+REPO_FONT = Path(__file__).resolve().parents[2] / "documents" / "fonts" / "LiberationSans-Regular.ttf"
+
+
+def make_sample_pdf(pages: int = 1, title: str = "Акт снятия показаний приборов учёта") -> bytes:
+    """A small deterministic A4 PDF with Cyrillic text, as the document generators produce."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    font_path = REPO_FONT if REPO_FONT.exists() else DEJAVU
+    if "SampleSans" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("SampleSans", str(font_path)))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=True)
+    for page in range(pages):
+        c.setFont("SampleSans", 16)
+        c.drawString(72, 770, title)
+        c.setFont("SampleSans", 11)
+        c.drawString(72, 740, f"ООО «Ромашка», ИНН 7712345678, договор № 123 — стр. {page + 1}")
+        for i in range(10):
+            c.drawString(72, 700 - 18 * i, f"Прибор учёта № {1000 + i}: показание {12345 + i * 7}")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class PdfsigSignature:
+    """One signature as pdfsig reports it."""
+
+    index: int
+    signer: str
+    signature_valid: bool
+    certificate_status: str
+    signature_type: str
+    whole_document: bool
+    raw: str
+
+
+@dataclass(frozen=True)
+class PdfsigReport:
+    returncode: int
+    output: str
+    signatures: tuple[PdfsigSignature, ...]
+
+
+def run_pdfsig(pdf: Path, nss_dir: str, *, no_ocsp: bool = False) -> PdfsigReport:
+    """Run ``pdfsig -nssdir NSS`` on ``pdf`` and parse every signature block."""
+    args = ["pdfsig", "-nssdir", nss_dir]
+    if no_ocsp:
+        args.append("-no-ocsp")
+    proc = subprocess.run([*args, str(pdf)], capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    blocks = re.split(r"^Signature #(\d+):\s*$", out, flags=re.M)
+    sigs = []
+    for i in range(1, len(blocks) - 1, 2):
+        body = blocks[i + 1]
+
+        def field(label: str) -> str:
+            m = re.search(rf"^\s*- {re.escape(label)}: (.*)$", body, flags=re.M)
+            return m.group(1).strip() if m else ""
+
+        sigs.append(PdfsigSignature(
+            index=int(blocks[i]),
+            signer=field("Signer Certificate Common Name"),
+            signature_valid=field("Signature Validation") == "Signature is Valid.",
+            certificate_status=field("Certificate Validation"),
+            signature_type=field("Signature Type"),
+            whole_document="Total document signed" in body,
+            raw=body,
+        ))
+    return PdfsigReport(proc.returncode, out, tuple(sigs))
+
+
+def assert_pdfsig_all_valid(pdf: Path, nss_dir: str, expected: int) -> PdfsigReport:
+    """Every one of ``expected`` signatures is valid and its certificate trusted."""
+    report = run_pdfsig(pdf, nss_dir)
+    assert len(report.signatures) == expected, report.output
+    for sig in report.signatures:
+        assert sig.signature_valid, report.output
+        assert sig.certificate_status == "Certificate is Trusted.", report.output
+    return report
+
+
+def signed_byte_ranges(pdf: bytes) -> list[tuple[bytes, bytes]]:
+    """For each signature: (concatenated signed bytes, DER CMS from /Contents)."""
+    out = []
+    for m in re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf):
+        a, b, c, d = (int(x) for x in m.groups())
+        signed = pdf[a:a + b] + pdf[c:c + d]
+        contents_hex = pdf[a + b:c].strip(b"<>")
+        der = bytes.fromhex(contents_hex.decode("ascii"))
+        # Strip the zero padding after the outer DER SEQUENCE.
+        out.append((signed, _der_prefix(der)))
+    return out
+
+
+def _der_prefix(der: bytes) -> bytes:
+    if der[1] & 0x80:
+        n = der[1] & 0x7F
+        length = int.from_bytes(der[2:2 + n], "big")
+        return der[:2 + n + length]
+    return der[:2 + der[1]]
+
+
+def openssl_cms_verify(signed: bytes, cms_der: bytes, root_pem: Path, workdir: Path) -> None:
+    """``openssl cms -verify`` the detached CMS over the signed bytes; raise if it fails."""
+    content = workdir / "content.bin"
+    sig = workdir / "sig.der"
+    content.write_bytes(signed)
+    sig.write_bytes(cms_der)
+    proc = subprocess.run(
+        ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", str(sig),
+         "-content", str(content), "-CAfile", str(root_pem), "-purpose", "any",
+         "-out", "/dev/null"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0 and "Verification successful" in proc.stderr, proc.stderr
