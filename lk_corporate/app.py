@@ -51,6 +51,9 @@ def _bind_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Each domain package contributes its blueprint; the list grows with the product."""
+    from lk_corporate import web
+
+    web.init_app(app)  # the shell: /, /lang, /healthz, error pages, i18n, security headers
 
 
 def _register_commands(app: Flask) -> None:

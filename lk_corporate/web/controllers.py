@@ -1,0 +1,92 @@
+"""Handlers of the web shell: nothing here touches domain data."""
+
+from __future__ import annotations
+
+import logging
+import os
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from lk_corporate.core.i18n import (
+    LOCALE_COOKIE,
+    LOCALE_COOKIE_MAX_AGE,
+    LOCALE_SESSION_KEY,
+    supported_locales,
+)
+from lk_corporate.extensions import db, limiter
+from lk_corporate.web import hooks
+
+log = logging.getLogger(__name__)
+
+
+def index() -> ResponseReturnValue:
+    """Anonymous visitors get the landing page; a signed-in user goes to the role's home."""
+    if current_user.is_authenticated:
+        endpoint = hooks.home_endpoint_for(current_user._get_current_object())
+        if endpoint and endpoint != request.endpoint:
+            return redirect(url_for(endpoint))
+    return render_template("home/index.html")
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def set_language(code: str) -> ResponseReturnValue:
+    """Switch the interface language and go back to where the user was.
+
+    A GET link, not a form: the switch must work from every page including error pages and
+    the login form, and changing someone's display language is not worth a CSRF token.
+    """
+    if code not in supported_locales():
+        abort(404)
+    session[LOCALE_SESSION_KEY] = code
+    response = redirect(safe_next(request.args.get("next")))
+    response.set_cookie(
+        LOCALE_COOKIE,
+        code,
+        max_age=LOCALE_COOKIE_MAX_AGE,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite="Lax",
+    )
+    if current_user.is_authenticated:
+        hooks.persist_locale(current_user._get_current_object(), code)
+    return response
+
+
+@limiter.exempt
+def healthz() -> ResponseReturnValue:
+    """For load balancers and ``docker-compose``: is this worker able to serve?
+
+    Checks the database (``SELECT 1``) and the rate-limit storage (Redis in production: without
+    it the login limits would not be shared between workers). ``pid`` tells the workers apart.
+    """
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except SQLAlchemyError:
+        log.exception("health check: database unavailable")
+        db.session.rollback()
+        checks["database"] = "error"
+    try:
+        storage_ok = limiter.storage.check()
+    except Exception:  # noqa: BLE001 - any storage driver error means "not healthy"
+        log.exception("health check: rate-limit storage unavailable")
+        storage_ok = False
+    checks["ratelimit_storage"] = "ok" if storage_ok else "error"
+    healthy = all(v == "ok" for v in checks.values())
+    body = {"status": "ok" if healthy else "error", "checks": checks, "pid": os.getpid()}
+    return jsonify(body), 200 if healthy else 503

@@ -1,0 +1,73 @@
+"""Error pages (403, 404, 413, 429, 500) in the user's language, JSON for API clients.
+
+Every page keeps the site's header and menu so the user can find their way back; the 500
+page falls back to a bare page when even the layout cannot be rendered (e.g. the database
+that the menu needs is down).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from lk_corporate.extensions import db
+
+log = logging.getLogger(__name__)
+
+# Pages with their own template; any other HTTP error falls back to the generic one.
+TEMPLATED = (403, 404, 413, 429, 500)
+
+FALLBACK_500 = (
+    "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>500</title></head>"
+    "<body><h1>Внутренняя ошибка сервера / Internal server error</h1>"
+    "<p>Попробуйте позже. / Please try again later.</p></body></html>"
+)
+
+
+def wants_json() -> bool:
+    """API callers get JSON errors: the /api/ prefix, or a client that prefers JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _json_error(code: int, error: HTTPException) -> Response:
+    response = jsonify(error=error.name, status=code, message=error.description)
+    response.status_code = code
+    return response
+
+
+def handle_http_error(error: HTTPException) -> ResponseReturnValue:
+    code = error.code or 500
+    if wants_json():
+        response = _json_error(code, error)
+    else:
+        template = f"errors/{code}.html" if code in TEMPLATED else "errors/generic.html"
+        response = Response(render_template(template, error=error, code=code), status=code)
+    # Keep headers the exception carries (Retry-After on 429, Allow on 405).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def handle_internal_error(error: InternalServerError) -> ResponseReturnValue:
+    # The failed request's transaction may be broken; the layout (menu, current user) must not
+    # trip over it.
+    db.session.rollback()
+    if wants_json():
+        return _json_error(500, error)
+    try:
+        return render_template("errors/500.html", error=error, code=500), 500
+    except Exception:  # noqa: BLE001 - last resort: the error page itself must not fail
+        log.exception("could not render the 500 page")
+        return FALLBACK_500, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_internal_error)

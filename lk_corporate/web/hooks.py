@@ -1,0 +1,40 @@
+"""The two places where the web shell needs the accounts package's knowledge.
+
+The shell is written before the user model; these functions hold its guesses in one spot so
+the accounts package can replace them (edit the bodies, or provide the functions named below).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lk_corporate.web.menu import first_visible_endpoint
+
+
+def home_endpoint_for(user: Any) -> str | None:
+    """Where ``/`` sends a signed-in user.
+
+    Until the accounts package decides (e.g. clients → the readings page, operators → the
+    client list, a user with no client chosen yet → the client picker), the first menu page the
+    user may open is a sensible home. None means: show the landing page.
+    """
+    endpoint = getattr(user, "home_endpoint", None)
+    if isinstance(endpoint, str):
+        return endpoint
+    return first_visible_endpoint(user)
+
+
+def persist_locale(user: Any, code: str) -> None:
+    """Called by ``/lang/<code>`` for a signed-in user after the session and cookie are set.
+
+    Saving the preference is an accounts operation with its own unit of work, so the shell
+    delegates to ``lk_corporate.accounts.operations.set_preferred_locale(user, code)`` when it
+    exists and otherwise keeps the choice in the browser only.
+    """
+    try:
+        from lk_corporate.accounts.operations import (  # type: ignore[attr-defined]
+            set_preferred_locale,
+        )
+    except ImportError:
+        return
+    set_preferred_locale(user, code)
