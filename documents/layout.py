@@ -1,0 +1,659 @@
+"""The shared page frame and a small layout engine on reportlab's canvas.
+
+Why not platypus: a one-page invoice must render in a few milliseconds, and "стр. N из M"
+needs the page count before the first footer is drawn. So a document is laid out first into
+:class:`Page` objects (lists of drawing operations, in top-down coordinates), then
+:func:`render_pages` draws the frame (header, footer with the number, "стр. N из M" and the
+verification QR) and the operations onto one canvas, all text of a page in one text object.
+
+Determinism: reportlab's ``invariant`` mode, the creation date taken from the document's own
+date (never the clock, never ``SOURCE_DATE_EPOCH``), and the file identifier (``/ID``) computed
+from the bytes of the file itself. Same input, same bytes.
+
+Geometry: points, origin at the top-left corner of the page, y grows downwards; text is placed
+by its baseline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from functools import lru_cache
+from typing import Literal
+
+import segno
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from documents.fonts import BOLD, ITALIC, REGULAR, register_fonts
+from documents.model import Party, format_date
+
+__all__ = [
+    "Align",
+    "Cell",
+    "Column",
+    "Flow",
+    "Frame",
+    "HeaderCell",
+    "Page",
+    "Row",
+    "Table",
+    "BODY_TOP",
+    "FOOTER_HEIGHT",
+    "FOOTER_LINE",
+    "MARGIN_BOTTOM",
+    "MARGIN_LEFT",
+    "MARGIN_RIGHT",
+    "render_pages",
+    "text_width",
+    "wrap_text",
+]
+
+Align = Literal["l", "r", "c"]
+
+MARGIN_LEFT = 15 * mm
+MARGIN_RIGHT = 10 * mm
+MARGIN_TOP = 8 * mm
+MARGIN_BOTTOM = 7 * mm
+HEADER_HEIGHT = 17 * mm  # logo, supplier name, requisites line, rule
+BODY_TOP = MARGIN_TOP + HEADER_HEIGHT + 3 * mm
+QR_SIZE = 17 * mm
+FOOTER_HEIGHT = QR_SIZE + 2 * mm  # from the bottom margin up to the footer rule
+FOOTER_LINE = MARGIN_BOTTOM + FOOTER_HEIGHT  # distance of the footer rule from the bottom edge
+BODY_GAP = 2.5 * mm  # nothing of the body comes closer than this to the footer rule
+
+GRID = 0.5  # table rule width
+BLACK = 0.0
+GREY = 0.35
+SHADE = 0.9
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    return float(stringWidth(text, font, size))
+
+
+def _font(bold: bool = False, italic: bool = False) -> str:
+    return BOLD if bold else ITALIC if italic else REGULAR
+
+
+def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy line breaking at spaces (and at explicit newlines); a word wider than the
+    line is cut between characters. Never returns an empty list."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split(" ")
+        line = ""
+        for word in words:
+            candidate = f"{line} {word}" if line else word
+            if text_width(candidate, font, size) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            while text_width(word, font, size) > width and len(word) > 1:
+                cut = len(word) - 1
+                while cut > 1 and text_width(word[:cut], font, size) > width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        lines.append(line)
+    return lines or [""]
+
+
+# --- drawing operations -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Text:
+    x: float
+    y: float
+    text: str
+    font: str
+    size: float
+    gray: float
+
+
+@dataclass(frozen=True)
+class _Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float
+
+
+@dataclass(frozen=True)
+class _Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: float | None
+    stroke: bool
+
+
+@dataclass(frozen=True)
+class _QR:
+    x: float
+    y: float
+    size: float
+    payload: str
+
+
+_Op = _Text | _Line | _Rect | _QR
+
+
+@dataclass
+class Page:
+    """One page's content (without the frame), in top-down coordinates."""
+
+    width: float
+    height: float
+    ops: list[_Op] = field(default_factory=list)
+
+    def text(self, x: float, y: float, text: str, *, size: float = 8, bold: bool = False,
+             italic: bool = False, align: Align = "l", gray: float = BLACK) -> None:
+        """One line of text with its baseline at ``y``; ``x`` is the left, right or centre."""
+        font = _font(bold, italic)
+        if align != "l":
+            w = text_width(text, font, size)
+            x = x - w if align == "r" else x - w / 2
+        self.ops.append(_Text(x, y, text, font, size, gray))
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = GRID) -> None:
+        self.ops.append(_Line(x1, y1, x2, y2, width))
+
+    def rect(self, x: float, y: float, w: float, h: float, *, fill: float | None = None,
+             stroke: bool = True) -> None:
+        self.ops.append(_Rect(x, y, w, h, fill, stroke))
+
+    def qr(self, x: float, y: float, size: float, payload: str) -> None:
+        self.ops.append(_QR(x, y, size, payload))
+
+    def lines(self, x: float, y: float, lines: Sequence[str], *, size: float = 8,
+              bold: bool = False, leading: float | None = None, align: Align = "l",
+              gray: float = BLACK) -> float:
+        """Several lines from the first baseline ``y``; returns the height used."""
+        lead = leading or size * 1.22
+        for i, line in enumerate(lines):
+            self.text(x, y + i * lead, line, size=size, bold=bold, align=align, gray=gray)
+        return lead * len(lines)
+
+
+# --- tables ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: width in points and how its cells align."""
+
+    width: float
+    align: Align = "l"
+
+
+@dataclass(frozen=True)
+class HeaderCell:
+    """A heading cell on the header grid; spans let one heading cover several columns
+    ("По данным поставщика" over "Дебет" and "Кредит") or several heading rows."""
+
+    text: str
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A body cell that spans ``colspan`` columns (``"Итого"`` over the first five)."""
+
+    text: str
+    colspan: int = 1
+    align: Align | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: Sequence[str | Cell]
+    bold: bool = False
+    shade: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A ruled table whose header is repeated on every page it continues on."""
+
+    columns: Sequence[Column]
+    header: Sequence[HeaderCell]
+    rows: Sequence[Row]
+    size: float = 7.5
+    header_size: float = 7
+    number_row: bool = False  # the "1 2 3 ..." row under the headings, as on official forms
+    padding: float = 2.2
+
+    @property
+    def width(self) -> float:
+        return sum(c.width for c in self.columns)
+
+
+# --- flow ----------------------------------------------------------------------------------
+
+class Flow:
+    """Places blocks top-down on pages, breaking to a new page when a block does not fit."""
+
+    def __init__(self, pagesize: tuple[float, float] = A4) -> None:
+        register_fonts()
+        self.width, self.height = pagesize
+        self.left = MARGIN_LEFT
+        self.right = self.width - MARGIN_RIGHT
+        self.top = BODY_TOP
+        self.bottom = self.height - FOOTER_LINE - BODY_GAP
+        self.pages: list[Page] = []
+        self.y = 0.0
+        self.new_page()
+
+    @property
+    def page(self) -> Page:
+        return self.pages[-1]
+
+    @property
+    def content_width(self) -> float:
+        return self.right - self.left
+
+    def new_page(self) -> None:
+        self.pages.append(Page(self.width, self.height))
+        self.y = self.top
+
+    def ensure(self, height: float) -> None:
+        """Start a new page unless ``height`` more points fit on this one."""
+        if self.y + height > self.bottom and self.y > self.top:
+            self.new_page()
+
+    def space(self, height: float) -> None:
+        self.y += height
+
+    def paragraph(self, text: str, *, size: float = 8, bold: bool = False,
+                  align: Align = "l", indent: float = 0, width: float | None = None,
+                  gray: float = BLACK, leading: float | None = None) -> None:
+        """Wrapped text over the content width; lines break across pages one by one."""
+        lead = leading or size * 1.25
+        avail = (width or self.content_width) - indent
+        font = _font(bold)
+        x = self.left + indent
+        if align == "c":
+            x = self.left + indent + avail / 2
+        elif align == "r":
+            x = self.left + indent + avail
+        for line in wrap_text(text, font, size, avail):
+            self.ensure(lead)
+            self.page.text(x, self.y + size, line, size=size, bold=bold, align=align, gray=gray)
+            self.y += lead
+
+    def title(self, text: str, *, size: float = 12) -> None:
+        self.paragraph(text, size=size, bold=True, align="c")
+        self.y += 1.5
+
+    def labelled(self, label: str, text: str, *, size: float = 8, label_width: float = 34 * mm,
+                 bold_text: bool = False) -> None:
+        """``Поставщик:   АО «...», ИНН ..., адрес`` with the value wrapped beside the label."""
+        lead = size * 1.25
+        lines = wrap_text(text, _font(bold_text), size, self.content_width - label_width)
+        self.ensure(lead * min(len(lines), 2))
+        self.page.text(self.left, self.y + size, label, size=size)
+        for line in lines:
+            self.ensure(lead)
+            self.page.text(self.left + label_width, self.y + size, line, size=size, bold=bold_text)
+            self.y += lead
+
+    def block(self, height: float, draw: Callable[[Page, float], None]) -> None:
+        """A fixed-height block drawn by ``draw(page, top_y)``, kept together on one page."""
+        self.ensure(height)
+        draw(self.page, self.y)
+        self.y += height
+
+    # -- tables --
+
+    def table(self, table: Table, *, x: float | None = None) -> None:
+        """Draw a table; rows never split; the header repeats after each page break."""
+        x0 = self.left if x is None else x
+        header_h, header_draw = _layout_header(table)
+        # the header must stay with at least one row
+        first_h = _row_height(table, table.rows[0]) if table.rows else 0.0
+        self.ensure(header_h + first_h)
+        header_draw(self.page, x0, self.y)
+        self.y += header_h
+        for row in table.rows:
+            h = _row_height(table, row)
+            if self.y + h > self.bottom:
+                self.new_page()
+                header_draw(self.page, x0, self.y)
+                self.y += header_h
+            _draw_row(self.page, table, row, x0, self.y, h)
+            self.y += h
+
+
+def _cells(table: Table, row: Row) -> list[tuple[int, int, Cell]]:
+    """(first column, span, cell) for each cell of the row."""
+    out = []
+    col = 0
+    for item in row.cells:
+        cell = item if isinstance(item, Cell) else Cell(item)
+        out.append((col, cell.colspan, cell))
+        col += cell.colspan
+    if col != len(table.columns):
+        raise ValueError(f"row covers {col} columns, table has {len(table.columns)}: {row.cells!r}")
+    return out
+
+
+def _span_width(table: Table, col: int, span: int) -> float:
+    return sum(c.width for c in table.columns[col:col + span])
+
+
+def _row_height(table: Table, row: Row) -> float:
+    font = _font(row.bold)
+    lead = table.size * 1.2
+    n = 1
+    for col, span, cell in _cells(table, row):
+        avail = _span_width(table, col, span) - 2 * table.padding
+        n = max(n, len(wrap_text(cell.text, font, table.size, avail)))
+    return n * lead + 2 * table.padding
+
+
+def _draw_row(page: Page, table: Table, row: Row, x0: float, y: float, h: float) -> None:
+    font = _font(row.bold)
+    lead = table.size * 1.2
+    pad = table.padding
+    x = x0
+    if row.shade:
+        page.rect(x0, y, table.width, h, fill=SHADE, stroke=False)
+    for col, span, cell in _cells(table, row):
+        w = _span_width(table, col, span)
+        page.rect(x, y, w, h)
+        align = cell.align or table.columns[col].align
+        lines = wrap_text(cell.text, font, table.size, w - 2 * pad)
+        tx = x + pad if align == "l" else x + w - pad if align == "r" else x + w / 2
+        base = y + pad + table.size * 0.93
+        for i, line in enumerate(lines):
+            page.text(tx, base + i * lead, line, size=table.size, bold=row.bold, align=align)
+        x += w
+
+
+def _layout_header(table: Table) -> tuple[float, Callable[[Page, float, float], None]]:
+    """Heights of the heading rows and a function drawing the header at (x, y)."""
+    nrows = max((c.row + c.rowspan for c in table.header), default=0)
+    size = table.header_size
+    lead = size * 1.15
+    pad = table.padding
+    heights = [size + 2 * pad] * nrows
+    wrapped: dict[HeaderCell, list[str]] = {}
+    for cell in table.header:
+        w = _span_width(table, cell.col, cell.colspan) - 2 * pad
+        wrapped[cell] = wrap_text(cell.text, BOLD, size, w)
+    # single-row cells set their row's height; multi-row cells stretch the last row they cover
+    for cell in sorted(table.header, key=lambda c: c.rowspan):
+        need = len(wrapped[cell]) * lead + 2 * pad
+        rows = range(cell.row, cell.row + cell.rowspan)
+        have = sum(heights[r] for r in rows)
+        if need > have:
+            heights[cell.row + cell.rowspan - 1] += need - have
+    number_h = size + 2 * pad if table.number_row else 0.0
+    total = sum(heights) + number_h
+
+    def draw(page: Page, x: float, y: float) -> None:
+        page.rect(x, y, table.width, total, fill=SHADE, stroke=False)
+        for cell in table.header:
+            cx = x + _span_width(table, 0, cell.col)
+            cy = y + sum(heights[: cell.row])
+            w = _span_width(table, cell.col, cell.colspan)
+            h = sum(heights[cell.row: cell.row + cell.rowspan])
+            page.rect(cx, cy, w, h)
+            lines = wrapped[cell]
+            first = cy + (h - len(lines) * lead) / 2 + size * 0.9
+            for i, line in enumerate(lines):
+                page.text(cx + w / 2, first + i * lead, line, size=size, bold=True, align="c")
+        if table.number_row:
+            ny = y + sum(heights)
+            cx = x
+            for i, column in enumerate(table.columns):
+                page.rect(cx, ny, column.width, number_h)
+                page.text(cx + column.width / 2, ny + pad + size * 0.9, str(i + 1), size=size - 0.5,
+                          align="c")
+                cx += column.width
+
+    return total, draw
+
+
+# --- the frame and the canvas ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Frame:
+    """What every page of a document shows around its content.
+
+    ``label`` is the document's name and number as the footer prints it
+    ("Счёт на оплату № 123 от 31.10.2026"); ``issued`` becomes the PDF creation date.
+    """
+
+    supplier: Party
+    label: str
+    verify_url: str
+    issued: date | datetime
+    title: str
+    subject: str = ""
+    landscape: bool = False
+
+    @property
+    def pagesize(self) -> tuple[float, float]:
+        return landscape(A4) if self.landscape else A4
+
+
+class _FixedTimeStamp:
+    """Stands in for reportlab's TimeStamp so the creation date is the document's date."""
+
+    def __init__(self, moment: datetime) -> None:
+        offset = moment.utcoffset()
+        seconds = int(offset.total_seconds()) if offset else 0
+        self.t = moment.timestamp()
+        self.lt = moment.timetuple()
+        self.YMDhms = tuple(self.lt)[:6]
+        self.dhh = int(seconds / 3600)
+        self.dmm = (abs(seconds) % 3600) // 60
+        self.tzname = moment.tzname() or "UTC"
+
+
+_ID_PLACEHOLDER = b"LKDOCIDPLACEHOLDER00000000000000"  # 32 bytes, as long as an MD5 in hex
+_ID_RE = re.compile(b"<" + _ID_PLACEHOLDER + b">")
+
+
+def _moment(issued: date | datetime) -> datetime:
+    if isinstance(issued, datetime):
+        return issued if issued.tzinfo else issued.replace(tzinfo=timezone.utc)
+    return datetime.combine(issued, time(0, 0), tzinfo=timezone.utc)
+
+
+def new_canvas(frame: Frame) -> tuple[Canvas, io.BytesIO]:
+    register_fonts()
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=frame.pagesize, invariant=1, pageCompression=1,
+               pdfVersion=(1, 7), lang="ru-RU", initialFontName=REGULAR,
+               initialFontSize=8)
+    doc = c._doc
+    doc._timeStamp = _FixedTimeStamp(_moment(frame.issued))
+    doc._ID = b"\n[<" + _ID_PLACEHOLDER + b"> <" + _ID_PLACEHOLDER + b">]\n"
+    c.setTitle(frame.title)
+    c.setAuthor(frame.supplier.name)
+    c.setSubject(frame.subject or frame.title)
+    c.setCreator("LK Corporate")
+    c.setProducer("LK Corporate documents (ReportLab)")
+    return c, buf
+
+
+def finish_canvas(c: Canvas, buf: io.BytesIO) -> bytes:
+    """Save and replace the placeholder file identifier with the MD5 of the file's bytes
+    (same length, so no offset moves)."""
+    c.save()
+    data = buf.getvalue()
+    digest = hashlib.md5(data, usedforsecurity=False).hexdigest().upper().encode("ascii")
+    return _ID_RE.sub(b"<" + digest + b">", data)
+
+
+def render_pages(frame: Frame, pages: Sequence[Page],
+                 before_save: Callable[[Canvas], None] | None = None) -> bytes:
+    """Draw the frame and each page's operations; return the PDF bytes."""
+    c, buf = new_canvas(frame)
+    total = len(pages)
+    for number, page in enumerate(pages, start=1):
+        _draw_frame(c, frame, page, number, total)
+        _draw_ops(c, page)
+        c.showPage()
+    if before_save is not None:
+        before_save(c)
+    return finish_canvas(c, buf)
+
+
+def _draw_ops(c: Canvas, page: Page) -> None:
+    h = page.height
+    texts: list[_Text] = []
+    stroke_width = None
+    for op in page.ops:
+        if isinstance(op, _Text):
+            texts.append(op)
+        elif isinstance(op, _Rect):
+            if op.fill is not None:
+                c.setFillGray(op.fill)
+                c.rect(op.x, h - op.y - op.h, op.w, op.h, stroke=0, fill=1)
+                c.setFillGray(0)
+            if op.stroke:
+                if stroke_width != GRID:
+                    c.setLineWidth(GRID)
+                    stroke_width = GRID
+                c.rect(op.x, h - op.y - op.h, op.w, op.h, stroke=1, fill=0)
+        elif isinstance(op, _Line):
+            if stroke_width != op.width:
+                c.setLineWidth(op.width)
+                stroke_width = op.width
+            c.line(op.x1, h - op.y1, op.x2, h - op.y2)
+        elif isinstance(op, _QR):
+            _draw_qr(c, op.x, h - op.y - op.size, op.size, op.payload)
+    _draw_texts(c, h, texts)
+
+
+def _draw_texts(c: Canvas, h: float, texts: Sequence[_Text]) -> None:
+    """All text of a page in one BT..ET object: fewer operators, faster, same result."""
+    if not texts:
+        return
+    t = c.beginText()
+    font = None
+    gray = BLACK
+    for op in texts:
+        if (op.font, op.size) != font:
+            t.setFont(op.font, op.size)
+            font = (op.font, op.size)
+        if op.gray != gray:
+            t.setFillGray(op.gray)
+            gray = op.gray
+        t.setTextOrigin(op.x, h - op.y)
+        t.textOut(op.text)
+    c.drawText(t)
+
+
+@lru_cache(maxsize=64)
+def _qr_runs(payload: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """QR modules as horizontal runs (row, first column, length): far fewer path operators
+    than one square per module. Mask 0 is fixed: choosing the "best" of eight masks costs
+    several milliseconds per code and any mask is valid for readers."""
+    qr = segno.make(payload, error="m", micro=False, mask=0, boost_error=False)
+    matrix = qr.matrix
+    runs = []
+    for r, row in enumerate(matrix):
+        start = -1
+        for col, dark in enumerate(row):
+            if dark and start < 0:
+                start = col
+            elif not dark and start >= 0:
+                runs.append((r, start, col - start))
+                start = -1
+        if start >= 0:
+            runs.append((r, start, len(row) - start))
+    return len(matrix), tuple(runs)
+
+
+def _draw_qr(c: Canvas, x: float, y: float, size: float, payload: str) -> None:
+    """A QR code in the square (x, y, size) in PDF coordinates (bottom-left origin)."""
+    n, runs = _qr_runs(payload)
+    quiet = 2  # modules of quiet zone inside the square (the page margin adds the rest)
+    m = size / (n + 2 * quiet)
+    top = y + size - quiet * m
+    left = x + quiet * m
+    p = c.beginPath()
+    for r, col, length in runs:
+        p.rect(left + col * m, top - (r + 1) * m, length * m, m)
+    c.setFillGray(0)
+    c.drawPath(p, stroke=0, fill=1)
+
+
+def _monogram(name: str) -> str:
+    quoted = re.search(r"«([^»]+)»", name)
+    word = (quoted.group(1) if quoted else name).strip()
+    return word[:1].upper() or "?"
+
+
+def _draw_frame(c: Canvas, frame: Frame, page: Page, number: int, total: int) -> None:
+    """Header (logo area, supplier name and requisites) and footer (document, page N of M,
+    verification address and its QR code)."""
+    w, h = page.width, page.height
+    s = frame.supplier
+    left, right = MARGIN_LEFT, w - MARGIN_RIGHT
+    logo = 13 * mm
+    top = h - MARGIN_TOP
+    if s.logo_png:
+        from reportlab.lib.utils import ImageReader
+
+        c.drawImage(ImageReader(io.BytesIO(s.logo_png)), left, top - logo, logo, logo,
+                    preserveAspectRatio=True, anchor="c", mask="auto")
+    else:
+        c.setFillColorRGB(0.11, 0.30, 0.53)
+        c.roundRect(left, top - logo, logo, logo, 2 * mm, stroke=0, fill=1)
+        c.setFillGray(1)
+        c.setFont(BOLD, 20)
+        c.drawCentredString(left + logo / 2, top - logo / 2 - 7, _monogram(s.display_name))
+        c.setFillGray(0)
+    tx = left + logo + 3 * mm
+    c.setFont(BOLD, 10)
+    c.drawString(tx, top - 9, s.name)
+    c.setFont(REGULAR, 7)
+    c.setFillGray(GREY)
+    c.drawString(tx, top - 19, f"{s.tax_line}" + (f", ОГРН {s.ogrn}" if s.ogrn else "")
+                 + f". {s.address}")
+    contacts = "; ".join(x for x in (f"тел. {s.phone}" if s.phone else "",
+                                      f"e-mail: {s.email}" if s.email else "") if x)
+    if contacts:
+        c.drawString(tx, top - 28, contacts)
+    c.setFillGray(0)
+    c.setLineWidth(0.8)
+    rule = h - MARGIN_TOP - HEADER_HEIGHT
+    c.line(left, rule, right, rule)
+
+    # footer
+    fl = FOOTER_LINE
+    c.setLineWidth(0.5)
+    c.line(left, fl, right, fl)
+    qr_x = right - QR_SIZE
+    _draw_qr(c, qr_x, MARGIN_BOTTOM, QR_SIZE, frame.verify_url)
+    c.setFont(BOLD, 7.5)
+    c.drawString(left, fl - 11, frame.label)
+    c.setFont(REGULAR, 7)
+    c.drawString(left, fl - 21, "Проверка подлинности документа и электронных подписей:")
+    c.drawString(left, fl - 30, frame.verify_url)
+    c.setFont(REGULAR, 7.5)
+    c.drawRightString(qr_x - 3 * mm, fl - 11, f"стр. {number} из {total}")
+
+
+def date_label(kind: str, number: str, when: date) -> str:
+    """``"Счёт на оплату № 123 от 31.10.2026"``."""
+    return f"{kind} № {number} от {format_date(when)}"
