@@ -41,6 +41,10 @@ def _bind_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app)
     login_manager.init_app(app)
+
+    from lk_corporate.core import auth
+
+    auth.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["LK_RATELIMIT_STORAGE_URL"])
     limiter.init_app(app)
 
@@ -55,12 +59,17 @@ def _register_blueprints(app: Flask) -> None:
 
     web.init_app(app)  # the shell: /, /lang, /healthz, error pages, i18n, security headers
 
+    from lk_corporate.accounts.blueprint import bp as accounts_bp
+
+    app.register_blueprint(accounts_bp)
+
 
 def _register_commands(app: Flask) -> None:
+    from lk_corporate.core.audit_cli import audit
     from lk_corporate.docflow.cli import documents
     from lk_corporate.pki.cli import pki
     from lk_corporate.signatures.cli import sign
     from lk_corporate.verification.cli import verify
 
-    for command in (pki, sign, verify, documents):
+    for command in (audit, pki, sign, verify, documents):
         app.cli.add_command(command)

@@ -502,6 +502,17 @@ def set_locale(user: User, locale: str) -> None:
         user.locale = locale
 
 
+def set_preferred_locale(principal: object, locale: str) -> None:
+    """Remember the language a signed-in user picked (the shell's /lang hook; own commit)."""
+    from lk_corporate.core.uow import unit_of_work
+
+    user_id = getattr(principal, "id", None)
+    with unit_of_work() as s:
+        user = s.get(User, user_id) if user_id is not None else None
+        if user is not None:
+            set_locale(user, locale)
+
+
 # --- staff -------------------------------------------------------------------------------
 
 def create_staff_user(session: Session, *, login: str, email: str, full_name: str, role: Role,

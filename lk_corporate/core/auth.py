@@ -78,6 +78,13 @@ class Principal(UserMixin):
     def has_right(self, right: str) -> bool:
         return right in self.rights
 
+    @property
+    def home_endpoint(self) -> str | None:
+        """Where ``/`` sends this user: clients to their cabinet, staff to their first page."""
+        if self.user.is_staff:
+            return None  # the shell picks the first menu page the role may open
+        return "accounts.dashboard" if self.active_membership is not None else "accounts.contracts"
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.user, name)
 
@@ -138,3 +145,29 @@ def active_client_id() -> int:
     if m is None:
         abort(403)
     return int(m.client_id)
+
+
+def _load_user(user_id: str) -> Principal | None:
+    from lk_corporate.extensions import db
+
+    try:
+        raw_id, version = user_id.split(".", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or str(user.session_version) != version:
+        return None
+    return Principal(user)
+
+
+def init_app(app: Any) -> None:
+    from flask_babel import lazy_gettext
+
+    from lk_corporate.extensions import login_manager
+
+    login_manager.user_loader(_load_user)
+    login_manager.anonymous_user = Anonymous
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = lazy_gettext("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"

@@ -1,0 +1,89 @@
+"""The account forms. Field limits are generous but bounded: a 10 000-character paste gets a
+message beside the field, never a database error."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+_REQUIRED = _l("This field is required.")
+
+
+def _required() -> DataRequired:
+    return DataRequired(message=_REQUIRED)
+
+
+def _max(n: int) -> Length:
+    return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Login or e-mail"), validators=[_required(), _max(254)])
+    password = PasswordField(_l("Password"), validators=[_required(), _max(128)])
+    remember = BooleanField(_l("Remember me on this computer"))
+    next = HiddenField()
+
+
+class RegistrationForm(FlaskForm):
+    activation_code = StringField(
+        _l("Activation code"), validators=[_required(), _max(40)],
+        description=_l("The code the supplier gave you with the contract."))
+    tax_id = StringField(_l("Tax ID (INN / BIN / EDRPOU)"), validators=[_required(), _max(20)])
+    contract_number = StringField(_l("Contract number"), validators=[_required(), _max(40)])
+    email = EmailField(_l("E-mail"), validators=[_required(), _max(254)],
+                       description=_l("We will send a confirmation message there."))
+    login = StringField(_l("Login"), validators=[Optional(), _max(60)],
+                        description=_l("Leave empty to get the login made from the contract "
+                                       "number, e.g. vk123."))
+    password = PasswordField(_l("Password"), validators=[_required(), _max(128)],
+                             description=_l("At least 10 characters, letters and digits."))
+    password_repeat = PasswordField(_l("Confirm password"), validators=[_required(), _max(128)])
+    receive_invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
+
+
+class ConfirmCodeForm(FlaskForm):
+    code = StringField(_l("Confirmation code"), validators=[_required(), _max(32)])
+
+
+class ResendConfirmationForm(FlaskForm):
+    login = StringField(_l("Login or e-mail"), validators=[_required(), _max(254)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField(_l("Login or e-mail"), validators=[_required(), _max(254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    tax_id = StringField(_l("Tax ID (INN / BIN / EDRPOU)"), validators=[_required(), _max(20)])
+    contract_number = StringField(_l("Contract number"), validators=[_required(), _max(60)],
+                                  description=_l("Supplier staff: your login."))
+    password = PasswordField(_l("New password"), validators=[_required(), _max(128)],
+                             description=_l("At least 10 characters, letters and digits."))
+    password_repeat = PasswordField(_l("Confirm password"), validators=[_required(), _max(128)])
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("New e-mail"), validators=[_required(), _max(254)])
+    password = PasswordField(_l("Current password"), validators=[_required(), _max(128)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[_required(), _max(128)])
+    new_password = PasswordField(_l("New password"), validators=[_required(), _max(128)],
+                                 description=_l("At least 10 characters, letters and digits."))
+    new_password_repeat = PasswordField(_l("Repeat the new password"),
+                                        validators=[_required(), _max(128)])
+
+
+class LinkContractForm(FlaskForm):
+    activation_code = StringField(_l("Activation code"), validators=[_required(), _max(40)])
+    tax_id = StringField(_l("Tax ID (INN / BIN / EDRPOU)"), validators=[_required(), _max(20)])
+    contract_number = StringField(_l("Contract number"), validators=[_required(), _max(40)])
+
+
+class SettingsForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[Optional(), _max(200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), _max(60)])
+    receive_invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
