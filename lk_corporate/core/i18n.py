@@ -25,7 +25,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, refresh
 
 LOCALE_SESSION_KEY = "lk_locale"
 LOCALE_COOKIE = "lk_locale"
@@ -187,6 +187,14 @@ def init_app(app: Flask) -> None:
         datetime=format_datetime,
         period=format_period,
     )
+
+    @app.before_request
+    def _fresh_locale() -> None:
+        # Flask-Babel caches the locale on ``g``, which lives as long as the app context. When
+        # an app context outlives one request (test clients inside ``app.app_context()``, CLI
+        # code issuing requests), the first request's language would stick; a request decides
+        # its own.
+        refresh()
 
     @app.context_processor
     def _i18n_context() -> dict[str, Any]:
