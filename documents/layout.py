@@ -236,6 +236,7 @@ class Table:
     header_size: float = 7
     number_row: bool = False  # the "1 2 3 ..." row under the headings, as on official forms
     padding: float = 2.2
+    number_labels: Sequence[str] | None = None  # the form's own column numbers ("1а", "2а")
 
     @property
     def width(self) -> float:
@@ -422,7 +423,8 @@ def _layout_header(table: Table) -> tuple[float, Callable[[Page, float, float], 
             cx = x
             for i, column in enumerate(table.columns):
                 page.rect(cx, ny, column.width, number_h)
-                page.text(cx + column.width / 2, ny + pad + size * 0.9, str(i + 1), size=size - 0.5,
+                label = table.number_labels[i] if table.number_labels else str(i + 1)
+                page.text(cx + column.width / 2, ny + pad + size * 0.9, label, size=size - 0.5,
                           align="c")
                 cx += column.width
 

@@ -116,14 +116,16 @@ class Party:
 
 @dataclass(frozen=True)
 class Signer:
-    """A person whose signature line a document prints ("Руководитель ____ Смирнов А. В.")."""
+    """A person whose signature line a document prints ("Руководитель ____ Смирнов А. В.").
+    An empty ``name`` leaves the line blank, to be filled by whoever signs."""
 
     position: str
-    name: str
+    name: str = ""
 
     def __post_init__(self) -> None:
         check_text(self, "position", self.position)
-        check_text(self, "name", self.name)
+        if not isinstance(self.name, str):
+            raise InvalidDocumentData(f"Signer.name must be a string, got {self.name!r}")
 
 
 def _where(owner: object, name: str) -> str:
