@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
+from lk_corporate.core.errors import DomainError
 
-class AccountError(Exception):
-    """A refusal the user can act on. ``field`` is the form field to show it beside
-    (None: the form as a whole); ``message`` is an English msgid, translated by the UI."""
 
-    def __init__(self, message: str, field: str | None = None, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.params = params
+class AccountError(DomainError):
+    """A refusal of an account operation; ``message`` is an English msgid (marked with
+    ``N_``), translated by the web layer."""
 
 
 class InvalidActivationCode(AccountError):

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lk_corporate.accounts import notifications
+from lk_corporate.core.errors import N_
 from lk_corporate.accounts.errors import (
     AccountError,
     DuplicateAccount,
@@ -71,11 +72,13 @@ def normalize_email(raw: str) -> str:
     """A syntactically valid, lower-cased address (no DNS lookup: it must work offline)."""
     raw = (raw or "").strip()
     if len(raw) > 254:
-        raise AccountError("The e-mail address is too long.", "email")
+        raise AccountError(N_("The e-mail address is too long."), "email")
     try:
-        return validate_email(raw, check_deliverability=False).normalized.lower()
+        # Not "globally deliverable": a supplier may run mail on an internal domain.
+        return validate_email(raw, check_deliverability=False,
+                              globally_deliverable=False).normalized.lower()
     except EmailNotValidError:
-        raise AccountError("Enter a valid e-mail address.", "email") from None
+        raise AccountError(N_("Enter a valid e-mail address."), "email") from None
 
 
 def normalize_tax_id(raw: str) -> str:
@@ -151,7 +154,7 @@ def issue_activation_code(session: Session, client: Client, *, actor: Actor,
 
 def revoke_activation_code(session: Session, code: ActivationCode, *, actor: Actor) -> None:
     if code.used_at is not None:
-        raise AccountError("This code has already been used and cannot be revoked.")
+        raise AccountError(N_("This code has already been used and cannot be revoked."))
     if code.revoked_at is not None:
         return
     code.revoked_at = utcnow()
@@ -167,26 +170,26 @@ def _usable_code(session: Session, plain: str, tax_id: str, contract_number: str
     """The active code for exactly this client, or a refusal that says which field is wrong."""
     canonical = _canonical_code(plain)
     if not canonical or len(canonical) > 64:
-        raise InvalidActivationCode("The activation code is not valid.", "activation_code")
+        raise InvalidActivationCode(N_("The activation code is not valid."), "activation_code")
     code = session.scalars(
         select(ActivationCode).where(ActivationCode.code_hash == _digest(canonical))
     ).first()
     if code is None:
-        raise InvalidActivationCode("The activation code is not valid.", "activation_code")
+        raise InvalidActivationCode(N_("The activation code is not valid."), "activation_code")
     state = code.state(utcnow())
     if state == "used":
-        raise InvalidActivationCode("This activation code has already been used.", "activation_code")
+        raise InvalidActivationCode(N_("This activation code has already been used."), "activation_code")
     if state == "revoked":
-        raise InvalidActivationCode("This activation code has been revoked.", "activation_code")
+        raise InvalidActivationCode(N_("This activation code has been revoked."), "activation_code")
     if state == "expired":
-        raise InvalidActivationCode("This activation code has expired; ask the supplier for a new one.",
+        raise InvalidActivationCode(N_("This activation code has expired; ask the supplier for a new one."),
                                     "activation_code")
     client = code.client
     if normalize_tax_id(tax_id) != client.tax_id:
-        raise RequisitesMismatch("The tax ID does not match the contract of this activation code.",
+        raise RequisitesMismatch(N_("The tax ID does not match the contract of this activation code."),
                                  "tax_id")
     if normalize_contract(contract_number) != client.contract_number:
-        raise RequisitesMismatch("The contract number does not match this activation code.",
+        raise RequisitesMismatch(N_("The contract number does not match this activation code."),
                                  "contract_number")
     return code
 
@@ -227,15 +230,15 @@ def register(session: Session, *, activation_code: str, tax_id: str, contract_nu
     prefix = settings.login_prefix if settings else "vk"
     login_n = (login or "").strip().lower() or derive_login(prefix, code.client.contract_number)
     if not re.fullmatch(r"[a-z0-9._-]{3,60}", login_n):
-        raise AccountError("The login may contain Latin letters, digits, dots, dashes and "
-                           "underscores (3 to 60 characters).", "login")
+        raise AccountError(N_("The login may contain Latin letters, digits, dots, dashes and "
+                           "underscores (3 to 60 characters)."), "login")
     if password != password_repeat:
-        raise AccountError("The passwords do not match.", "password_repeat")
+        raise AccountError(N_("The passwords do not match."), "password_repeat")
     check_policy(password, login=login_n, email=email_n)
     if session.scalar(select(func.count()).select_from(User).where(User.email == email_n)):
-        raise DuplicateAccount("An account with this e-mail already exists.", "email")
+        raise DuplicateAccount(N_("An account with this e-mail already exists."), "email")
     if session.scalar(select(func.count()).select_from(User).where(User.login == login_n)):
-        raise DuplicateAccount("The login %(login)s is already taken; choose another.", "login",
+        raise DuplicateAccount(N_("The login %(login)s is already taken; choose another."), "login",
                                login=login_n)
 
     user = User(login=login_n, email=email_n, password_hash=hash_password(password),
@@ -285,15 +288,15 @@ def _external(endpoint: str, **values: object) -> str:
 
 def _live_token(session: Session, plain: str, purpose: TokenPurpose) -> AccountToken:
     if not plain or len(plain) > 200:
-        raise InvalidToken("The link is not valid.", "token")
+        raise InvalidToken(N_("The link is not valid."), "token")
     token = session.scalars(select(AccountToken).where(
         AccountToken.token_hash == _digest(plain), AccountToken.purpose == purpose)).first()
     if token is None:
-        raise InvalidToken("The link is not valid.", "token")
+        raise InvalidToken(N_("The link is not valid."), "token")
     if token.used_at is not None:
-        raise InvalidToken("This link has already been used.", "token")
+        raise InvalidToken(N_("This link has already been used."), "token")
     if token.expires_at <= utcnow():
-        raise InvalidToken("This link has expired; request a new one.", "token")
+        raise InvalidToken(N_("This link has expired; request a new one."), "token")
     return token
 
 
@@ -309,9 +312,9 @@ def confirm_email_with_code(session: Session, *, user_id: int, code: str, ip: st
         AccountToken.used_at.is_(None)).order_by(AccountToken.id.desc())).first()
     code = (code or "").strip()
     if t is None or t.expires_at <= utcnow() or t.attempts >= MAX_CODE_ATTEMPTS:
-        raise InvalidToken("The confirmation code is not valid or has expired.", "code")
+        raise InvalidToken(N_("The confirmation code is not valid or has expired."), "code")
     if not code or len(code) > 32 or not hmac.compare_digest(t.code_hash, _digest(code)):
-        raise InvalidToken("The confirmation code is not valid or has expired.", "code")
+        raise InvalidToken(N_("The confirmation code is not valid or has expired."), "code")
     return _confirm(session, t, ip)
 
 
@@ -350,16 +353,16 @@ def authenticate(session: Session, identifier: str, password: str, *, ip: str) -
     user = find_user(session, identifier)
     if user is None or not verify_password(user.password_hash if user else None, password or ""):
         log.info("login failed for %r from %s", (identifier or "")[:60], ip)
-        raise LoginRefused("Wrong login or password.", "password")
+        raise LoginRefused(N_("Wrong login or password."), "password")
     if user.is_blocked:
-        raise LoginRefused("This account is blocked; contact the supplier.", None)
+        raise LoginRefused(N_("This account is blocked; contact the supplier."), None)
     if not user.is_confirmed:
-        raise LoginRefused("Confirm your e-mail address first: follow the link in the message "
-                           "we sent, or request a new one.", None)
+        raise LoginRefused(N_("Confirm your e-mail address first: follow the link in the message "
+                           "we sent, or request a new one."), None)
     if user.staff_role is not None and not user.staff_role.allows_ip(ip):
         record(session, "login.refused_network", actor=Actor(user.id, user.login, ip),
                object_type="user", object_id=user.id, details={})
-        raise LoginRefused("Logins for your role are not allowed from this network.", None)
+        raise LoginRefused(N_("Logins for your role are not allowed from this network."), None)
     user.last_login_at = utcnow()
     record(session, "login.succeeded", actor=Actor(user.id, user.login, ip),
            object_type="user", object_id=user.id, details={})
@@ -404,12 +407,12 @@ def reset_password(session: Session, *, token: str, tax_id: str, contract_number
         ok_contract = any(m.client.tax_id == tax and m.client.contract_number == contract
                           for m in user.memberships)
     if not ok_tax:
-        raise RequisitesMismatch("The tax ID does not match this account.", "tax_id")
+        raise RequisitesMismatch(N_("The tax ID does not match this account."), "tax_id")
     if not ok_contract:
-        raise RequisitesMismatch("The contract number does not match this account.",
+        raise RequisitesMismatch(N_("The contract number does not match this account."),
                                  "contract_number")
     if password != password_repeat:
-        raise AccountError("The passwords do not match.", "password_repeat")
+        raise AccountError(N_("The passwords do not match."), "password_repeat")
     check_policy(password, login=user.login, email=user.email)
     user.password_hash = hash_password(password)
     user.session_version += 1
@@ -425,16 +428,16 @@ def reset_password(session: Session, *, token: str, tax_id: str, contract_number
 def change_password(session: Session, user: User, *, current: str, new: str, repeat: str,
                     ip: str = "") -> None:
     if not verify_password(user.password_hash, current or ""):
-        raise AccountError("The current password is wrong.", "current_password")
+        raise AccountError(N_("The current password is wrong."), "current_password")
     if new != repeat:
-        raise AccountError("The passwords do not match.", "new_password_repeat")
+        raise AccountError(N_("The passwords do not match."), "new_password_repeat")
     try:
         check_policy(new, login=user.login, email=user.email)
     except AccountError as exc:
         exc.field = "new_password"
         raise
     if verify_password(user.password_hash, new):
-        raise AccountError("The new password must differ from the current one.", "new_password")
+        raise AccountError(N_("The new password must differ from the current one."), "new_password")
     user.password_hash = hash_password(new)
     user.session_version += 1
     record(session, "password.changed", actor=Actor(user.id, user.login, ip),
@@ -447,11 +450,11 @@ def request_email_change(session: Session, user: User, *, new_email: str, passwo
     """Send a confirmation link to the new address; the address changes once it is used."""
     email_n = normalize_email(new_email)
     if email_n == user.email:
-        raise AccountError("This is already your e-mail address.", "email")
+        raise AccountError(N_("This is already your e-mail address."), "email")
     if not verify_password(user.password_hash, password or ""):
-        raise AccountError("The password is wrong.", "password")
+        raise AccountError(N_("The password is wrong."), "password")
     if session.scalar(select(func.count()).select_from(User).where(User.email == email_n)):
-        raise DuplicateAccount("An account with this e-mail already exists.", "email")
+        raise DuplicateAccount(N_("An account with this e-mail already exists."), "email")
     hours = int(current_app.config["LK_CONFIRM_TOKEN_HOURS"])
     t = _new_token(session, user, TokenPurpose.CHANGE_EMAIL,
                    lifetime=dt.timedelta(hours=hours), new_email=email_n)
@@ -467,7 +470,7 @@ def confirm_email_change(session: Session, *, token: str, ip: str = "") -> User:
     user = t.user
     if session.scalar(select(func.count()).select_from(User).where(
             User.email == t.new_email, User.id != user.id)):
-        raise DuplicateAccount("An account with this e-mail already exists.", "email")
+        raise DuplicateAccount(N_("An account with this e-mail already exists."), "email")
     old = user.email
     user.email = t.new_email
     t.used_at = utcnow()
@@ -481,10 +484,10 @@ def link_contract(session: Session, user: User, *, activation_code: str, tax_id:
                   contract_number: str, ip: str = "") -> Membership:
     """Let an existing user act for one more client, with that client's activation code."""
     if user.is_staff:
-        raise AccountError("Supplier staff accounts cannot act for clients.")
+        raise AccountError(N_("Supplier staff accounts cannot act for clients."))
     code = _usable_code(session, activation_code, tax_id, contract_number)
     if any(m.client_id == code.client_id for m in user.memberships):
-        raise DuplicateAccount("You already act for this client.", "contract_number")
+        raise DuplicateAccount(N_("You already act for this client."), "contract_number")
     membership = Membership(user_id=user.id, client_id=code.client_id, created_at=utcnow())
     membership.roles = [MembershipRole(role_id=role_by_code(session, c).id)
                         for c in (CLIENT_ACCOUNTANT, CLIENT_SIGNER)]
@@ -518,18 +521,18 @@ def set_preferred_locale(principal: object, locale: str) -> None:
 def create_staff_user(session: Session, *, login: str, email: str, full_name: str, role: Role,
                       password: str, actor: Actor) -> User:
     if role.scope != Scope.SUPPLIER:
-        raise AccountError("Choose a supplier role.", "role")
+        raise AccountError(N_("Choose a supplier role."), "role")
     login_n = (login or "").strip().lower()
     if not re.fullmatch(r"[a-z0-9._-]{3,60}", login_n):
-        raise AccountError("The login may contain Latin letters, digits, dots, dashes and "
-                           "underscores (3 to 60 characters).", "login")
+        raise AccountError(N_("The login may contain Latin letters, digits, dots, dashes and "
+                           "underscores (3 to 60 characters)."), "login")
     email_n = normalize_email(email)
     check_policy(password, login=login_n, email=email_n)
     if session.scalar(select(func.count()).select_from(User).where(User.login == login_n)):
-        raise DuplicateAccount("The login %(login)s is already taken; choose another.", "login",
+        raise DuplicateAccount(N_("The login %(login)s is already taken; choose another."), "login",
                                login=login_n)
     if session.scalar(select(func.count()).select_from(User).where(User.email == email_n)):
-        raise DuplicateAccount("An account with this e-mail already exists.", "email")
+        raise DuplicateAccount(N_("An account with this e-mail already exists."), "email")
     user = User(login=login_n, email=email_n, full_name=(full_name or "").strip()[:200],
                 password_hash=hash_password(password), staff_role_id=role.id,
                 email_confirmed_at=utcnow(), created_at=utcnow())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from lk_corporate.core.errors import N_
 from lk_corporate.accounts.errors import WeakPassword
 
 _hasher = PasswordHasher()  # argon2-cffi's defaults follow RFC 9106's recommendations
@@ -34,16 +35,16 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def check_policy(password: str, *, login: str = "", email: str = "") -> None:
     """Refuse a weak password with a message saying what would make it acceptable."""
     if len(password) < MIN_LENGTH:
-        raise WeakPassword("The password must be at least %(n)s characters long.",
+        raise WeakPassword(N_("The password must be at least %(n)s characters long."),
                            "password", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise WeakPassword("The password must be at most %(n)s characters long.",
+        raise WeakPassword(N_("The password must be at most %(n)s characters long."),
                            "password", n=MAX_LENGTH)
     if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
-        raise WeakPassword("The password must contain both letters and digits.", "password")
+        raise WeakPassword(N_("The password must contain both letters and digits."), "password")
     low = password.lower()
     if low in _COMMON or len(set(low)) < 4:
-        raise WeakPassword("This password is too easy to guess.", "password")
+        raise WeakPassword(N_("This password is too easy to guess."), "password")
     for part in (login.lower(), email.lower().split("@")[0]):
         if part and len(part) >= 3 and part in low:
-            raise WeakPassword("The password must not contain your login or e-mail.", "password")
+            raise WeakPassword(N_("The password must not contain your login or e-mail."), "password")

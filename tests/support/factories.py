@@ -49,7 +49,7 @@ def create_client(**overrides: Any) -> Client:
     n = next(_seq)
     values: dict[str, Any] = dict(
         name=f"ООО «Клиент {n}»", short_name=f"ООО «К{n}»", tax_id=f"77{n:08d}",
-        contract_number=str(100 + n), email=f"client{n}@example.test",
+        contract_number=str(100 + n), email=f"client{n}@example.com",
     )
     values.update(overrides)
     c = Client(**values)
@@ -80,7 +80,7 @@ def create_client_user(client: Client, *, login: str | None = None, email: str |
                        confirmed: bool = True, locale: str = "ru") -> User:
     ensure_builtin_roles(db.session)
     n = next(_seq)
-    user = User(login=login or f"user{n}", email=email or f"user{n}@example.test",
+    user = User(login=login or f"user{n}", email=email or f"user{n}@example.com",
                 password_hash=hash_password(password),
                 email_confirmed_at=utcnow() if confirmed else None, locale=locale)
     db.session.add(user)
@@ -108,7 +108,7 @@ def create_staff_user(role_code: str, *, login: str | None = None, password: str
     if ip_allowlist is not None:
         role.ip_allowlist = ip_allowlist
     n = next(_seq)
-    user = _create_staff_user(db.session, login=login or f"staff{n}", email=f"staff{n}@example.test",
+    user = _create_staff_user(db.session, login=login or f"staff{n}", email=f"staff{n}@example.com",
                               full_name=f"Сотрудник {n}", role=role, password=password,
                               actor=Actor.system("tests"))
     db.session.commit()
