@@ -1,0 +1,114 @@
+"""Small pieces the staff and client forms share: a Decimal field that accepts the Russian
+decimal comma, input filters, mapping a domain refusal onto a form, and the acting user.
+
+Forms check shape (required, length, number syntax); operations check meaning (check digits,
+uniqueness, overlaps) and raise ``DomainError`` naming the field; ``apply_error`` puts that
+message beside the field so both kinds of message look the same to the user.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import current_user
+from wtforms import Field, Form, StringField
+from wtforms.validators import ValidationError
+
+from lk_corporate.core.audit import Actor
+from lk_corporate.core.net import client_ip
+
+# Longest text any single-line input accepts before the model's own column limits apply:
+# a 10 000-character paste is refused by the form with a message, not by the database.
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def digits_only(value: Any) -> Any:
+    """Requisites are typed with spaces and dashes (``77 12-345678``); keep the digits."""
+    return re.sub(r"[\s\-\u00a0]", "", value) if isinstance(value, str) else value
+
+
+def parse_decimal(raw: str) -> Decimal:
+    """``'1 234,5'`` or ``'1234.5'`` → ``Decimal('1234.5')``; ValueError for anything else."""
+    text = _SPACES.sub("", raw or "")
+    if not re.fullmatch(r"[+-]?\d+([.,]\d+)?", text):
+        raise ValueError(raw)
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only numbers
+        raise ValueError(raw) from None
+
+
+class DecimalStringField(StringField):
+    """A number typed as text: one ``.`` or ``,`` separator, digits only; ``data`` is a
+    ``Decimal`` (or None when empty). Never a float, whatever the user types."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw_text = valuelist[0] if valuelist else ""
+        text = (self.raw_text or "").strip()
+        if not text:
+            self.data = None
+            return
+        if len(text) > 40:
+            self.data = None
+            raise ValueError(_l("The number is too long."))
+        try:
+            self.data = parse_decimal(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a number: digits and one decimal separator (. or ,).")) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, Decimal):
+            return format(self.data.normalize(), "f") if self.data == self.data.to_integral() \
+                else format(self.data, "f").rstrip("0")
+        return ""
+
+
+class PositiveDecimal:
+    """Greater than zero with at most ``places`` decimals (what a ``Quantity`` column keeps)."""
+
+    def __init__(self, places: int = 6, max_integer_digits: int = 14) -> None:
+        self.places = places
+        self.max_integer_digits = max_integer_digits
+
+    def __call__(self, form: Form, field: Field) -> None:
+        value = field.data
+        if value is None:
+            return
+        if value <= 0:
+            raise ValidationError(gettext("Enter a number greater than zero."))
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > self.places:
+            raise ValidationError(gettext("At most %(n)s digits after the decimal separator.",
+                                          n=self.places))
+        if len(str(int(value))) > self.max_integer_digits:
+            raise ValidationError(gettext("The number is too large."))
+
+
+def apply_error(form: Form, error: Any) -> None:
+    """Show a domain refusal (``DomainError`` or ``AccountError``: message, field, params)
+    beside its field, or above the form when it names none or a field the form lacks."""
+    message = gettext(error.message, **error.params) if error.params else gettext(error.message)
+    field = getattr(form, error.field, None) if error.field else None
+    if isinstance(field, Field):
+        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+    else:
+        form.form_errors.append(message)
+
+
+def current_actor() -> Actor:
+    """The signed-in user as the audit log records them."""
+    return Actor(user_id=current_user.id, name=current_user.login, ip=client_ip())
