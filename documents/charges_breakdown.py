@@ -115,7 +115,7 @@ def render_charges_breakdown(data: ChargesBreakdownData) -> bytes:
     flow.labelled("Плательщик:", data.payer.requisites, label_width=lw, bold_text=True)
     flow.space(3)
 
-    widths = [7, 18, 30, 11, 0, 18, 20, 12, 15, 11, 22]
+    widths = [7, 16, 32, 11, 0, 20, 18, 10, 16, 11, 21]
     aligns = ["c", "c", "l", "c", "l", "l", "r", "c", "r", "c", "r"]
     cols = [Column(w * mm, a) for w, a in zip(widths, aligns, strict=True)]
     cols[4] = Column(flow.content_width - sum(c.width for c in cols), "l")

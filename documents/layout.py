@@ -302,14 +302,19 @@ class Flow:
 
     def labelled(self, label: str, text: str, *, size: float = 8, label_width: float = 34 * mm,
                  bold_text: bool = False) -> None:
-        """``Поставщик:   АО «...», ИНН ..., адрес`` with the value wrapped beside the label."""
+        """``Поставщик:   АО «...», ИНН ..., адрес`` with the value wrapped beside the label
+        (the label wraps too when it is longer than its column)."""
         lead = size * 1.25
+        labels = wrap_text(label, REGULAR, size, label_width - 2 * mm)
         lines = wrap_text(text, _font(bold_text), size, self.content_width - label_width)
-        self.ensure(lead * min(len(lines), 2))
-        self.page.text(self.left, self.y + size, label, size=size)
-        for line in lines:
+        self.ensure(lead * min(max(len(lines), len(labels)), 3))
+        for i in range(max(len(lines), len(labels))):
             self.ensure(lead)
-            self.page.text(self.left + label_width, self.y + size, line, size=size, bold=bold_text)
+            if i < len(labels):
+                self.page.text(self.left, self.y + size, labels[i], size=size)
+            if i < len(lines):
+                self.page.text(self.left + label_width, self.y + size, lines[i], size=size,
+                               bold=bold_text)
             self.y += lead
 
     def block(self, height: float, draw: Callable[[Page, float], None]) -> None:

@@ -197,11 +197,11 @@ def render_tax_invoice(data: TaxInvoiceData) -> bytes:
          or f"договор № {data.contract_number} от {format_date(data.contract_date)}", "8"),
     ]
     for label, value, n in lines:
-        flow.labelled(f"{label}:", f"{value}   ({n})", label_width=98 * mm, size=8)
+        flow.labelled(f"{label}:", f"{value}   ({n})", label_width=72 * mm, size=8)
     flow.space(4)
 
     money = cur.short
-    widths = [8, 12, 0, 12, 10, 13, 20, 17, 23, 14, 12, 21, 23, 10, 13, 17]
+    widths = [8, 12, 0, 12, 9, 19, 17, 15, 21, 14, 14, 20, 20, 14, 18, 22]
     aligns = ["c", "c", "l", "c", "c", "c", "r", "r", "r", "c", "c", "r", "r", "c", "c", "c"]
     cols = [Column(w * mm, a) for w, a in zip(widths, aligns, strict=True)]
     cols[2] = Column(flow.content_width - sum(c.width for c in cols), "l")
@@ -223,7 +223,7 @@ def render_tax_invoice(data: TaxInvoiceData) -> bytes:
         HeaderCell(f"Стоимость товаров (работ, услуг) с налогом — всего, {money}", 0, 12,
                    rowspan=2),
         HeaderCell("Страна происхождения товара", 0, 13, colspan=2),
-        HeaderCell("цифровой код", 1, 13), HeaderCell("краткое наимено-вание", 1, 14),
+        HeaderCell("цифровой код", 1, 13), HeaderCell("краткое наименование", 1, 14),
         HeaderCell("Регистрационный номер декларации на товары или партии товара", 0, 15,
                    rowspan=2),
     ]
@@ -239,7 +239,7 @@ def render_tax_invoice(data: TaxInvoiceData) -> bytes:
     net, vat, gross = data.totals
     rows.append(Row((Cell(f"{L.total} (9)", 8, "l"), format_money(net), Cell("X", 2, "c"),
                      format_money(vat), format_money(gross), Cell("", 3)), bold=True))
-    flow.table(Table(cols, header, rows, size=7, header_size=6.5, number_row=True,
+    flow.table(Table(cols, header, rows, size=7, header_size=6, number_row=True,
                      number_labels=numbers))
     flow.space(8)
 

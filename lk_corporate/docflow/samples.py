@@ -177,7 +177,7 @@ def sample_invoice_long(count: int = 300) -> InvoiceData:
     tariffs = [t for t in TARIFFS]
     for i in range(count):
         service, zone, unit, price = tariffs[i % len(tariffs)]
-        volume = Decimal(1000 + (i * 7919) % 50000) / Decimal(10)
+        volume = Decimal(1000 + (i * 7919) % 50000) * Decimal("0.1")
         lines.append(InvoiceLine(service=f"{SERVICE_NAMES_RU[service]}, точка учёта № {i + 1}",
                                  zone=ZONE_NAMES_RU[zone], volume=volume, unit=unit, price=price,
                                  vat_rate=SUPPLIER.vat_rate))
@@ -249,15 +249,17 @@ def sample_reconciliation_act() -> ReconciliationActData:
 
 
 def sample_charges_breakdown() -> ChargesBreakdownData:
+    """ЗМК's October charges, one account (лицевой счёт) per metering point."""
+    client = _client(1)
     lines = []
-    for index, client in ((1, _client(1)), (2, _client(2))):
-        account = f"{int(client.contract_number):08d}"
-        for r in _readings(client):
-            _, price = _tariff(r.service, r.zone)
-            lines.append(ChargeLine(account=account, recipient=client.short_name,
-                                    tariff_group=str(index + 1), service=r.service_name,
-                                    zone=r.zone_name, volume=r.consumption, unit=r.unit,
-                                    tariff=price, vat_rate=SUPPLIER.vat_rate))
+    points: dict[str, str] = {}
+    for r in _readings(client):
+        account = points.setdefault(r.point_name,
+                                    f"{int(client.contract_number) * 100 + len(points) + 1:08d}")
+        _, price = _tariff(r.service, r.zone)
+        lines.append(ChargeLine(account=account, recipient=r.point_name, tariff_group="2",
+                                service=r.service_name, zone=r.zone_name, volume=r.consumption,
+                                unit=r.unit, tariff=price, vat_rate=SUPPLIER.vat_rate))
     client = _client(1)
     number = f"Р-{client.contract_number}-2026-10"
     return ChargesBreakdownData(
