@@ -171,3 +171,5 @@ def init_app(app: Any) -> None:
     login_manager.login_message = lazy_gettext("Please log in to open this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    # Every request of a staff session, not only the views that check rights.
+    app.before_request(enforce_staff_network)

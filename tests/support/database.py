@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from lk_corporate.config import normalize_database_url
@@ -77,6 +79,7 @@ def app(app_config: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) ->
 
     instance = tmp_path_factory.mktemp("app-instance")
     application = create_app(app_config, instance_path=str(instance))
+    application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade(directory=str(Path(application.root_path) / "migrations"))
     yield application
@@ -85,6 +88,18 @@ def app(app_config: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) ->
 
         db.session.remove()
         db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests each get their own app context, as in production.
+
+    Tests hold an app context for their own database work; Flask would reuse it for the
+    requests made inside, sharing ``g`` (and the CSRF token cached there) between requests.
+    Running each request in an empty ``contextvars.Context`` gives it a fresh one.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def _clear_tables(app: Flask) -> None:
