@@ -102,15 +102,17 @@ SignSample = Callable[..., bytes]
 def sign_sample(demo_pki: DemoPki, pki_services: ServicesHandle, sample_pdf: bytes) -> SignSample:
     """``sign_sample(level="B-T", identity="supplier", pdf=None, **options) -> bytes``.
 
-    Signs with the real ``signing.server.sign_pdf`` (PKCS#12 identity of the demo
-    PKI, the session's TSA); options go to ``SigningOptions``.
+    Signs with the real ``signing.sign_pdf`` (PKCS#12 identity of the demo PKI,
+    the session's TSA, the demo root as trust anchor); options go to
+    ``SigningOptions`` (``certify=True``, ``add_empty_fields=("Client",)``,
+    ``field_name="Client"``…). To countersign, pass the signed bytes as ``pdf``.
     """
-    from signing import Level, SigningOptions, load_pkcs12_signer, sign_pdf
+    from signing import Level, SigningOptions, load_pkcs12_identity, sign_pdf
 
     def _sign(level: str = "B-T", identity: str = "supplier", pdf: bytes | None = None,
               **options: object) -> bytes:
         ident = demo_pki.identity(identity)
-        signer = load_pkcs12_signer(ident.p12, ident.password.encode())
+        signer = load_pkcs12_identity(ident.p12, ident.password)
         opts = SigningOptions(level=Level(level), tsa_url=demo_pki.tsa_url,
                               trust_roots=(demo_pki.root_pem,), **options)  # type: ignore[arg-type]
         return sign_pdf(pdf if pdf is not None else sample_pdf, signer, opts).pdf
