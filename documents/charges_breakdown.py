@@ -7,15 +7,16 @@ a subtotal per account and the total, with VAT shown separately.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from reportlab.lib.units import mm
 
 from documents.errors import InvalidDocumentData
 from documents.layout import (
+    Align,
     Cell,
     Column,
     Flow,
@@ -72,7 +73,7 @@ class ChargeLine:
 @dataclass(frozen=True)
 class ChargesBreakdownData:
     number: str
-    date: date
+    date: dt.date
     year: int
     month: int
     supplier: Party
@@ -116,7 +117,7 @@ def render_charges_breakdown(data: ChargesBreakdownData) -> bytes:
     flow.space(3)
 
     widths = [7, 16, 32, 11, 0, 20, 18, 10, 16, 11, 21]
-    aligns = ["c", "c", "l", "c", "l", "l", "r", "c", "r", "c", "r"]
+    aligns: list[Align] = ["c", "c", "l", "c", "l", "l", "r", "c", "r", "c", "r"]
     cols = [Column(w * mm, a) for w, a in zip(widths, aligns, strict=True)]
     cols[4] = Column(flow.content_width - sum(c.width for c in cols), "l")
     header = [HeaderCell(t, 0, i) for i, t in enumerate((

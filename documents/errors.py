@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 __all__ = [
+    "AttachmentError",
+    "AttachmentMismatch",
+    "AttachmentMissing",
     "DocumentError",
     "InvalidDocumentData",
     "MoneyError",
-    "AttachmentError",
-    "AttachmentMissing",
-    "AttachmentMismatch",
 ]
 
 

@@ -8,9 +8,9 @@ code in the GOST R 56042-2014 format that banking apps scan to fill in a payment
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from reportlab.lib.units import mm
@@ -92,12 +92,12 @@ class InvoiceData:
     address for this document (footer and QR)."""
 
     number: str
-    date: date
-    due_date: date
+    date: dt.date
+    due_date: dt.date
     supplier: Party
     buyer: Party
     contract_number: str
-    contract_date: date
+    contract_date: dt.date
     year: int
     month: int
     lines: Sequence[InvoiceLine]

@@ -21,7 +21,7 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Literal
 
@@ -35,6 +35,12 @@ from documents.fonts import BOLD, ITALIC, REGULAR, register_fonts
 from documents.model import Party, format_date
 
 __all__ = [
+    "BODY_TOP",
+    "FOOTER_HEIGHT",
+    "FOOTER_LINE",
+    "MARGIN_BOTTOM",
+    "MARGIN_LEFT",
+    "MARGIN_RIGHT",
     "Align",
     "Cell",
     "Column",
@@ -44,12 +50,6 @@ __all__ = [
     "Page",
     "Row",
     "Table",
-    "BODY_TOP",
-    "FOOTER_HEIGHT",
-    "FOOTER_LINE",
-    "MARGIN_BOTTOM",
-    "MARGIN_LEFT",
-    "MARGIN_RIGHT",
     "render_pages",
     "text_width",
     "wrap_text",
@@ -317,7 +317,7 @@ class Flow:
                                bold=bold_text)
             self.y += lead
 
-    def block(self, height: float, draw: Callable[[Page, float], None]) -> None:
+    def block(self, height: float, draw: Callable[[Page, float], object]) -> None:
         """A fixed-height block drawn by ``draw(page, top_y)``, kept together on one page."""
         self.ensure(height)
         draw(self.page, self.y)
@@ -479,8 +479,8 @@ _ID_RE = re.compile(b"<" + _ID_PLACEHOLDER + b">")
 
 def _moment(issued: date | datetime) -> datetime:
     if isinstance(issued, datetime):
-        return issued if issued.tzinfo else issued.replace(tzinfo=timezone.utc)
-    return datetime.combine(issued, time(0, 0), tzinfo=timezone.utc)
+        return issued if issued.tzinfo else issued.replace(tzinfo=UTC)
+    return datetime.combine(issued, time(0, 0), tzinfo=UTC)
 
 
 def new_canvas(frame: Frame) -> tuple[Canvas, io.BytesIO]:

@@ -7,9 +7,9 @@ approve it (unsigned limits are void).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from reportlab.lib.pagesizes import A4, landscape
@@ -71,12 +71,12 @@ class LimitPoint:
 @dataclass(frozen=True)
 class LimitRequestData:
     number: str
-    date: date
+    date: dt.date
     year: int
     supplier: Party
     client: Party
     contract_number: str
-    contract_date: date
+    contract_date: dt.date
     points: Sequence[LimitPoint]
     verify_url: str
     unit: str = "кВт·ч"

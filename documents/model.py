@@ -18,22 +18,22 @@ from documents.errors import InvalidDocumentData
 from documents.money import CURRENCIES
 
 __all__ = [
+    "MONTHS_RU",
+    "MONTHS_RU_GENITIVE",
     "BankAccount",
     "Party",
     "Signer",
-    "MONTHS_RU",
-    "MONTHS_RU_GENITIVE",
-    "format_date",
-    "format_date_long",
-    "format_period",
-    "format_moment",
-    "check_period",
+    "check_aware",
     "check_currency",
     "check_date",
     "check_decimal",
-    "check_aware",
+    "check_period",
     "check_text",
     "check_url",
+    "format_date",
+    "format_date_long",
+    "format_moment",
+    "format_period",
 ]
 
 MONTHS_RU = ("Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август",

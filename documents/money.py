@@ -26,8 +26,8 @@ from documents.errors import MoneyError
 
 __all__ = [
     "CENT",
-    "Currency",
     "CURRENCIES",
+    "Currency",
     "LineAmounts",
     "amount_in_words",
     "currency",

@@ -12,12 +12,13 @@ no floats), so :func:`readings_payload` gives the same bytes for the same input 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from documents.errors import AttachmentMismatch, AttachmentMissing, InvalidDocumentData
 from documents.layout import (
-    Cell,
+    Align,
     Column,
     Flow,
     Frame,
@@ -84,14 +85,14 @@ class MeterReading:
     service_name: str  # "Электроэнергия"
     point_name: str  # "ТП-12, ввод 1"
     factory_number: str
-    verification_date: date | None  # next verification due
+    verification_date: dt.date | None  # next verification due
     zone: str  # code: "day" / "night" / "single"
     zone_name: str  # "День"
     unit: str  # "кВт·ч"
     previous_value: Decimal
-    previous_date: date
+    previous_date: dt.date
     current_value: Decimal
-    current_date: date
+    current_date: dt.date
     ct_ratio: Decimal
     vt_ratio: Decimal
     consumption: Decimal
@@ -115,13 +116,13 @@ class ReadingActData:
     the readings (aware datetime; also the PDF's creation date)."""
 
     number: str
-    date: date
+    date: dt.date
     year: int
     month: int
     supplier: Party
     client: Party
     contract_number: str
-    contract_date: date
+    contract_date: dt.date
     submitted_at: datetime
     readings: Sequence[MeterReading]
     verify_url: str
@@ -302,7 +303,7 @@ def render_reading_act(data: ReadingActData) -> bytes:
     flow.space(2)
 
     widths = [7, 30, 37, 26, 18, 22, 17, 22, 17, 22, 12, 12, 0]
-    aligns = ["c", "l", "l", "l", "c", "l", "c", "r", "c", "r", "r", "r", "r"]
+    aligns: list[Align] = ["c", "l", "l", "l", "c", "l", "c", "r", "c", "r", "r", "r", "r"]
     total_w = flow.content_width
     cols = [Column(w * mm, a) for w, a in zip(widths, aligns, strict=True)]
     cols[-1] = Column(total_w - sum(c.width for c in cols), "r")

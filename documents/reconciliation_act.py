@@ -12,9 +12,9 @@ agrees by signing or returns a disagreement.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from reportlab.lib.units import mm
@@ -54,7 +54,7 @@ TITLE = "Акт сверки взаиморасчётов"
 class ReconciliationEntry:
     """One document in the supplier's books: an invoice (debit) or a payment (credit)."""
 
-    date: date
+    date: dt.date
     document: str  # "Счёт № С-4587-0926 от 03.10.2026", "Оплата, п/п № 1209 от 15.10.2026"
     debit: Decimal
     credit: Decimal
@@ -69,13 +69,13 @@ class ReconciliationEntry:
 @dataclass(frozen=True)
 class ReconciliationActData:
     number: str
-    date: date
-    period_start: date
-    period_end: date
+    date: dt.date
+    period_start: dt.date
+    period_end: dt.date
     supplier: Party
     client: Party
     contract_number: str
-    contract_date: date
+    contract_date: dt.date
     opening_balance: Decimal  # > 0: the client owes the supplier
     entries: Sequence[ReconciliationEntry]
     verify_url: str

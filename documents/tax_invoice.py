@@ -11,9 +11,9 @@ against the unit's national symbol.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from reportlab.lib.pagesizes import A4, landscape
@@ -21,6 +21,7 @@ from reportlab.lib.units import mm
 
 from documents.errors import InvalidDocumentData
 from documents.layout import (
+    Align,
     Cell,
     Column,
     Flow,
@@ -93,12 +94,12 @@ class TaxInvoiceData:
     seller ("он же"); ``payment_document`` ("№ 1234 от 15.10.2026") only for prepayments."""
 
     number: str
-    date: date
+    date: dt.date
     seller: Party
     buyer: Party
     lines: Sequence[TaxInvoiceLine]
     contract_number: str
-    contract_date: date
+    contract_date: dt.date
     verify_url: str
     currency: str = "RUB"
     payment_document: str | None = None
@@ -184,7 +185,7 @@ def render_tax_invoice(data: TaxInvoiceData) -> bytes:
     flow.space(3)
     s, b = data.seller, data.buyer
     consignee = data.consignee or b
-    ids = lambda p: f"{p.tax_id}/{p.kpp}" if p.kpp else p.tax_id  # noqa: E731
+    ids = lambda p: f"{p.tax_id}/{p.kpp}" if p.kpp else p.tax_id
     lines = [
         (L.seller, s.name, "2"), (L.address, s.address, "2а"), (L.seller_ids, ids(s), "2б"),
         (L.shipper, L.same, "3"), (L.consignee, f"{consignee.name}, {consignee.address}", "4"),
@@ -202,7 +203,7 @@ def render_tax_invoice(data: TaxInvoiceData) -> bytes:
 
     money = cur.short
     widths = [8, 12, 0, 12, 9, 19, 17, 15, 21, 14, 14, 20, 20, 14, 18, 22]
-    aligns = ["c", "c", "l", "c", "c", "c", "r", "r", "r", "c", "c", "r", "r", "c", "c", "c"]
+    aligns: list[Align] = ["c", "c", "l", "c", "c", "c", "r", "r", "r", "c", "c", "r", "r", "c", "c", "c"]
     cols = [Column(w * mm, a) for w, a in zip(widths, aligns, strict=True)]
     cols[2] = Column(flow.content_width - sum(c.width for c in cols), "l")
     header = [

@@ -16,14 +16,14 @@ from pathlib import Path
 from threading import Lock
 
 __all__ = [
-    "FONT_DIR",
-    "FONT_REGULAR_PATH",
+    "BOLD",
     "FONT_BOLD_PATH",
+    "FONT_DIR",
     "FONT_ITALIC_PATH",
     "FONT_LICENSE_PATH",
-    "REGULAR",
-    "BOLD",
+    "FONT_REGULAR_PATH",
     "ITALIC",
+    "REGULAR",
     "register_fonts",
 ]
 

@@ -36,8 +36,8 @@ from lk_corporate.demo.data import (
 )
 
 __all__ = [
-    "SAMPLE_FILES",
     "PORTAL_URL",
+    "SAMPLE_FILES",
     "sample_charges_breakdown",
     "sample_invoice",
     "sample_invoice_long",
@@ -130,8 +130,8 @@ def sample_reading_act() -> ReadingActData:
         submitted_at=datetime(2026, 10, 31, 14, 5, 12, tzinfo=MSK),
         readings=tuple(_readings(client)),
         confirmed_warnings=(
-            "Прибор учёта № 0804205678: срок поверки истёк 31.05.2025. Показания переданы, "
-            "потребитель уведомлён о необходимости поверки.",
+            ("Прибор учёта № 0804205678: срок поверки истёк 31.05.2025. Показания переданы, "
+            "потребитель уведомлён о необходимости поверки."),
             "Прибор учёта № 0804199999 снят с учёта (склад): показания не передаются.",
         ),
         client_signer=Signer("Главный энергетик", "Петров И. С."),
@@ -213,7 +213,7 @@ def sample_limit_request() -> LimitRequestData:
                    Decimal("0.85"), Decimal("0.78"), Decimal("0.76"), Decimal("0.80"),
                    Decimal("0.92"), Decimal("1.05"), Decimal("1.18"), Decimal("1.28"))
         points.append(LimitPoint(name=m.point_name, factory_number=m.factory_number,
-                                 monthly=tuple((base * k).quantize(Decimal("1")) for k in profile)))
+                                 monthly=tuple((base * k).quantize(Decimal(1)) for k in profile)))
     number = f"Л-{client.contract_number}-2027"
     return LimitRequestData(
         number=number, date=date(2026, 11, 10), year=2027, supplier=supplier_party(),
@@ -231,11 +231,11 @@ def sample_reconciliation_act() -> ReconciliationActData:
     for month, amount in balance_months:
         entries.append(ReconciliationEntry(
             date=date(2026, month + 1, 3), document=f"Счёт № С-4587-{month:02d}26 от 03.{month + 1:02d}.2026",
-            debit=amount, credit=Decimal("0")))
+            debit=amount, credit=Decimal(0)))
         entries.append(ReconciliationEntry(
             date=date(2026, month + 1, 15),
             document=f"Оплата, п/п № {1200 + month} от 15.{month + 1:02d}.2026",
-            debit=Decimal("0"), credit=amount - (Decimal("50000") if month == 9 else 0)))
+            debit=Decimal(0), credit=amount - (Decimal(50000) if month == 9 else 0)))
     number = "АС-4587-2026-3"
     return ReconciliationActData(
         number=number, date=date(2026, 10, 31), period_start=date(2026, 7, 1),

@@ -45,6 +45,6 @@ def squeezed(text: str) -> str:
 
 
 def page_count(pdf: Path) -> int:
-    match = re.search(r"^Pages:\s+(\d+)$", run("pdfinfo", pdf), re.M)
+    match = re.search(r"^Pages:\s+(\d+)$", run("pdfinfo", pdf), re.MULTILINE)
     assert match
     return int(match.group(1))

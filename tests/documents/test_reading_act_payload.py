@@ -55,7 +55,7 @@ def test_payload_is_canonical_json() -> None:
     assert first["factory_number"] == "0804201234"
     assert first["current"] == {"date": "2026-10-31", "value": "4600.12"}
     assert (first["ct_ratio"], first["vt_ratio"]) == ("200", "100")
-    assert Decimal(first["consumption"]) == Decimal("1575000")
+    assert Decimal(first["consumption"]) == Decimal(1575000)
     assert doc["act"]["submitted_at"] == "2026-10-31T14:05:12+03:00"
     assert len(doc["confirmed_warnings"]) == 2
 
@@ -73,8 +73,9 @@ def test_extract_roundtrip() -> None:
 
 def test_extract_survives_an_incremental_update() -> None:
     """A signature appends a revision; the attachment is still found in the newest one."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     pdf = render_reading_act(samples.sample_reading_act())
     w = IncrementalPdfFileWriter(io.BytesIO(pdf))

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -79,8 +79,8 @@ def test_reading_act_text(sample_dir: Path) -> None:
         "№ АП-4587-2026-10 от 31 октября 2026 г. за расчётный период: октябрь 2026 г.",
         "Акционерное общество «Завод металлоконструкций», ИНН 5029012345",
         "31.10.2026 14:05:12 (UTC+03:00)",
-        "0804201234 31.12.2029 День 25.10.2026 4 521,37 31.10.2026 4 600,12 200 100 "
-        "1 575 000,00 кВт·ч",
+        ("0804201234 31.12.2029 День 25.10.2026 4 521,37 31.10.2026 4 600,12 200 100 "
+        "1 575 000,00 кВт·ч"),
         "0804205678 31.05.2025", "91 877,3", "150 152,0 кВт·ч",
         "Электроэнергия 2 395 352,00 кВт·ч",  # the total per service
         "срок поверки истёк 31.05.2025",
@@ -120,8 +120,8 @@ def test_limit_request_text(sample_dir: Path) -> None:
     for expected in [
         "Заявка на лимиты потребления электрической энергии на 2027 год",
         "Январь Февраль Март Апрель Май Июнь Июль Август Сентябрь Октябрь Ноябрь Декабрь",
-        "ПС «Мытищи», яч. 14 0804201234 130 000 122 000 110 000 95 000 85 000 78 000 76 000 "
-        "80 000 92 000 105 000 118 000 128 000 1 219 000",
+        ("ПС «Мытищи», яч. 14 0804201234 130 000 122 000 110 000 95 000 85 000 78 000 76 000 "
+        "80 000 92 000 105 000 118 000 128 000 1 219 000"),
         "Итого 149 500 140 300", "1 401 850",
         "Итого заявленный годовой объём: 1 401 850 кВт·ч.",
     ]:
@@ -137,8 +137,8 @@ def test_reconciliation_act_text(sample_dir: Path) -> None:
         "Дата Документ Дебет Кредит Дата Документ Дебет Кредит",
         "Сальдо на 01.07.2026 812 345,60", "Обороты за период 2 455 766,16 2 405 766,16",
         "Сальдо на 30.09.2026 862 345,60",
-        "задолженность в пользу АО «Северэнергосбыт» составляет 862 345,60 руб. (восемьсот "
-        "шестьдесят две тысячи",
+        ("задолженность в пользу АО «Северэнергосбыт» составляет 862 345,60 руб. (восемьсот "
+        "шестьдесят две тысячи"),
     ]:
         assert expected in t, expected
 
@@ -146,11 +146,11 @@ def test_reconciliation_act_text(sample_dir: Path) -> None:
 def test_reconciliation_statement_in_favour_of_client() -> None:
     from documents.reconciliation_act import balance_statement
 
-    data = replace(samples.sample_reconciliation_act(), opening_balance=Decimal("-1000000"))
+    data = replace(samples.sample_reconciliation_act(), opening_balance=Decimal(-1000000))
     assert data.closing_balance == Decimal("-950000.00")
     assert ("задолженность в пользу АО «ЗМК» составляет 950 000,00 руб. (девятьсот пятьдесят "
             "тысяч рублей 00 копеек)") in balance_statement(data)
-    zero = replace(data, opening_balance=Decimal("-50000"))
+    zero = replace(data, opening_balance=Decimal(-50000))
     assert "задолженность между сторонами отсутствует" in balance_statement(zero)
 
 
@@ -159,8 +159,8 @@ def test_charges_breakdown_text(sample_dir: Path) -> None:
     for expected in [
         "Расшифровка начислений по получателям", "Год: 2026 Месяц: Октябрь", "№ 4587",
         "Лицевой", "Получатель", "Тар. гр.", "Тариф", "без НДС", "НДС, %",
-        "1 00458701 ПС «Мытищи», яч. 14 2 Электроэнергия День 1 575 000,00 кВт·ч 8,62 20 "
-        "16 291 800,00",
+        ("1 00458701 ПС «Мытищи», яч. 14 2 Электроэнергия День 1 575 000,00 кВт·ч 8,62 20 "
+        "16 291 800,00"),
         "Итого по лицевому счёту 00458701 19 758 074,40", "Итого 21 100 433,28",
         "НДС: 3 516 738,88 руб.",
     ]:
@@ -187,9 +187,9 @@ def test_bytes_do_not_depend_on_clock_or_environment(sample_dir: Path, tmp_path:
     """Another process, another time zone and SOURCE_DATE_EPOCH set: the same bytes."""
     env = dict(os.environ, TZ="America/New_York", SOURCE_DATE_EPOCH="1234567890")
     subprocess.run([sys.executable, "-c",
-                    "import sys; from pathlib import Path;"
+                    ("import sys; from pathlib import Path;"
                     "from lk_corporate.docflow.samples import write_samples;"
-                    "write_samples(Path(sys.argv[1]))", str(tmp_path)],
+                    "write_samples(Path(sys.argv[1]))"), str(tmp_path)],
                    check=True, env=env, cwd=Path(__file__).resolve().parents[2])
     for name in ALL:
         assert (tmp_path / name).read_bytes() == (sample_dir / name).read_bytes(), name
@@ -197,10 +197,10 @@ def test_bytes_do_not_depend_on_clock_or_environment(sample_dir: Path, tmp_path:
 
 def test_metadata_from_document(sample_dir: Path) -> None:
     info = run("pdfinfo", "-isodates", sample_dir / "invoice.pdf")
-    assert re.search(r"^CreationDate:\s+2026-11-03T00:00:00", info, re.M)
-    assert re.search(r"^Title:\s+Счёт на оплату № С-4587-1026 от 03.11.2026$", info, re.M)
+    assert re.search(r"^CreationDate:\s+2026-11-03T00:00:00", info, re.MULTILINE)
+    assert re.search(r"^Title:\s+Счёт на оплату № С-4587-1026 от 03.11.2026$", info, re.MULTILINE)
     info = run("pdfinfo", "-isodates", sample_dir / "reading_act.pdf")
-    assert re.search(r"^CreationDate:\s+2026-10-31T14:05:12\+03", info, re.M)
+    assert re.search(r"^CreationDate:\s+2026-10-31T14:05:12\+03", info, re.MULTILINE)
     # the file ID is derived from the content: a different document, a different ID
     ids = {re.search(rb"/ID\s*\[<([0-9A-F]{32})>", (sample_dir / n).read_bytes()).group(1)
            for n in ALL}  # type: ignore[union-attr]
@@ -226,7 +226,7 @@ def test_long_invoice_paginates_with_repeated_header(sample_dir: Path) -> None:
         assert f"стр. {i} из {n}" in p
         assert "Счёт на оплату № С-4587-1026-Д от 03.11.2026" in p
         numbers += [int(m) for m in re.findall(r"^ ?(\d{1,3}) (?:Электро|Холодное|Горячее|Теплов)",
-                                                p, re.M)]
+                                                p, re.MULTILINE)]
     assert numbers == list(range(1, 301)), "every line exactly once, in order"
     last = squeezed(pages[-1])
     assert "Всего наименований 300" in last
@@ -290,7 +290,7 @@ def test_pages_render_and_are_not_blank(sample_dir: Path, name: str, tmp_path: P
 def test_cli_writes_seven_files(tmp_path: Path) -> None:
     lk = Path(sys.executable).with_name("lk")
     out = tmp_path / "docs"
-    result = subprocess.run([str(lk), "documents", "sample", str(out)], capture_output=True,
+    result = subprocess.run([str(lk), "documents", "sample", str(out)], capture_output=True, check=False,
                             text=True, env=dict(os.environ, LK_DATABASE_URL="sqlite:////nonexistent/x.db"),
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -302,11 +302,11 @@ def test_cli_writes_seven_files(tmp_path: Path) -> None:
 
 def test_refuses_floats_and_naive_times() -> None:
     with pytest.raises(InvalidDocumentData, match="Decimal"):
-        InvoiceLine("Электроэнергия", 1.5, "кВт·ч", Decimal("1"), Decimal("20"))  # type: ignore[arg-type]
+        InvoiceLine("Электроэнергия", 1.5, "кВт·ч", Decimal(1), Decimal(20))  # type: ignore[arg-type]
     with pytest.raises(InvalidDocumentData, match="aware"):
         replace(samples.sample_reading_act(), submitted_at=datetime(2026, 10, 31, 14, 5))
     aware = replace(samples.sample_reading_act(),
-                    submitted_at=datetime(2026, 10, 31, 11, 5, tzinfo=timezone.utc))
+                    submitted_at=datetime(2026, 10, 31, 11, 5, tzinfo=UTC))
     assert render_reading_act(aware).startswith(b"%PDF")
 
 
