@@ -63,6 +63,14 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(accounts_bp)
 
+    from lk_corporate.clients.blueprint import bp as clients_bp
+    from lk_corporate.periods.blueprint import bp as periods_bp
+    from lk_corporate.supplier.blueprint import bp as supplier_bp
+    from lk_corporate.tariffs.blueprint import bp as tariffs_bp
+
+    for blueprint in (clients_bp, supplier_bp, periods_bp, tariffs_bp):
+        app.register_blueprint(blueprint)
+
 
 def _register_commands(app: Flask) -> None:
     from lk_corporate.core.audit_cli import audit

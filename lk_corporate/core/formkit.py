@@ -12,7 +12,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import Field, Form, StringField
 from wtforms.validators import ValidationError

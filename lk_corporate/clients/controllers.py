@@ -1,0 +1,279 @@
+"""HTTP handlers of the client pages: parse the form, call the operation inside a unit of
+work, flash and redirect, or put the domain error beside its field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from lk_corporate.accounts import rights as R
+from lk_corporate.accounts.errors import AccountError
+from lk_corporate.accounts.operations import issue_activation_code, revoke_activation_code
+from lk_corporate.clients import operations as ops
+from lk_corporate.clients.forms import (
+    SERVICE_LABELS,
+    STATUS_LABELS,
+    ZONE_LABELS,
+    ClientForm,
+    MeterForm,
+    PointForm,
+)
+from lk_corporate.clients.models import Client, MeterStatus, Service
+from lk_corporate.core.auth import active_client_id, require_right
+from lk_corporate.core.db import utcnow
+from lk_corporate.core.errors import DomainError, NotFound
+from lk_corporate.core.formkit import apply_error, current_actor
+from lk_corporate.core.uow import unit_of_work
+from lk_corporate.extensions import db
+
+PER_PAGE = 25
+
+
+def _labels() -> dict[str, Any]:
+    return {"service_labels": SERVICE_LABELS, "zone_labels": ZONE_LABELS,
+            "status_labels": STATUS_LABELS, "today": dt.date.today(),
+            "verification_state": ops.verification_state}
+
+
+def _client(client_id: int) -> Client:
+    try:
+        return ops.get_client(db.session, client_id)
+    except NotFound:
+        abort(404)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+# --- staff: clients ----------------------------------------------------------------------
+
+@require_right(R.CLIENTS_VIEW)
+def index() -> ResponseReturnValue:
+    q = (request.args.get("q") or "").strip()[:100]
+    pagination = db.paginate(ops.search_clients(q), page=max(_page(), 1), per_page=PER_PAGE,
+                             error_out=False)
+    return render_template("clients/index.html", pagination=pagination, q=q)
+
+
+def _client_data(form: ClientForm) -> ops.ClientData:
+    return ops.ClientData(
+        name=form.name.data or "", short_name=form.short_name.data or "",
+        tax_id=form.tax_id.data or "", kpp=form.kpp.data or "", ogrn=form.ogrn.data or "",
+        contract_number=form.contract_number.data or "", contract_date=form.contract_date.data,
+        address=form.address.data or "", email=form.email.data or "", phone=form.phone.data or "",
+        bank_name=form.bank_name.data or "", bank_bik=form.bank_bik.data or "",
+        bank_account=form.bank_account.data or "",
+        bank_correspondent_account=form.bank_correspondent_account.data or "",
+        is_active=bool(form.is_active.data),
+    )
+
+
+@require_right(R.CLIENTS_MANAGE)
+def create() -> ResponseReturnValue:
+    form = ClientForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                client = ops.create_client(session, _client_data(form), actor=current_actor())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            flash(_("Client %(name)s created.", name=client.display_name), "success")
+            return redirect(url_for("clients.detail", client_id=client.id))
+    return render_template("clients/edit.html", form=form, client=None)
+
+
+@require_right(R.CLIENTS_MANAGE)
+def edit(client_id: int) -> ResponseReturnValue:
+    client = _client(client_id)
+    form = ClientForm(obj=client)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                ops.update_client(session, client, _client_data(form), actor=current_actor())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("clients.detail", client_id=client.id))
+    return render_template("clients/edit.html", form=form, client=client)
+
+
+@require_right(R.CLIENTS_VIEW)
+def detail(client_id: int) -> ResponseReturnValue:
+    client = _client(client_id)
+    return render_template(
+        "clients/detail.html", client=client,
+        codes=ops.client_activation_codes(db.session, client),
+        memberships=ops.client_memberships(db.session, client),
+        points=ops.client_points(db.session, client.id), now=utcnow(), **_labels())
+
+
+# --- staff: activation codes -------------------------------------------------------------
+
+@require_right(R.ACTIVATION_MANAGE)
+def issue_code(client_id: int) -> ResponseReturnValue:
+    """Issue a code and show it once: only its hash is stored, so this page is the only place
+    the plain code ever appears (the response is not cached: see core.security)."""
+    client = _client(client_id)
+    if not client.is_active:
+        flash(_("The client's contract is not active; activate it before issuing a code."),
+              "danger")
+        return redirect(url_for("clients.detail", client_id=client.id))
+    with unit_of_work() as session:
+        issued = issue_activation_code(session, client, actor=current_actor())
+        expires_at = issued.code.expires_at
+    return render_template("clients/code_issued.html", client=client, plain=issued.plain,
+                           expires_at=expires_at)
+
+
+@require_right(R.ACTIVATION_MANAGE)
+def revoke_code(client_id: int, code_id: int) -> ResponseReturnValue:
+    client = _client(client_id)
+    try:
+        code = ops.get_activation_code(db.session, client, code_id)
+    except NotFound:
+        abort(404)
+    try:
+        with unit_of_work() as session:
+            revoke_activation_code(session, code, actor=current_actor())
+    except AccountError as exc:
+        flash(_(exc.message, **exc.params), "danger")
+    else:
+        flash(_("Activation code …%(hint)s revoked.", hint=code.code_hint), "success")
+    return redirect(url_for("clients.detail", client_id=client.id, _anchor="codes"))
+
+
+# --- staff: metering points and meters ---------------------------------------------------
+
+@require_right(R.METERS_MANAGE)
+def create_point(client_id: int) -> ResponseReturnValue:
+    client = _client(client_id)
+    form = PointForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                ops.create_point(session, client, ops.PointData(form.name.data or "",
+                                                                form.address.data or ""),
+                                 actor=current_actor())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            flash(_("Metering point added."), "success")
+            return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
+    return render_template("clients/point_edit.html", form=form, client=client, point=None)
+
+
+@require_right(R.METERS_MANAGE)
+def edit_point(client_id: int, point_id: int) -> ResponseReturnValue:
+    client = _client(client_id)
+    try:
+        point = ops.get_point(db.session, client.id, point_id)
+    except NotFound:
+        abort(404)
+    form = PointForm(obj=point)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                ops.update_point(session, point, ops.PointData(form.name.data or "",
+                                                               form.address.data or ""),
+                                 actor=current_actor())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
+    return render_template("clients/point_edit.html", form=form, client=client, point=point)
+
+
+def _meter_data(form: MeterForm) -> ops.MeterData:
+    return ops.MeterData(
+        service=Service(form.service.data), factory_number=form.factory_number.data,
+        verification_date=form.verification_date.data, status=MeterStatus(form.status.data),
+        digits=int(form.digits.data), decimals=int(form.decimals.data),
+        ct_ratio=form.ct_ratio.data, vt_ratio=form.vt_ratio.data, zones=form.zones.data,
+        max_consumption=form.max_consumption.data, installed_on=form.installed_on.data,
+        removed_on=form.removed_on.data, notes=form.notes.data or "",
+    )
+
+
+@require_right(R.METERS_MANAGE)
+def create_meter(client_id: int, point_id: int) -> ResponseReturnValue:
+    client = _client(client_id)
+    try:
+        point = ops.get_point(db.session, client.id, point_id)
+    except NotFound:
+        abort(404)
+    form = MeterForm()
+    if request.method == "GET":
+        form.ct_ratio.data = Decimal(1)
+        form.vt_ratio.data = Decimal(1)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                ops.create_meter(session, point, _meter_data(form), actor=current_actor())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            flash(_("Meter added."), "success")
+            return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
+    return render_template("clients/meter_edit.html", form=form, client=client, point=point,
+                           meter=None)
+
+
+@require_right(R.METERS_MANAGE)
+def edit_meter(client_id: int, meter_id: int) -> ResponseReturnValue:
+    client = _client(client_id)
+    try:
+        meter = ops.get_meter(db.session, client.id, meter_id)
+    except NotFound:
+        abort(404)
+    form = MeterForm(obj=meter)
+    if request.method == "GET":
+        form.service.data = meter.service.value
+        form.status.data = meter.status.value
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                ops.update_meter(session, meter, _meter_data(form), actor=current_actor())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
+    return render_template("clients/meter_edit.html", form=form, client=client,
+                           point=meter.point, meter=meter)
+
+
+@require_right(R.CLIENTS_VIEW)
+def meters() -> ResponseReturnValue:
+    q = (request.args.get("q") or "").strip()[:100]
+    pagination = db.paginate(ops.search_meters(q), page=max(_page(), 1), per_page=PER_PAGE,
+                             error_out=False)
+    return render_template("clients/meters.html", pagination=pagination, q=q, **_labels())
+
+
+# --- client side: my meters --------------------------------------------------------------
+
+@require_right(R.READINGS_VIEW)
+def my_meters() -> ResponseReturnValue:
+    meters = ops.client_meters(db.session, active_client_id())
+    overdue = [m for m in meters if m.status == MeterStatus.INSTALLED
+               and ops.verification_state(m, dt.date.today()) == "expired"]
+    return render_template("clients/my_meters.html", meters=meters, overdue_count=len(overdue),
+                           **_labels())
+
+
+@require_right(R.READINGS_VIEW)
+def my_meter(meter_id: int) -> ResponseReturnValue:
+    try:
+        meter = ops.get_meter(db.session, active_client_id(), meter_id)
+    except NotFound:
+        abort(404)
+    return render_template("clients/my_meter.html", meter=meter, **_labels())

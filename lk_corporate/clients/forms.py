@@ -1,0 +1,100 @@
+"""Forms of the staff client pages. Shape only (required, lengths, number syntax); the
+meaning (check digits, uniqueness) is checked by the operations."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from lk_corporate.clients.models import MeterStatus, Service
+from lk_corporate.core.formkit import DecimalStringField, PositiveDecimal, digits_only, strip
+
+
+def service_choices() -> list[tuple[str, str]]:
+    return [(s.value, str(SERVICE_LABELS[s.value])) for s in Service]
+
+
+SERVICE_LABELS = {
+    "electricity": _l("Electricity"),
+    "cold_water": _l("Cold water"),
+    "hot_water": _l("Hot water"),
+    "heat": _l("Heat"),
+}
+ZONE_LABELS = {
+    "single": _l("Single rate"),
+    "day": _l("Day"),
+    "night": _l("Night"),
+    "peak": _l("Peak"),
+    "half_peak": _l("Half-peak"),
+}
+ZONE_LAYOUT_LABELS = {
+    "single": _l("Single rate"),
+    "day,night": _l("Two zones: day and night"),
+    "peak,half_peak,night": _l("Three zones: peak, half-peak and night"),
+}
+STATUS_LABELS = {"installed": _l("Installed"), "removed": _l("Removed")}
+
+
+class ClientForm(FlaskForm):
+    name = StringField(_l("Full name"), [DataRequired(), Length(max=300)], filters=[strip])
+    short_name = StringField(_l("Short name"), [Length(max=200)], filters=[strip])
+    tax_id = StringField(_l("Tax ID (ИНН)"), [DataRequired(), Length(max=20)],
+                         filters=[digits_only], render_kw={"inputmode": "numeric"})
+    kpp = StringField(_l("КПП"), [Length(max=20)], filters=[digits_only])
+    ogrn = StringField(_l("ОГРН"), [Length(max=20)], filters=[digits_only],
+                       render_kw={"inputmode": "numeric"})
+    contract_number = StringField(_l("Contract number"), [DataRequired(), Length(max=40)],
+                                  filters=[strip],
+                                  description=_l("The client's login is derived from it."))
+    contract_date = DateField(_l("Contract date"), [Optional()])
+    address = StringField(_l("Address"), [Length(max=500)], filters=[strip])
+    email = StringField(_l("E-mail"), [Length(max=254)], filters=[strip],
+                        render_kw={"type": "email", "autocomplete": "off"})
+    phone = StringField(_l("Phone"), [Length(max=60)], filters=[strip])
+    bank_name = StringField(_l("Bank"), [Length(max=300)], filters=[strip])
+    bank_bik = StringField(_l("БИК"), [Length(max=20)], filters=[digits_only],
+                           render_kw={"inputmode": "numeric"})
+    bank_account = StringField(_l("Settlement account"), [Length(max=34)], filters=[digits_only],
+                               render_kw={"inputmode": "numeric"})
+    bank_correspondent_account = StringField(_l("Correspondent account"), [Length(max=34)],
+                                             filters=[digits_only],
+                                             render_kw={"inputmode": "numeric"})
+    is_active = BooleanField(_l("Active contract"), default=True)
+
+
+class PointForm(FlaskForm):
+    name = StringField(_l("Name"), [DataRequired(), Length(max=200)], filters=[strip],
+                       description=_l("E.g. a substation feeder or a water inlet."))
+    address = StringField(_l("Address"), [Length(max=500)], filters=[strip])
+
+
+class MeterForm(FlaskForm):
+    service = SelectField(_l("Service"), [InputRequired()], choices=service_choices)
+    factory_number = StringField(
+        _l("Factory number"), [Length(max=40)], filters=[strip],
+        description=_l("Readings are not accepted for a meter without a factory number."))
+    verification_date = DateField(_l("Next verification date"), [Optional()])
+    status = SelectField(_l("Status"), [InputRequired()],
+                         choices=[(s.value, STATUS_LABELS[s.value]) for s in MeterStatus])
+    installed_on = DateField(_l("Installed on"), [Optional()])
+    removed_on = DateField(_l("Removed on"), [Optional()],
+                           description=_l("Required when the meter is removed."))
+    digits = IntegerField(_l("Digits before the separator"), [InputRequired(), NumberRange(1, 12)],
+                          default=6, render_kw={"inputmode": "numeric"})
+    decimals = IntegerField(_l("Digits after the separator"), [InputRequired(), NumberRange(0, 6)],
+                            default=2, render_kw={"inputmode": "numeric"})
+    ct_ratio = DecimalStringField(_l("Current transformer ratio"),
+                                  [InputRequired(), PositiveDecimal()], default=None,
+                                  description=_l("1 when the meter is connected directly."))
+    vt_ratio = DecimalStringField(_l("Voltage transformer ratio"),
+                                  [InputRequired(), PositiveDecimal()], default=None)
+    zones = SelectField(_l("Tariff zones"), [InputRequired()],
+                        choices=[(k, v) for k, v in ZONE_LAYOUT_LABELS.items()])
+    max_consumption = DecimalStringField(
+        _l("Maximum plausible consumption per month"), [Optional(), PositiveDecimal()],
+        description=_l("A larger consumption is refused or needs the client's confirmation."))
+    notes = TextAreaField(_l("Notes"), [Length(max=2000)], filters=[strip],
+                          render_kw={"rows": 2})
+

@@ -1,0 +1,366 @@
+"""Client operations: the supplier's staff create and edit clients, their metering points and
+meters; client users read their own meters.
+
+Each function takes the session and an ``Actor``, checks everything first and raises a
+``ClientError`` naming the field before writing, then writes, audits and flushes. The
+caller's unit of work commits. Lookups used by the client-side pages take the client id the
+web layer got from ``active_client_id()``, so another client's meter is simply not found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from lk_corporate.accounts.errors import AccountError
+from lk_corporate.accounts.models import ActivationCode, Membership
+from lk_corporate.accounts.operations import normalize_email
+from lk_corporate.clients import requisites
+from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
+from lk_corporate.core.audit import Actor, record
+from lk_corporate.core.errors import N_, DomainError, NotFound
+
+
+class ClientError(DomainError):
+    pass
+
+
+# The tariff-zone layouts a meter register can have (SPEC: single / day+night /
+# peak+half-peak+night). Stored as the comma-separated ``Meter.zones``.
+ZONE_LAYOUTS: tuple[str, ...] = ("single", "day,night", "peak,half_peak,night")
+ZONES: tuple[str, ...] = ("single", "day", "night", "peak", "half_peak")
+MAX_DIGITS = 12
+MAX_DECIMALS = 6
+
+
+# --- clients -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientData:
+    """A client's requisites as typed on the form (already stripped of spaces by it)."""
+
+    name: str
+    tax_id: str
+    contract_number: str
+    short_name: str = ""
+    kpp: str = ""
+    ogrn: str = ""
+    contract_date: dt.date | None = None
+    address: str = ""
+    email: str = ""
+    phone: str = ""
+    bank_name: str = ""
+    bank_bik: str = ""
+    bank_account: str = ""
+    bank_correspondent_account: str = ""
+    is_active: bool = True
+
+
+def normalize_contract_number(raw: str) -> str:
+    """``№ 123`` and ``123 `` are the same contract (the login is derived from it)."""
+    return re.sub(r"\s+", "", raw or "").lstrip("№").strip()
+
+
+def _checked_client_data(session: Session, data: ClientData, *, client_id: int | None) -> ClientData:
+    if not data.name.strip():
+        raise ClientError(N_("Enter the client's full name."), "name")
+    requisites.check_inn(data.tax_id)
+    requisites.check_kpp(data.kpp)
+    requisites.check_ogrn(data.ogrn)
+    contract = normalize_contract_number(data.contract_number)
+    if not contract:
+        raise ClientError(N_("Enter the contract number."), "contract_number")
+    if not re.fullmatch(r"[0-9A-Za-zА-Яа-яЁё/._-]{1,40}", contract):
+        raise ClientError(N_("The contract number may contain letters, digits and / . _ - "
+                             "(up to 40 characters)."), "contract_number")
+    clash = select(Client.id).where(func.lower(Client.contract_number) == contract.lower())
+    if client_id is not None:
+        clash = clash.where(Client.id != client_id)
+    if session.scalar(clash.limit(1)) is not None:
+        raise ClientError(N_("Contract number %(number)s already belongs to another client."),
+                          "contract_number", number=contract)
+    email = ""
+    if data.email:
+        try:
+            email = normalize_email(data.email)
+        except AccountError as exc:
+            raise ClientError(exc.message, "email") from None
+    requisites.check_bank(data.bank_bik, data.bank_account, data.bank_correspondent_account)
+    return ClientData(**{**_as_dict(data), "contract_number": contract, "email": email})
+
+
+def _as_dict(data: Any) -> dict[str, Any]:
+    return {f.name: getattr(data, f.name) for f in fields(data)}
+
+
+def _apply(obj: Any, values: dict[str, Any]) -> dict[str, list[str]]:
+    """Set attributes; return what changed as ``{field: [old, new]}`` for the audit entry."""
+    changes: dict[str, list[str]] = {}
+    for name, new in values.items():
+        old = getattr(obj, name, None)
+        if old != new:
+            changes[name] = [_plain(old), _plain(new)]
+            setattr(obj, name, new)
+    return changes
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "value"):
+        return str(value.value)
+    return str(value)
+
+
+def create_client(session: Session, data: ClientData, *, actor: Actor) -> Client:
+    checked = _checked_client_data(session, data, client_id=None)
+    client = Client()
+    _apply(client, _as_dict(checked))
+    session.add(client)
+    session.flush()
+    record(session, "client.created", actor=actor, object_type="client", object_id=client.id,
+           details={"name": client.name, "tax_id": client.tax_id,
+                    "contract_number": client.contract_number})
+    return client
+
+
+def update_client(session: Session, client: Client, data: ClientData, *, actor: Actor) -> Client:
+    checked = _checked_client_data(session, data, client_id=client.id)
+    changes = _apply(client, _as_dict(checked))
+    if changes:
+        session.flush()
+        record(session, "client.updated", actor=actor, object_type="client",
+               object_id=client.id, details={"changes": changes})
+    return client
+
+
+def search_clients(query: str = "") -> Select[tuple[Client]]:
+    """Clients whose name, short name, tax ID or contract number contains ``query``."""
+    stmt = select(Client).order_by(Client.name, Client.id)
+    q = (query or "").strip()[:100]
+    if q:
+        like = f"%{_escape_like(q.lower())}%"
+        digits = re.sub(r"[\s\-]", "", q)
+        conditions = [func.lower(Client.name).like(like, escape="\\"),
+                      func.lower(Client.short_name).like(like, escape="\\"),
+                      func.lower(Client.contract_number).like(like, escape="\\")]
+        if digits:
+            conditions.append(Client.tax_id.like(f"%{_escape_like(digits)}%", escape="\\"))
+        stmt = stmt.where(or_(*conditions))
+    return stmt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def get_client(session: Session, client_id: int) -> Client:
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFound(N_("No such client."))
+    return client
+
+
+def client_activation_codes(session: Session, client: Client) -> list[ActivationCode]:
+    return list(session.scalars(select(ActivationCode)
+                                .where(ActivationCode.client_id == client.id)
+                                .order_by(ActivationCode.issued_at.desc(), ActivationCode.id.desc())))
+
+
+def get_activation_code(session: Session, client: Client, code_id: int) -> ActivationCode:
+    code = session.scalars(select(ActivationCode).where(
+        ActivationCode.id == code_id, ActivationCode.client_id == client.id)).first()
+    if code is None:
+        raise NotFound(N_("No such activation code."))
+    return code
+
+
+def client_memberships(session: Session, client: Client) -> list[Membership]:
+    return list(session.scalars(select(Membership).where(Membership.client_id == client.id)
+                                .order_by(Membership.id)))
+
+
+# --- metering points ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PointData:
+    name: str
+    address: str = ""
+
+
+def _checked_point(data: PointData) -> PointData:
+    if not data.name.strip():
+        raise ClientError(N_("Enter the name of the metering point."), "name")
+    return PointData(name=data.name.strip(), address=data.address.strip())
+
+
+def create_point(session: Session, client: Client, data: PointData, *, actor: Actor) -> MeteringPoint:
+    checked = _checked_point(data)
+    point = MeteringPoint(client_id=client.id, name=checked.name, address=checked.address)
+    session.add(point)
+    session.flush()
+    record(session, "metering_point.created", actor=actor, object_type="metering_point",
+           object_id=point.id, details={"client_id": client.id, "name": point.name})
+    return point
+
+
+def update_point(session: Session, point: MeteringPoint, data: PointData, *,
+                 actor: Actor) -> MeteringPoint:
+    changes = _apply(point, _as_dict(_checked_point(data)))
+    if changes:
+        session.flush()
+        record(session, "metering_point.updated", actor=actor, object_type="metering_point",
+               object_id=point.id, details={"client_id": point.client_id, "changes": changes})
+    return point
+
+
+def get_point(session: Session, client_id: int, point_id: int) -> MeteringPoint:
+    point = session.scalars(select(MeteringPoint).where(
+        MeteringPoint.id == point_id, MeteringPoint.client_id == client_id)).first()
+    if point is None:
+        raise NotFound(N_("No such metering point."))
+    return point
+
+
+def client_points(session: Session, client_id: int) -> list[MeteringPoint]:
+    return list(session.scalars(select(MeteringPoint).where(MeteringPoint.client_id == client_id)
+                                .order_by(MeteringPoint.name, MeteringPoint.id)))
+
+
+# --- meters ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeterData:
+    """Everything the reading rules need about a meter (SPEC, "The month cycle", step 2)."""
+
+    service: Service
+    factory_number: str | None
+    verification_date: dt.date | None
+    status: MeterStatus
+    digits: int
+    decimals: int
+    ct_ratio: Decimal
+    vt_ratio: Decimal
+    zones: str
+    max_consumption: Decimal | None
+    installed_on: dt.date | None = None
+    removed_on: dt.date | None = None
+    notes: str = ""
+
+
+def _positive(value: Decimal | None, field: str, *, required: bool = True) -> None:
+    if value is None:
+        if required:
+            raise ClientError(N_("Enter a number greater than zero."), field)
+        return
+    if not isinstance(value, Decimal):
+        raise TypeError("ratios and volumes are Decimal")
+    if not value.is_finite() or value <= 0:
+        raise ClientError(N_("Enter a number greater than zero."), field)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
+        raise ClientError(N_("At most %(n)s digits after the decimal separator."), field, n=6)
+    if abs(value) >= Decimal(10) ** 14:
+        raise ClientError(N_("The number is too large."), field)
+
+
+def _checked_meter(data: MeterData) -> MeterData:
+    if not isinstance(data.service, Service):
+        raise ClientError(N_("Choose the service."), "service")
+    factory = (data.factory_number or "").strip() or None
+    if factory is not None and not re.fullmatch(r"[0-9A-Za-zА-Яа-яЁё/._-]{1,40}", factory):
+        raise ClientError(N_("The factory number may contain letters, digits and / . _ - "
+                             "(up to 40 characters)."), "factory_number")
+    if not 1 <= data.digits <= MAX_DIGITS:
+        raise ClientError(N_("The register has from 1 to %(n)s digits before the separator."),
+                          "digits", n=MAX_DIGITS)
+    if not 0 <= data.decimals <= MAX_DECIMALS:
+        raise ClientError(N_("From 0 to %(n)s digits after the separator."), "decimals",
+                          n=MAX_DECIMALS)
+    _positive(data.ct_ratio, "ct_ratio")
+    _positive(data.vt_ratio, "vt_ratio")
+    _positive(data.max_consumption, "max_consumption", required=False)
+    if data.zones not in ZONE_LAYOUTS:
+        raise ClientError(N_("Choose the tariff zones of the meter."), "zones")
+    if data.status == MeterStatus.REMOVED and data.removed_on is None:
+        raise ClientError(N_("Enter the date the meter was removed."), "removed_on")
+    if data.status == MeterStatus.INSTALLED and data.removed_on is not None:
+        raise ClientError(N_("An installed meter has no removal date; clear it or set the "
+                             "status to removed."), "removed_on")
+    if data.installed_on and data.removed_on and data.removed_on < data.installed_on:
+        raise ClientError(N_("The meter cannot be removed before it was installed."), "removed_on")
+    return MeterData(**{**_as_dict(data), "factory_number": factory,
+                        "notes": (data.notes or "").strip()})
+
+
+def create_meter(session: Session, point: MeteringPoint, data: MeterData, *, actor: Actor) -> Meter:
+    checked = _checked_meter(data)
+    meter = Meter(point_id=point.id, client_id=point.client_id)
+    _apply(meter, _as_dict(checked))
+    session.add(meter)
+    session.flush()
+    record(session, "meter.created", actor=actor, object_type="meter", object_id=meter.id,
+           details={"client_id": meter.client_id, "point_id": point.id,
+                    "service": checked.service.value, "factory_number": checked.factory_number,
+                    "zones": checked.zones})
+    return meter
+
+
+def update_meter(session: Session, meter: Meter, data: MeterData, *, actor: Actor) -> Meter:
+    changes = _apply(meter, _as_dict(_checked_meter(data)))
+    if changes:
+        session.flush()
+        record(session, "meter.updated", actor=actor, object_type="meter", object_id=meter.id,
+               details={"client_id": meter.client_id, "changes": changes})
+    return meter
+
+
+def get_meter(session: Session, client_id: int, meter_id: int) -> Meter:
+    """The meter if it belongs to ``client_id``: the one query every meter page goes through."""
+    meter = session.scalars(select(Meter).where(
+        Meter.id == meter_id, Meter.client_id == client_id)).first()
+    if meter is None:
+        raise NotFound(N_("No such meter."))
+    return meter
+
+
+def client_meters(session: Session, client_id: int) -> list[Meter]:
+    """A client's meters, installed first, then by point and service."""
+    return list(session.scalars(
+        select(Meter).join(MeteringPoint, Meter.point_id == MeteringPoint.id)
+        .where(Meter.client_id == client_id)
+        .order_by(Meter.status, MeteringPoint.name, Meter.service, Meter.id)))
+
+
+def search_meters(query: str = "") -> Select[tuple[Meter]]:
+    """Every client's meters for the staff list, matched by factory number or client."""
+    stmt = (select(Meter).join(Client, Meter.client_id == Client.id)
+            .options(joinedload(Meter.point).joinedload(MeteringPoint.client))
+            .order_by(Client.name, Meter.id))
+    q = (query or "").strip()[:100]
+    if q:
+        like = f"%{_escape_like(q.lower())}%"
+        stmt = stmt.where(or_(func.lower(Meter.factory_number).like(like, escape="\\"),
+                              func.lower(Client.name).like(like, escape="\\"),
+                              func.lower(Client.short_name).like(like, escape="\\"),
+                              Client.contract_number.like(like, escape="\\")))
+    return stmt
+
+
+def verification_state(meter: Meter, today: dt.date) -> str:
+    """``expired`` / ``soon`` (within 60 days) / ``ok`` / ``unknown`` for the warning badge."""
+    if meter.verification_date is None:
+        return "unknown"
+    if meter.verification_date < today:
+        return "expired"
+    if meter.verification_date <= today + dt.timedelta(days=60):
+        return "soon"
+    return "ok"

@@ -1,0 +1,142 @@
+"""Billing periods: create a month, open it for readings, close it.
+
+State machine: planned → open → closed (``TRANSITIONS``). Only one period is open at a time:
+readings, acts and invoices all hang off "the current period", and two open months would
+make "which month is this reading for" ambiguous. Every transition is audited.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lk_corporate.core.audit import Actor, record
+from lk_corporate.core.db import utcnow
+from lk_corporate.core.errors import N_, DomainError, InvalidTransition, NotFound
+from lk_corporate.periods.models import BillingPeriod, PeriodStatus
+
+
+class PeriodError(DomainError):
+    pass
+
+
+# The calculation date lies in the month or within this many days after it: readings are
+# taken at the end of the month or in the first days of the next one.
+GRACE_DAYS_AFTER_MONTH = 10
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+TRANSITIONS: dict[PeriodStatus, frozenset[PeriodStatus]] = {
+    PeriodStatus.PLANNED: frozenset({PeriodStatus.OPEN}),
+    PeriodStatus.OPEN: frozenset({PeriodStatus.CLOSED}),
+    PeriodStatus.CLOSED: frozenset(),
+}
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def allowed_calculation_dates(year: int, month: int) -> tuple[dt.date, dt.date]:
+    first, last = month_bounds(year, month)
+    return first, last + dt.timedelta(days=GRACE_DAYS_AFTER_MONTH)
+
+
+def create_period(session: Session, *, year: int | None, month: int | None,
+                  calculation_date: dt.date | None, actor: Actor) -> BillingPeriod:
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        raise PeriodError(N_("Enter a year from %(min)s to %(max)s."), "year",
+                          min=MIN_YEAR, max=MAX_YEAR)
+    if month is None or not 1 <= month <= 12:
+        raise PeriodError(N_("Choose a month."), "month")
+    if calculation_date is None:
+        raise PeriodError(N_("Enter the calculation date."), "calculation_date")
+    earliest, latest = allowed_calculation_dates(year, month)
+    if not earliest <= calculation_date <= latest:
+        raise PeriodError(N_("The calculation date must fall within the month or within "
+                             "%(days)s days after it (%(first)s – %(last)s)."),
+                          "calculation_date", days=GRACE_DAYS_AFTER_MONTH,
+                          first=earliest.strftime("%d.%m.%Y"), last=latest.strftime("%d.%m.%Y"))
+    if session.scalar(select(BillingPeriod.id).where(BillingPeriod.year == year,
+                                                     BillingPeriod.month == month)) is not None:
+        raise PeriodError(N_("The period %(label)s already exists."), "month",
+                          label=f"{month:02d}.{year}")
+    period = BillingPeriod(year=year, month=month, calculation_date=calculation_date,
+                           status=PeriodStatus.PLANNED, created_at=utcnow())
+    session.add(period)
+    session.flush()
+    record(session, "period.created", actor=actor, object_type="billing_period",
+           object_id=period.id, details={"period": period.label,
+                                         "calculation_date": calculation_date.isoformat()})
+    return period
+
+
+def _transition(session: Session, period: BillingPeriod, target: PeriodStatus, *,
+                actor: Actor) -> BillingPeriod:
+    if target not in TRANSITIONS[period.status]:
+        raise InvalidTransition(N_("The period %(label)s is %(state)s and cannot be changed "
+                                   "that way."), label=period.label, state=period.status.value)
+    before = period.status
+    period.status = target
+    now = utcnow()
+    if target == PeriodStatus.OPEN:
+        period.opened_at = now
+    elif target == PeriodStatus.CLOSED:
+        period.closed_at = now
+    session.flush()
+    record(session, f"period.{target.value}", actor=actor, object_type="billing_period",
+           object_id=period.id, details={"period": period.label, "from": before.value,
+                                         "to": target.value})
+    return period
+
+
+def open_period(session: Session, period: BillingPeriod, *, actor: Actor) -> BillingPeriod:
+    """Open a planned period for readings; refused while another period is open."""
+    other = current_period(session)
+    if other is not None and other.id != period.id:
+        raise PeriodError(N_("Close the open period %(label)s first: only one period can be "
+                             "open at a time."), label=other.label)
+    return _transition(session, period, PeriodStatus.OPEN, actor=actor)
+
+
+def close_period(session: Session, period: BillingPeriod, *, actor: Actor) -> BillingPeriod:
+    return _transition(session, period, PeriodStatus.CLOSED, actor=actor)
+
+
+def get_period(session: Session, period_id: int) -> BillingPeriod:
+    period = session.get(BillingPeriod, period_id)
+    if period is None:
+        raise NotFound(N_("No such period."))
+    return period
+
+
+def list_periods(session: Session) -> list[BillingPeriod]:
+    return list(session.scalars(select(BillingPeriod).order_by(BillingPeriod.year.desc(),
+                                                               BillingPeriod.month.desc())))
+
+
+def current_period(session: Session) -> BillingPeriod | None:
+    """The open period (at most one), or None between periods."""
+    return session.scalars(select(BillingPeriod).where(BillingPeriod.status == PeriodStatus.OPEN)
+                           .order_by(BillingPeriod.year.desc(), BillingPeriod.month.desc())
+                           .limit(1)).first()
+
+
+@dataclass(frozen=True)
+class ReadingWindow:
+    """When readings for a period are accepted: from the calculation date, and the date by
+    which the calculation must have happened (SPEC, step 1: within 5 days)."""
+
+    period: BillingPeriod
+    opens_on: dt.date
+    calculate_by: dt.date
+
+    def is_open(self, today: dt.date) -> bool:
+        return self.period.status == PeriodStatus.OPEN and today >= self.opens_on
+
+
+def reading_window(period: BillingPeriod) -> ReadingWindow:
+    return ReadingWindow(period, period.calculation_date, period.calculation_deadline)

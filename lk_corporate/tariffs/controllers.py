@@ -1,0 +1,109 @@
+"""HTTP handlers of the tariff pages (staff) and the client's «Тарифы» page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from lk_corporate.accounts import rights as R
+from lk_corporate.clients.forms import SERVICE_LABELS, ZONE_LABELS
+from lk_corporate.clients.models import Service
+from lk_corporate.core.auth import require_right
+from lk_corporate.core.errors import DomainError, NotFound
+from lk_corporate.core.formkit import apply_error, current_actor
+from lk_corporate.core.uow import unit_of_work
+from lk_corporate.extensions import db
+from lk_corporate.supplier.operations import get_settings
+from lk_corporate.tariffs import operations as ops
+from lk_corporate.tariffs.forms import EndTariffForm, TariffForm
+from lk_corporate.tariffs.models import Tariff
+
+
+def _tariff(tariff_id: int) -> Tariff:
+    try:
+        return ops.get_tariff(db.session, tariff_id)
+    except NotFound:
+        abort(404)
+
+
+def _data(form: TariffForm) -> ops.TariffData:
+    return ops.TariffData(service=Service(form.service.data), zone=form.zone.data,
+                          unit=form.unit.data or "", price=form.price.data,
+                          valid_from=form.valid_from.data, valid_to=form.valid_to.data,
+                          tariff_group=form.tariff_group.data or "")
+
+
+def _context() -> dict[str, object]:
+    settings = get_settings(db.session)
+    return {"service_labels": SERVICE_LABELS, "zone_labels": ZONE_LABELS,
+            "today": dt.date.today(), "tariff_state": ops.tariff_state,
+            "with_vat": ops.price_with_vat,
+            "vat_rate": settings.vat_rate if settings else None}
+
+
+@require_right(R.TARIFFS_MANAGE)
+def index() -> ResponseReturnValue:
+    return render_template("tariffs/index.html", groups=ops.grouped_tariffs(db.session),
+                           **_context())
+
+
+@require_right(R.TARIFFS_MANAGE)
+def create() -> ResponseReturnValue:
+    form = TariffForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                ops.create_tariff(session, _data(form), actor=current_actor())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            flash(_("Tariff added."), "success")
+            return redirect(url_for("tariffs.index"))
+    return render_template("tariffs/edit.html", form=form, tariff=None)
+
+
+@require_right(R.TARIFFS_MANAGE)
+def edit(tariff_id: int) -> ResponseReturnValue:
+    tariff = _tariff(tariff_id)
+    form = TariffForm(obj=tariff)
+    if request.method == "GET":
+        form.service.data = tariff.service.value
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                ops.update_tariff(session, tariff, _data(form), actor=current_actor())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("tariffs.index"))
+    return render_template("tariffs/edit.html", form=form, tariff=tariff)
+
+
+@require_right(R.TARIFFS_MANAGE)
+def end(tariff_id: int) -> ResponseReturnValue:
+    tariff = _tariff(tariff_id)
+    form = EndTariffForm(obj=tariff)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as session:
+                ops.end_tariff(session, tariff, last_day=form.valid_to.data,
+                               actor=current_actor())
+        except DomainError as exc:
+            apply_error(form, exc)
+        else:
+            flash(_("The tariff ends on the given day."), "success")
+            return redirect(url_for("tariffs.index"))
+    return render_template("tariffs/end.html", form=form, tariff=tariff, **_context())
+
+
+@require_right(R.MONEY_VIEW)
+def current() -> ResponseReturnValue:
+    """The client's «Тарифы» page: tariffs in force today and those announced."""
+    today = dt.date.today()
+    in_force, upcoming = ops.tariffs_in_force(db.session, today)
+    return render_template("tariffs/current.html", in_force=in_force, upcoming=upcoming,
+                           **_context())
