@@ -49,7 +49,7 @@ def create_client(**overrides: Any) -> Client:
     n = next(_seq)
     values: dict[str, Any] = dict(
         name=f"ООО «Клиент {n}»", short_name=f"ООО «К{n}»", tax_id=f"77{n:08d}",
-        contract_number=str(100 + n), email=f"client{n}@example.com",
+        contract_number=f"T-{n}", email=f"client{n}@example.com",
     )
     values.update(overrides)
     c = Client(**values)
