@@ -56,7 +56,7 @@ def _page() -> int:
 @require_right(R.CLIENTS_VIEW)
 def index() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:100]
-    pagination = db.paginate(ops.search_clients(q), page=max(_page(), 1), per_page=PER_PAGE,
+    pagination = db.paginate(ops.search_clients(db.session, q), page=max(_page(), 1), per_page=PER_PAGE,
                              error_out=False)
     return render_template("clients/index.html", pagination=pagination, q=q)
 
@@ -254,7 +254,7 @@ def edit_meter(client_id: int, meter_id: int) -> ResponseReturnValue:
 @require_right(R.CLIENTS_VIEW)
 def meters() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:100]
-    pagination = db.paginate(ops.search_meters(q), page=max(_page(), 1), per_page=PER_PAGE,
+    pagination = db.paginate(ops.search_meters(db.session, q), page=max(_page(), 1), per_page=PER_PAGE,
                              error_out=False)
     return render_template("clients/meters.html", pagination=pagination, q=q, **_labels())
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Engine, Select, event, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from lk_corporate.accounts.errors import AccountError
@@ -142,16 +143,33 @@ def update_client(session: Session, client: Client, data: ClientData, *, actor: 
     return client
 
 
-def search_clients(query: str = "") -> Select[tuple[Client]]:
-    """Clients whose name, short name, tax ID or contract number contains ``query``."""
+@event.listens_for(Engine, "connect")
+def _sqlite_casefold(dbapi_connection: Any, connection_record: Any) -> None:
+    # SQLite's lower() folds ASCII only, so «бета» would not find «АО «Бета»»; searches use
+    # this Unicode-aware function there (PostgreSQL's lower() already is).
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function(
+            "lk_casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v,
+            deterministic=True)
+
+
+def _folded(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.lk_casefold(column)
+    return func.lower(column)
+
+
+def search_clients(session: Session, query: str = "") -> Select[tuple[Client]]:
+    """Clients whose name, short name, tax ID or contract number contains ``query``
+    (case-insensitive, Cyrillic included)."""
     stmt = select(Client).order_by(Client.name, Client.id)
     q = (query or "").strip()[:100]
     if q:
-        like = f"%{_escape_like(q.lower())}%"
+        like = f"%{_escape_like(q.casefold())}%"
         digits = re.sub(r"[\s\-]", "", q)
-        conditions = [func.lower(Client.name).like(like, escape="\\"),
-                      func.lower(Client.short_name).like(like, escape="\\"),
-                      func.lower(Client.contract_number).like(like, escape="\\")]
+        conditions = [_folded(session, Client.name).like(like, escape="\\"),
+                      _folded(session, Client.short_name).like(like, escape="\\"),
+                      _folded(session, Client.contract_number).like(like, escape="\\")]
         if digits:
             conditions.append(Client.tax_id.like(f"%{_escape_like(digits)}%", escape="\\"))
         stmt = stmt.where(or_(*conditions))
@@ -340,17 +358,17 @@ def client_meters(session: Session, client_id: int) -> list[Meter]:
         .order_by(Meter.status, MeteringPoint.name, Meter.service, Meter.id)))
 
 
-def search_meters(query: str = "") -> Select[tuple[Meter]]:
+def search_meters(session: Session, query: str = "") -> Select[tuple[Meter]]:
     """Every client's meters for the staff list, matched by factory number or client."""
     stmt = (select(Meter).join(Client, Meter.client_id == Client.id)
             .options(joinedload(Meter.point).joinedload(MeteringPoint.client))
             .order_by(Client.name, Meter.id))
     q = (query or "").strip()[:100]
     if q:
-        like = f"%{_escape_like(q.lower())}%"
-        stmt = stmt.where(or_(func.lower(Meter.factory_number).like(like, escape="\\"),
-                              func.lower(Client.name).like(like, escape="\\"),
-                              func.lower(Client.short_name).like(like, escape="\\"),
+        like = f"%{_escape_like(q.casefold())}%"
+        stmt = stmt.where(or_(_folded(session, Meter.factory_number).like(like, escape="\\"),
+                              _folded(session, Client.name).like(like, escape="\\"),
+                              _folded(session, Client.short_name).like(like, escape="\\"),
                               Client.contract_number.like(like, escape="\\")))
     return stmt
 
