@@ -203,11 +203,11 @@ def test_menu_shows_items_by_audience_endpoint_and_right(client: Any, clean_app:
     user = create_client_user(create_client(), roles=(CLIENT_ACCOUNTANT,))
     login(client, user.login)
     nav = _nav(client)
-    assert "Деньги" in nav and "Invoices-test" in nav and "Payments-test" in nav
+    assert 'data-lk-section="money"' in nav and "Деньги" in nav and "Invoices-test" in nav and "Payments-test" in nav
     assert 'data-bs-toggle="dropdown"' in nav  # two items: a dropdown
     assert "Secret-test" not in nav  # lacks the right
     assert "Ghost-test" not in nav  # endpoint not in this app
-    assert "Staff-test" not in nav and "Тарифы" not in nav  # staff section
+    assert "Staff-test" not in nav and 'data-lk-section="tariffs"' not in nav  # a staff section
 
 
 def test_staff_see_staff_sections_only(client: Any, supplier: Any, scratch_menu: None) -> None:
@@ -217,7 +217,7 @@ def test_staff_see_staff_sections_only(client: Any, supplier: Any, scratch_menu:
     nav = _nav(client)
     # One visible item: a plain link under the section's name.
     assert 'href="/healthz"><i class="bi bi-percent me-1" aria-hidden="true"></i>Тарифы</a>' in nav
-    assert "Invoices-test" not in nav and "Деньги" not in nav
+    assert "Invoices-test" not in nav and 'data-lk-section="money"' not in nav
 
 
 def test_register_refuses_an_unknown_section(scratch_menu: None) -> None:
