@@ -167,7 +167,6 @@ def payment_qr_payload(data: InvoiceData) -> str:
         fields.append(("KPP", data.supplier.kpp))
     fields.append(("Sum", str(int(data.totals.gross * 100))))
     fields.append(("Purpose", data.purpose))
-    fields.append(("PayerINN", data.buyer.tax_id))
     return "ST00012|" + "|".join(f"{k}={_qr_value(v)}" for k, v in fields)
 
 
@@ -274,7 +273,7 @@ def render_invoice(data: InvoiceData) -> bytes:
     flow.space(4)
 
     with_qr = data.payment_qr and data.currency == "RUB"
-    qr = 30 * mm
+    qr = 34 * mm
 
     def draw_signatures(page: Page, y: float) -> None:
         x = flow.left + (qr + 6 * mm if with_qr else 0)

@@ -31,7 +31,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from documents.fonts import BOLD, ITALIC, REGULAR, register_fonts
+from documents.fonts import BOLD, ITALIC, REGULAR, register_fonts, seed_subsets
 from documents.model import Party, format_date
 
 __all__ = [
@@ -490,6 +490,7 @@ def new_canvas(frame: Frame) -> tuple[Canvas, io.BytesIO]:
                pdfVersion=(1, 7), lang="ru-RU", initialFontName=REGULAR,
                initialFontSize=8)
     doc = c._doc
+    seed_subsets(doc)
     doc._timeStamp = _FixedTimeStamp(_moment(frame.issued))
     doc._ID = b"\n[<" + _ID_PLACEHOLDER + b"> <" + _ID_PLACEHOLDER + b">]\n"
     c.setTitle(frame.title)
@@ -570,38 +571,39 @@ def _draw_texts(c: Canvas, h: float, texts: Sequence[_Text]) -> None:
 
 
 @lru_cache(maxsize=64)
-def _qr_runs(payload: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
-    """QR modules as horizontal runs (row, first column, length): far fewer path operators
-    than one square per module. Mask 0 is fixed: choosing the "best" of eight masks costs
-    several milliseconds per code and any mask is valid for readers."""
-    qr = segno.make(payload, error="m", micro=False, mask=0, boost_error=False)
-    matrix = qr.matrix
-    runs = []
-    for r, row in enumerate(matrix):
-        start = -1
-        for col, dark in enumerate(row):
-            if dark and start < 0:
-                start = col
-            elif not dark and start >= 0:
-                runs.append((r, start, col - start))
-                start = -1
-        if start >= 0:
-            runs.append((r, start, len(row) - start))
-    return len(matrix), tuple(runs)
+def _qr_image(payload: str, error: str = "m") -> tuple[int, str]:
+    """A QR code as the operators of a 1-bit inline image (one pixel per module).
+
+    An image instead of one rectangle per module: a version-18 payment code has ~2 500 dark
+    runs, which cost more to format than the rest of the page. Mask 0 is fixed: choosing the
+    "best" of eight masks costs several milliseconds per code and any mask is valid for
+    readers. Returns (modules per side including the quiet zone, operators).
+    """
+    qr = segno.make(payload, error=error, micro=False, mask=0, boost_error=False)
+    quiet = 2  # modules of quiet zone inside the image (the page margin adds the rest)
+    rows = []
+    blank = [0] * quiet
+    size = len(qr.matrix) + 2 * quiet
+    matrix = [blank * (size // quiet + 1)] * quiet + [
+        blank + list(row) + blank for row in qr.matrix] + [blank * (size // quiet + 1)] * quiet
+    for row in matrix:
+        bits = 0
+        for dark in row[:size]:
+            bits = (bits << 1) | (1 if dark else 0)
+        pad = (-size) % 8
+        rows.append(format(bits << pad, f"0{(size + pad) // 4}X"))
+    # /D [1 0]: a set bit is black (DeviceGray 0)
+    ops = (f"BI /W {size} /H {size} /BPC 1 /CS /G /D [1 0] /F /AHx ID\n"
+           + "".join(rows) + ">\nEI")
+    return size, ops
 
 
-def _draw_qr(c: Canvas, x: float, y: float, size: float, payload: str) -> None:
+def _draw_qr(c: Canvas, x: float, y: float, size: float, payload: str, error: str = "m") -> None:
     """A QR code in the square (x, y, size) in PDF coordinates (bottom-left origin)."""
-    n, runs = _qr_runs(payload)
-    quiet = 2  # modules of quiet zone inside the square (the page margin adds the rest)
-    m = size / (n + 2 * quiet)
-    top = y + size - quiet * m
-    left = x + quiet * m
-    p = c.beginPath()
-    for r, col, length in runs:
-        p.rect(left + col * m, top - (r + 1) * m, length * m, m)
-    c.setFillGray(0)
-    c.drawPath(p, stroke=0, fill=1)
+    _, ops = _qr_image(payload, error)
+    c._code.append(f"q {size:.2f} 0 0 {size:.2f} {x:.2f} {y:.2f} cm")
+    c._code.append(ops)
+    c._code.append("Q")
 
 
 def _monogram(name: str) -> str:
@@ -651,7 +653,8 @@ def _draw_frame(c: Canvas, frame: Frame, page: Page, number: int, total: int) ->
     c.setLineWidth(0.5)
     c.line(left, fl, right, fl)
     qr_x = right - QR_SIZE
-    _draw_qr(c, qr_x, MARGIN_BOTTOM, QR_SIZE, frame.verify_url)
+    # level L: the footer code is small, and a verification URL is easy to retype
+    _draw_qr(c, qr_x, MARGIN_BOTTOM, QR_SIZE, frame.verify_url, "l")
     c.setFont(BOLD, 7.5)
     c.drawString(left, fl - 11, frame.label)
     c.setFont(REGULAR, 7)
