@@ -63,6 +63,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(accounts_bp)
 
+    from lk_corporate.outbox.blueprint import bp as outbox_bp
+
+    app.register_blueprint(outbox_bp)
+
     from lk_corporate.clients.blueprint import bp as clients_bp
     from lk_corporate.periods.blueprint import bp as periods_bp
     from lk_corporate.supplier.blueprint import bp as supplier_bp
@@ -74,10 +78,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from lk_corporate.core.audit_cli import audit
+    from lk_corporate.demo.cli import demo
     from lk_corporate.docflow.cli import documents
     from lk_corporate.pki.cli import pki
     from lk_corporate.signatures.cli import sign
     from lk_corporate.verification.cli import verify
 
-    for command in (audit, pki, sign, verify, documents):
+    for command in (audit, demo, pki, sign, verify, documents):
         app.cli.add_command(command)
