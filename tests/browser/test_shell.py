@@ -84,3 +84,40 @@ def test_local_url_classifier() -> None:
     assert not is_local_url("https://cdn.jsdelivr.net/npm/bootstrap.css")
     assert not is_local_url("http://localhost.evil.example/")
     assert not is_local_url("https://fonts.googleapis.com/css")
+
+
+def test_signed_in_client_menu_and_client_switcher(make_page: Any, browser_log: BrowserLog, clean_app: Any) -> None:
+    from tests.browser.conftest import login_in_browser
+    from tests.support.factories import PASSWORD, add_membership, create_client, create_client_user, create_supplier
+
+    create_supplier()
+    first = create_client(short_name="ООО «Первый»")
+    second = create_client(short_name="ООО «Второй»")
+    user = create_client_user(first)
+    add_membership(user, second)
+
+    page = make_page()
+    login_in_browser(page, user.login, PASSWORD)
+    page.goto("/this-page-does-not-exist")  # any page with the full frame
+    nav = page.locator("header")
+    assert nav.locator('[data-lk-section="readings"]').inner_text().strip() == "Показания"
+    assert nav.locator('[data-lk-section="money"]').inner_text().strip() == "Деньги"
+    assert nav.locator('[data-lk-section="clients"]').count() == 0  # staff menus stay hidden
+    assert nav.locator(".lk-login").inner_text() == user.login
+
+    switcher = nav.locator("select#lk-client-select")
+    assert switcher.is_visible()
+    assert nav.locator("[data-lk-autosubmit-button]").is_hidden()  # lk.js submits on change
+    assert "ООО «Первый»" in switcher.locator("option:checked").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "lk-client-desktop.png"))
+    with page.expect_navigation():
+        switcher.select_option(str(second.id))
+    assert "ООО «Второй»" in page.locator("select#lk-client-select option:checked").inner_text()
+
+    phone = make_page(width=390, height=844, is_mobile=True, has_touch=True)
+    login_in_browser(phone, user.login, PASSWORD)
+    phone.goto("/this-page-does-not-exist")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.locator(".navbar-toggler").click()
+    phone.locator("#lk-nav.collapse.show").wait_for()
+    phone.screenshot(path=str(SCREENSHOTS / "lk-client-phone-menu.png"), full_page=True)
