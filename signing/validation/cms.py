@@ -1,0 +1,214 @@
+"""CMS checks: decode the ``/Contents`` of a signature, verify digest, signature value, the
+signing-certificate attribute, and RFC 3161 timestamp tokens.
+
+The cryptographic primitive (signature value over the DER of the signed attributes, for RSA
+PKCS#1 v1.5/PSS, ECDSA, EdDSA) is pyHanko's ``validate_sig_integrity``; the decisions around
+it (what is a format failure, which certificate is the signer, what the timestamp imprint must
+cover) are made here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from asn1crypto import cms, tsp
+from asn1crypto import x509 as asn1_x509
+from pyhanko.sign.validation import errors as ph_errors
+from pyhanko.sign.validation.generic_cms import get_signing_cert_attr, validate_sig_integrity
+
+from .report import SubIndication
+
+__all__ = ["CmsError", "decode_contents", "SignerCheck", "check_signer_info", "TstCheck", "check_tst", "find_attr"]
+
+
+class CmsError(Exception):
+    """The CMS cannot be decoded or is not what a PAdES signature contains."""
+
+    def __init__(self, message: str, sub: SubIndication = SubIndication.FORMAT_FAILURE) -> None:
+        super().__init__(message)
+        self.sub = sub
+
+
+_DECODE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError)
+
+
+def _der_length(data: bytes) -> int:
+    """Total length of the DER TLV at the start of ``data``."""
+    if len(data) < 2 or data[0] != 0x30:
+        raise CmsError("/Contents is not a DER SEQUENCE")
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    n = first & 0x7F
+    if n == 0 or n > 4 or len(data) < 2 + n:
+        raise CmsError("/Contents has an invalid DER length")
+    length = int.from_bytes(data[2 : 2 + n], "big")
+    return 2 + n + length
+
+
+def decode_contents(contents: bytes) -> cms.ContentInfo:
+    """The CMS ContentInfo in a signature's ``/Contents``: exactly one DER structure followed
+    by nothing but zero padding."""
+    if not contents or not contents.strip(b"\x00"):
+        raise CmsError("/Contents is empty or zeroed")
+    total = _der_length(contents)
+    if total > len(contents):
+        raise CmsError("/Contents is truncated (DER length exceeds the string)")
+    if contents[total:].strip(b"\x00"):
+        raise CmsError("/Contents has data after the CMS structure")
+    try:
+        ci = cms.ContentInfo.load(contents[:total], strict=True)
+        if ci["content_type"].native != "signed_data":
+            raise CmsError("/Contents is not CMS SignedData")
+        ci["content"]["signer_infos"].native  # noqa: B018 - parse everything now
+    except _DECODE_ERRORS as e:
+        raise CmsError(f"/Contents is not a valid CMS structure: {e}") from None
+    return ci
+
+
+def find_attr(attrs: cms.CMSAttributes | None, name: str) -> list[object]:
+    if attrs is None or not attrs:
+        return []
+    out: list[object] = []
+    for a in attrs:
+        if a["type"].native == name:
+            out.extend(a["values"])
+    return out
+
+
+def _certs(signed_data: cms.SignedData) -> list[asn1_x509.Certificate]:
+    out = []
+    for choice in signed_data["certificates"] or []:
+        if choice.name == "certificate":
+            out.append(choice.chosen)
+    return out
+
+
+def _find_signer_cert(si: cms.SignerInfo, certs: list[asn1_x509.Certificate]) -> asn1_x509.Certificate | None:
+    sid = si["sid"]
+    for c in certs:
+        if sid.name == "issuer_and_serial_number":
+            ias = sid.chosen
+            if c.issuer == ias["issuer"] and c.serial_number == ias["serial_number"].native:
+                return c
+        elif sid.name == "subject_key_identifier" and c.key_identifier == sid.chosen.native:
+            return c
+    return None
+
+
+@dataclass(frozen=True)
+class SignerCheck:
+    signer_info: cms.SignerInfo
+    cert: asn1_x509.Certificate | None
+    certs: tuple[asn1_x509.Certificate, ...]
+    digest_algorithm: str | None
+    signature_algorithm: str | None
+    digest_ok: bool
+    signature_ok: bool
+    signing_certificate_ok: bool
+    has_signing_certificate_attr: bool
+    failure: SubIndication | None
+    message: str | None
+
+
+def check_signer_info(
+    ci: cms.ContentInfo,
+    digest_of: Callable[[str], bytes],
+    expected_content_type: str,
+) -> SignerCheck:
+    """Verify the single SignerInfo of ``ci`` over data whose digest ``digest_of(algo)`` gives."""
+    try:
+        sd = ci["content"]
+        infos = sd["signer_infos"]
+        if len(infos) != 1:
+            raise CmsError(f"{len(infos)} SignerInfos (exactly one expected)")
+        si = infos[0]
+        eci = sd["encap_content_info"]
+        if expected_content_type == "data" and eci["content"].native is not None:
+            raise CmsError("CMS is not detached (encapsulated content present)")
+        certs = _certs(sd)
+        md_algo = si["digest_algorithm"]["algorithm"].native
+        sig_algo = si["signature_algorithm"]["algorithm"].native
+        cert = _find_signer_cert(si, certs)
+        if cert is None:
+            return SignerCheck(si, None, tuple(certs), md_algo, sig_algo, False, False, False, False,
+                               SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
+                               "the signer's certificate is not in the CMS")
+        if si["signed_attrs"].native is None or not len(si["signed_attrs"]):
+            raise CmsError("no signed attributes")
+        ess_present = get_signing_cert_attr(si["signed_attrs"]) is not None
+        try:
+            digest = digest_of(md_algo)
+        except ValueError:
+            raise CmsError(f"unsupported digest algorithm {md_algo}") from None
+        try:
+            intact, valid = validate_sig_integrity(si, cert, expected_content_type, digest)
+        except ph_errors.SignatureValidationError as e:
+            sub_name = getattr(getattr(e, "ades_subindication", None), "name", "FORMAT_FAILURE")
+            sub = SubIndication.__members__.get(sub_name, SubIndication.FORMAT_FAILURE)
+            if sub is SubIndication.NO_SIGNING_CERTIFICATE_FOUND:
+                return SignerCheck(si, cert, tuple(certs), md_algo, sig_algo, False, False, False, True,
+                                   sub, "the signing-certificate attribute does not match the signer's certificate")
+            raise CmsError(e.failure_message, sub) from None
+        except _DECODE_ERRORS + (NotImplementedError,) as e:
+            return SignerCheck(si, cert, tuple(certs), md_algo, sig_algo, False, False, ess_present, ess_present,
+                               SubIndication.SIG_CRYPTO_FAILURE, f"signature cannot be verified: {e}")
+    except CmsError:
+        raise
+    except _DECODE_ERRORS as e:
+        raise CmsError(f"malformed CMS: {e}") from None
+    failure = None
+    message = None
+    if not intact:
+        failure, message = SubIndication.HASH_FAILURE, "the message digest does not match the signed bytes"
+    elif not valid:
+        failure, message = SubIndication.SIG_CRYPTO_FAILURE, "the signature value does not verify with the signer's key"
+    return SignerCheck(si, cert, tuple(certs), md_algo, sig_algo, intact, valid, ess_present, ess_present,
+                       failure, message)
+
+
+@dataclass(frozen=True)
+class TstCheck:
+    gen_time: datetime | None
+    cert: asn1_x509.Certificate | None
+    certs: tuple[asn1_x509.Certificate, ...]
+    imprint_ok: bool
+    signature_ok: bool
+    failure: SubIndication | None
+    message: str | None
+    revinfo_crls: tuple[bytes, ...] = ()
+
+
+def check_tst(token: cms.ContentInfo, imprint_of: Callable[[str], bytes]) -> TstCheck:
+    """Verify an RFC 3161 token: its signature over TSTInfo and that its message imprint
+    equals ``imprint_of(hash_algorithm)``."""
+    try:
+        if token["content_type"].native != "signed_data":
+            raise CmsError("timestamp token is not SignedData")
+        sd = token["content"]
+        eci = sd["encap_content_info"]
+        if eci["content_type"].native != "tst_info":
+            raise CmsError("timestamp token does not contain TSTInfo")
+        raw_tst = eci["content"].contents
+        tst_info = tsp.TSTInfo.load(raw_tst)
+        gen_time = tst_info["gen_time"].native
+        mi = tst_info["message_imprint"]
+        mi_algo = mi["hash_algorithm"]["algorithm"].native
+        try:
+            expected = imprint_of(mi_algo)
+        except ValueError:
+            raise CmsError(f"unsupported imprint algorithm {mi_algo}") from None
+        imprint_ok = mi["hashed_message"].native == expected
+        sc = check_signer_info(token, lambda algo: hashlib.new(algo, raw_tst).digest(), "tst_info")
+    except CmsError as e:
+        return TstCheck(None, None, (), False, False, e.sub if e.sub is not SubIndication.FORMAT_FAILURE else SubIndication.FORMAT_FAILURE, f"timestamp: {e}")
+    except _DECODE_ERRORS as e:
+        return TstCheck(None, None, (), False, False, SubIndication.FORMAT_FAILURE, f"timestamp: malformed token: {e}")
+    failure, message = sc.failure, sc.message
+    if failure is None and not imprint_ok:
+        failure, message = SubIndication.HASH_FAILURE, "the timestamp's message imprint does not match"
+    return TstCheck(gen_time, sc.cert, sc.certs, imprint_ok, sc.digest_ok and sc.signature_ok, failure,
+                    f"timestamp: {message}" if message else None)
