@@ -25,16 +25,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.pdfgen.canvas import Canvas  # noqa: E402
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
-from documents.charges_breakdown import render_charges_breakdown  # noqa: E402
-from documents.invoice import render_invoice  # noqa: E402
-from documents.limit_request import render_limit_request  # noqa: E402
-from documents.reading_act import render_reading_act  # noqa: E402
-from documents.reconciliation_act import render_reconciliation_act  # noqa: E402
-from documents.tax_invoice import render_tax_invoice  # noqa: E402
-from lk_corporate.docflow import samples  # noqa: E402
+from documents.charges_breakdown import render_charges_breakdown
+from documents.invoice import render_invoice
+from documents.limit_request import render_limit_request
+from documents.reading_act import render_reading_act
+from documents.reconciliation_act import render_reconciliation_act
+from documents.tax_invoice import render_tax_invoice
+from lk_corporate.docflow import samples
 
 
 def floor() -> bytes:

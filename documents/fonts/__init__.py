@@ -24,9 +24,9 @@ __all__ = [
     "FONT_REGULAR_PATH",
     "ITALIC",
     "REGULAR",
+    "SEED_CHARACTERS",
     "register_fonts",
     "seed_subsets",
-    "SEED_CHARACTERS",
 ]
 
 FONT_DIR = Path(__file__).resolve().parent

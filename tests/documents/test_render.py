@@ -316,3 +316,24 @@ def test_hash_printed_is_hash_of_payload(sample_dir: Path) -> None:
     t = layout_text(sample_dir / "reading_act.pdf")
     printed = re.findall(r"\b[0-9a-f]{64}\b", t)
     assert printed == [hashlib.sha256(readings_payload(samples.sample_reading_act())).hexdigest()]
+
+
+def test_documents_package_imports_no_flask() -> None:
+    code = ("import sys, documents; documents.render_invoice; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'lk_corporate')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True,
+                   cwd=Path(__file__).resolve().parents[2])
+
+
+def test_qr_codes_decode(sample_dir: Path, tmp_path: Path) -> None:
+    """The payment and verification codes scan (zbarimg from Debian's zbar-tools)."""
+    import shutil
+
+    if shutil.which("zbarimg") is None:
+        pytest.skip("zbarimg (apt-get install zbar-tools) is not installed")
+    run("pdftoppm", "-r", "300", "-png", sample_dir / "invoice.pdf", tmp_path / "i")
+    out = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "i-1.png")],
+                         capture_output=True, text=True, check=False).stdout.splitlines()
+    data = samples.sample_invoice()
+    assert sorted(out) == sorted([payment_qr_payload(data), data.verify_url])
