@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lk_corporate.clients.models import MeterStatus, Service
@@ -13,7 +21,7 @@ from lk_corporate.core.formkit import DecimalStringField, PositiveDecimal, digit
 
 
 def service_choices() -> list[tuple[str, str]]:
-    return [(s.value, str(SERVICE_LABELS[s.value])) for s in Service]
+    return [SelectChoice(s.value, SERVICE_LABELS[s.value]) for s in Service]
 
 
 SERVICE_LABELS = {
@@ -77,7 +85,7 @@ class MeterForm(FlaskForm):
         description=_l("Readings are not accepted for a meter without a factory number."))
     verification_date = DateField(_l("Next verification date"), [Optional()])
     status = SelectField(_l("Status"), [InputRequired()],
-                         choices=[(s.value, STATUS_LABELS[s.value]) for s in MeterStatus])
+                         choices=[SelectChoice(s.value, STATUS_LABELS[s.value]) for s in MeterStatus])
     installed_on = DateField(_l("Installed on"), [Optional()])
     removed_on = DateField(_l("Removed on"), [Optional()],
                            description=_l("Required when the meter is removed."))
@@ -91,7 +99,7 @@ class MeterForm(FlaskForm):
     vt_ratio = DecimalStringField(_l("Voltage transformer ratio"),
                                   [InputRequired(), PositiveDecimal()], default=None)
     zones = SelectField(_l("Tariff zones"), [InputRequired()],
-                        choices=[(k, v) for k, v in ZONE_LAYOUT_LABELS.items()])
+                        choices=[SelectChoice(k, v) for k, v in ZONE_LAYOUT_LABELS.items()])
     max_consumption = DecimalStringField(
         _l("Maximum plausible consumption per month"), [Optional(), PositiveDecimal()],
         description=_l("A larger consumption is refused or needs the client's confirmation."))

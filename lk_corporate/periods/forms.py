@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import DateField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 MONTHS = [
@@ -17,7 +17,7 @@ MONTHS = [
 class PeriodForm(FlaskForm):
     year = IntegerField(_l("Year"), [InputRequired(), NumberRange(2000, 2100)],
                         render_kw={"inputmode": "numeric"})
-    month = SelectField(_l("Month"), [InputRequired()], coerce=int, choices=MONTHS)
+    month = SelectField(_l("Month"), [InputRequired()], coerce=int, choices=[SelectChoice(n, label) for n, label in MONTHS])
     calculation_date = DateField(
         _l("Calculation date"), [InputRequired()],
         description=_l("Reading entry opens on this date; the calculation must follow within "

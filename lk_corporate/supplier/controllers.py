@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from lk_corporate.accounts import rights as R
 from lk_corporate.accounts.models import Role, User
@@ -30,8 +31,8 @@ def _role_label(role: Role) -> str:
     return role.name_ru if _lang() == "ru" else role.name_en
 
 
-def _role_choices() -> list[tuple[int, str]]:
-    return [(r.id, _role_label(r)) for r in ops.supplier_roles(db.session)]
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(r.id, _role_label(r)) for r in ops.supplier_roles(db.session)]
 
 
 # --- supplier settings -------------------------------------------------------------------
@@ -174,7 +175,8 @@ def edit_role(role_id: int) -> ResponseReturnValue:
         abort(404)
     form = RoleForm(data=None if request.method == "POST" else
                     {"rights": sorted(role.right_names), "ip_allowlist": role.ip_allowlist})
-    form.rights.choices = [(r, str(RIGHT_LABELS.get(r, r))) for r in ops.rights_catalogue(role.scope)]
+    form.rights.choices = [SelectChoice(r, RIGHT_LABELS.get(r, r))
+                          for r in ops.rights_catalogue(role.scope)]
     is_supplier = role.scope == Scope.SUPPLIER
     if form.validate_on_submit():
         try:

@@ -28,7 +28,7 @@ class SupplierSettings(Base):
     bank_bik: Mapped[str] = mapped_column(String(20), default="")
     bank_account: Mapped[str] = mapped_column(String(34), default="")
     bank_correspondent_account: Mapped[str] = mapped_column(String(34), default="")
-    vat_rate: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("20"))
+    vat_rate: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(20))
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     login_prefix: Mapped[str] = mapped_column(String(10), default="vk")
     director: Mapped[str] = mapped_column(String(200), default="")

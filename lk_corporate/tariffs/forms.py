@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from lk_corporate.clients.forms import ZONE_LABELS, service_choices
@@ -14,7 +14,7 @@ from lk_corporate.core.formkit import DecimalStringField, PositiveDecimal, strip
 class TariffForm(FlaskForm):
     service = SelectField(_l("Service"), [InputRequired()], choices=service_choices)
     zone = SelectField(_l("Zone"), [InputRequired()],
-                       choices=[(k, v) for k, v in ZONE_LABELS.items()])
+                       choices=[SelectChoice(k, v) for k, v in ZONE_LABELS.items()])
     tariff_group = StringField(_l("Tariff group"), [Length(max=20)], filters=[strip],
                                description=_l("Optional: e.g. a voltage level or consumer group."))
     price = DecimalStringField(_l("Price per unit without VAT"),
