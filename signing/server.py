@@ -56,8 +56,8 @@ from signing.stamp import stamp_style
 
 __all__ = ["sign_pdf", "open_incremental", "reserve_size"]
 
-# Room for a signature timestamp token (TSTInfo + TSA chain) inside /Contents.
-TIMESTAMP_TOKEN_ROOM = 12 * 1024
+# Room (DER bytes) for a signature timestamp token: TSTInfo, its signature, the TSA chain.
+TIMESTAMP_TOKEN_ROOM = 8 * 1024
 
 
 def open_incremental(pdf: bytes) -> IncrementalPdfFileWriter:
@@ -73,13 +73,20 @@ def open_incremental(pdf: bytes) -> IncrementalPdfFileWriter:
     return writer
 
 
-def reserve_size(identity: SigningIdentity, with_timestamp: bool) -> int:
-    """Bytes for /Contents: the embedded certificates, the signature, attributes, slack."""
-    certs = sum(len(c.dump()) for c in (identity.certificate, *identity.chain))
-    size = certs + 3 * 1024
+def reserve_size(certificates_der: int, with_timestamp: bool) -> int:
+    """Size of the /Contents placeholder, in hex digits as pyHanko counts it (2 per byte).
+
+    DER estimate: the embedded certificates (``certificates_der`` bytes), the signature
+    value and signed attributes (2 KB is ample for RSA-4096), and the timestamp token.
+    """
+    der = certificates_der + 2 * 1024
     if with_timestamp:
-        size += TIMESTAMP_TOKEN_ROOM
-    return (size + 1023) // 1024 * 1024
+        der += TIMESTAMP_TOKEN_ROOM
+    return (2 * der + 1023) // 1024 * 1024
+
+
+def _identity_certs_size(identity: SigningIdentity) -> int:
+    return sum(len(c.dump()) for c in (identity.certificate, *identity.chain))
 
 
 @dataclass(frozen=True)
@@ -176,7 +183,7 @@ def _sign_once(pdf: bytes, identity: SigningIdentity, options: SigningOptions, l
         stamp_style=stamp_style(identity.summary, now) if options.visible else None,
         new_field_spec=plan.target_spec,
     )
-    reserved = reserve_size(identity, level.needs_timestamp)
+    reserved = reserve_size(_identity_certs_size(identity), level.needs_timestamp)
     try:
         try:
             return asyncio.run(_sign_async(writer, pdf_signer, reserved, now)), plan.field_name
