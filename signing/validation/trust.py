@@ -180,6 +180,9 @@ def validate_path(
     except cv_errors.DisallowedAlgorithmError as e:
         return PathOutcome(False, (), SubIndication.CRYPTO_CONSTRAINTS_FAILURE, False, str(e))
     except cv_errors.InvalidCertificateError as e:
+        if cert.self_signed in ("maybe", "yes") and cert.issuer == cert.subject:
+            # a self-signed end entity that is not itself a trust anchor: no chain at all
+            return PathOutcome(False, (), SubIndication.NO_CERTIFICATE_CHAIN_FOUND, False, str(e))
         return PathOutcome(False, (), SubIndication.CHAIN_CONSTRAINTS_FAILURE, False, str(e))
     except cv_errors.PathValidationError as e:
         msg = str(e)

@@ -90,6 +90,7 @@ def sign(
     lock: tuple[str, ...] | None = None,
     new_field_box: tuple[int, int, int, int] | None = (50, 50, 250, 110),
     embed_chain: bool = True,
+    ignore_docmdp: bool = False,
 ) -> bytes:
     """Sign ``pdf`` as ``who`` at PAdES level B-B, B-T, B-LT or B-LTA."""
     certs = [who.asn1_cert] + ([_asn1(c) for c in who.chain()] if embed_chain else [])
@@ -119,5 +120,13 @@ def sign(
     ts = timestamper(pki, ts_at) if level != "B-B" else None
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=ts, new_field_spec=spec)
     out = io.BytesIO()
-    pdf_signer.sign_pdf(w, output=out)
+    if ignore_docmdp:
+        # what an attacker's tool does: sign regardless of the certification's P=1
+        import pyhanko.sign.validation as ph_validation
+        from unittest import mock
+
+        with mock.patch.object(ph_validation, "read_certification_data", lambda r: None):
+            pdf_signer.sign_pdf(w, output=out)
+    else:
+        pdf_signer.sign_pdf(w, output=out)
     return out.getvalue()

@@ -142,6 +142,7 @@ def make_cert(
 
 @dataclass
 class TestPki:
+    __test__ = False  # not a pytest test class
     now: dt.datetime
     root: Identity
     ca: Identity

@@ -1,0 +1,118 @@
+"""Build tampered PDFs the way an attacker would: byte edits and handcrafted incremental
+updates with correct cross-reference offsets, so that ordinary readers accept them."""
+
+from __future__ import annotations
+
+import re
+
+from signing.validation.structure import PdfFile
+from signing.validation.syntax import Ref
+
+
+def last_state(pdf: bytes) -> tuple[int, dict[str, bytes], int]:
+    """(startxref, trailer entries to carry over as raw PDF text, /Size)."""
+    f = PdfFile(pdf)
+    rev = f.revisions[-1]
+    t = rev.trailer
+    carry: dict[str, bytes] = {}
+    for key in ("Root", "Info"):
+        v = t.get(key)
+        if isinstance(v, Ref):
+            carry[key] = f"{v.num} {v.gen} R".encode()
+    ids = t.get("ID")
+    if isinstance(ids, list) and len(ids) == 2:
+        carry["ID"] = b"[<" + bytes(ids[0]).hex().encode() + b"> <" + bytes(ids[1]).hex().encode() + b">]"
+    size = t.get("Size")
+    assert isinstance(size, int)
+    return rev.xref_offset, carry, size
+
+
+def raw_object(pdf: bytes, num: int) -> bytes:
+    """The body (between ``obj`` and ``endobj``) of object ``num`` in the newest revision."""
+    f = PdfFile(pdf)
+    span = f.object_span(len(f.revisions), num)
+    assert span is not None, f"object {num} not found uncompressed"
+    raw = pdf[span[0] : span[1]]
+    m = re.match(rb"\d+\s+\d+\s+obj\s*", raw)
+    assert m
+    body = raw[m.end() :]
+    return body[: body.rindex(b"endobj")].rstrip()
+
+
+def new_object_number(pdf: bytes, k: int = 0) -> int:
+    return last_state(pdf)[2] + k
+
+
+def incremental_update(
+    pdf: bytes,
+    objects: dict[int, bytes],
+    *,
+    orphans: dict[int, bytes] | None = None,
+    garbage_before_xref: bytes = b"",
+    xref_override: dict[int, int] | None = None,
+    trailer_extra: bytes = b"",
+    free: tuple[int, ...] = (),
+) -> bytes:
+    """Append an update defining ``objects`` (num -> body). ``orphans`` are written but not
+    listed in the xref; ``xref_override`` points entries at arbitrary offsets."""
+    prev, carry, size = last_state(pdf)
+    out = bytearray(pdf)
+    if not out.endswith(b"\n"):
+        out += b"\n"
+    offsets: dict[int, int] = {}
+    for num, body in list(objects.items()) + list((orphans or {}).items()):
+        off = len(out)
+        out += b"%d 0 obj\n" % num + body + b"\nendobj\n"
+        if num in objects:
+            offsets[num] = off
+    out += garbage_before_xref
+    offsets.update(xref_override or {})
+    xref_pos = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f\r\n"
+    for num in sorted(set(offsets) | set(free)):
+        if num in free:
+            out += b"%d 1\n0000000000 00001 f\r\n" % num
+        else:
+            out += b"%d 1\n%010d 00000 n\r\n" % (num, offsets[num])
+    new_size = max([size] + [n + 1 for n in offsets] + [n + 1 for n in free])
+    out += b"trailer\n<< /Size %d /Prev %d" % (new_size, prev)
+    for key, value in carry.items():
+        out += b" /" + key.encode() + b" " + value
+    out += trailer_extra + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref_pos
+    return bytes(out)
+
+
+def first_page_num(pdf: bytes) -> int:
+    f = PdfFile(pdf)
+    res = f.resolver()
+    pages = res.dict_of(res.root["Pages"])
+    assert pages is not None
+    kid = pages["Kids"][0]
+    assert isinstance(kid, Ref)
+    return kid.num
+
+
+def pages_num(pdf: bytes) -> int:
+    f = PdfFile(pdf)
+    res = f.resolver()
+    p = res.root["Pages"]
+    assert isinstance(p, Ref)
+    return p.num
+
+
+def set_key(body: bytes, key: bytes, value: bytes) -> bytes:
+    """Replace or add ``/key value`` in a dictionary body (simple, for test objects)."""
+    pattern = re.compile(rb"/" + key + rb"\s*(\d+\s+\d+\s+R|\[[^\]]*\]|<<.*?>>|/\w+|\d+)", re.S)
+    if pattern.search(body):
+        return pattern.sub(b"/" + key + b" " + value, body, count=1)
+    i = body.rindex(b">>")
+    return body[:i] + b" /" + key + b" " + value + b" " + body[i:]
+
+
+def signature_contents_span(pdf: bytes, index: int = 0) -> tuple[int, int]:
+    """(start, end) of the ``<...>`` of the ``index``-th /ByteRange gap in file order."""
+    brs = [tuple(int(x) for x in m.groups()) for m in
+           re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", pdf)]
+    brs.sort(key=lambda b: b[2])
+    b = brs[index]
+    return b[1], b[2]
