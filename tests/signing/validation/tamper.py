@@ -116,3 +116,31 @@ def signature_contents_span(pdf: bytes, index: int = 0) -> tuple[int, int]:
     brs.sort(key=lambda b: b[2])
     b = brs[index]
     return b[1], b[2]
+
+
+def minimal_pdf(objects: dict[int, bytes], root: int = 1, trailer_extra: bytes = b"",
+                prev: int | None = None) -> bytes:
+    """A one-revision PDF with a correct classic xref from raw object bodies."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for num, body in objects.items():
+        offsets[num] = len(out)
+        out += b"%d 0 obj\n" % num + body + b"\nendobj\n"
+    xref = len(out)
+    size = max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f\r\n" % size
+    for n in range(1, size):
+        out += (b"%010d 00000 n\r\n" % offsets[n]) if n in offsets else b"0000000000 00001 f\r\n"
+    out += b"trailer\n<< /Size %d /Root %d 0 R" % (size, root) + trailer_extra
+    if prev is not None:
+        out += b" /Prev %d" % (xref if prev < 0 else prev)
+    out += b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def simple_page_objects(extra_catalog: bytes = b"") -> dict[int, bytes]:
+    return {
+        1: b"<< /Type /Catalog /Pages 2 0 R" + extra_catalog + b" >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    }
