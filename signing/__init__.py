@@ -24,10 +24,23 @@ from signing.identity import (
     load_pkcs12_identity,
 )
 from signing.policy import DEFAULT_TSA_URL, Level, SigningOptions, SigningResult
+from signing.remote import Scheme, SigningState, ToBeSigned, finish, prepare
 from signing.server import sign_pdf
+from signing.upgrade import SignatureLevelInfo, signature_level, upgrade
+from signing.upload import UploadCheck, check_upload
 
 __all__ = [
     "CertificateSummary",
+    "Scheme",
+    "SignatureLevelInfo",
+    "SigningState",
+    "ToBeSigned",
+    "UploadCheck",
+    "check_upload",
+    "finish",
+    "prepare",
+    "signature_level",
+    "upgrade",
     "DEFAULT_TSA_URL",
     "Level",
     "NewField",

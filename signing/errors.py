@@ -46,6 +46,7 @@ __all__ = [
     "MultipleNewSignaturesError",
     "IncompleteCoverageError",
     "ExtraRevisionError",
+    "UnexpectedChangesError",
     "SignatureStructureError",
     "UploadValidationError",
     # upgrades
@@ -172,6 +173,11 @@ class IncompleteCoverageError(UploadRejectedError):
 
 class ExtraRevisionError(UploadRejectedError):
     """Something was appended after the signed revision."""
+
+
+class UnexpectedChangesError(UploadRejectedError):
+    """The signature revision changes the issued document beyond adding the signature
+    (page content, annotations, other fields)."""
 
 
 class SignatureStructureError(UploadRejectedError):
