@@ -1,0 +1,208 @@
+"""Authorization, checked against the app's whole URL map so that no route can be forgotten.
+
+* Every route is either public (listed below with the reason) or needs a login.
+* Every route that takes an ID, tried by a user of client A with client B's IDs, answers 404
+  (or 403 when the route is not for that user's role at all) and never shows B's data.
+* Supplier staff get 404, not another object's page, when the IDs of a nested route do not
+  belong together (client A with client B's meter).
+* A new route whose ID argument this test does not know fails the test until it is added.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from werkzeug.routing import Rule
+
+from lk_corporate.accounts.models import ActivationCode, Role
+from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
+from lk_corporate.accounts.rights import (
+    SUPPLIER_ADMIN,
+    SUPPLIER_OPERATOR,
+)
+from lk_corporate.core.audit import Actor
+from lk_corporate.core.mail import OutgoingMail
+from lk_corporate.extensions import db
+from lk_corporate.periods.models import BillingPeriod
+from lk_corporate.tariffs.models import Tariff
+from tests.support.factories import (
+    create_client,
+    create_client_user,
+    create_meter,
+    create_staff_user,
+    create_supplier,
+    csrf_token,
+    login,
+)
+
+# Routes anyone may open, with the reason. Everything else must send anonymous visitors to
+# the login page (or refuse them).
+PUBLIC = {
+    "static": "stylesheets, scripts and fonts",
+    "web.index": "the landing page",
+    "web.set_language": "choosing the interface language",
+    "web.healthz": "the load balancer's health check",
+    "accounts.login": "logging in",
+    "accounts.logout": "logging out (POST with CSRF)",
+    "accounts.register": "registration with an activation code",
+    "accounts.registered": "'check your mail' page; shows only this browser's own login",
+    "accounts.confirm": "the e-mailed confirmation link (the token is the credential)",
+    "accounts.confirm_code": "typing the e-mailed code (the code is the credential)",
+    "accounts.resend_confirmation": "asking for a new confirmation message",
+    "accounts.forgot_password": "asking for a reset link",
+    "accounts.reset_password": "the e-mailed reset link (token + tax ID + contract number)",
+    "accounts.confirm_email_change": "the link sent to the new address (the token is the credential)",
+    "outbox.index": "demo only (404 elsewhere): the demo's mail, so a visitor can confirm",
+    "outbox.message": "demo only (404 elsewhere)",
+    "verification.verify": "the public signature verification page",
+}
+
+
+def _rules(app: Any) -> list[Rule]:
+    return sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+
+
+def _sample(rule: Rule, ids: dict[str, Any]) -> str:
+    values = {}
+    for arg in rule.arguments:
+        if arg not in ids:
+            raise AssertionError(
+                f"route {rule.endpoint} ({rule.rule}) takes <{arg}>, which this test does not "
+                f"know: add it to the ID table of tests/test_authorization_map.py")
+        values[arg] = ids[arg]
+    return rule.build(values)[1]
+
+
+@pytest.fixture()
+def world(session) -> dict[str, Any]:
+    create_supplier()
+    ensure_builtin_roles(db.session)
+    a = create_client(name="ООО «Альфа»", short_name="ООО «Альфа»", contract_number="A-1")
+    b = create_client(name="ООО «Бета-секрет»", short_name="ООО «Бета-секрет»",
+                      contract_number="B-SECRET-2")
+    meter_a = create_meter(a, factory_number="ALPHA-0001")
+    meter_b = create_meter(b, factory_number="BETA-SECRET-9")
+    user_a = create_client_user(a, login="alpha")
+    user_b = create_client_user(b, login="betasecret")
+    code_b = issue_activation_code(db.session, b, actor=Actor.system()).code
+    operator = create_staff_user(SUPPLIER_OPERATOR, login="operator7")
+    admin = create_staff_user(SUPPLIER_ADMIN, login="admin7")
+    import datetime as dt
+    from decimal import Decimal
+
+    from lk_corporate.clients.models import Service
+
+    period = BillingPeriod(year=2026, month=11, calculation_date=dt.date(2026, 11, 25))
+    tariff = Tariff(service=Service.ELECTRICITY, zone="single", unit="кВт·ч", price=Decimal("5"),
+                    valid_from=dt.date(2026, 1, 1))
+    mail = OutgoingMail(to="betasecret@example.com", subject="BETA-SECRET mail", body_text="x")
+    db.session.add_all([period, tariff, mail])
+    db.session.commit()
+    role = db.session.query(Role).filter_by(code=SUPPLIER_ADMIN).one()
+    return {
+        "a": a, "b": b, "user_a": user_a, "user_b": user_b, "operator": operator, "admin": admin,
+        # B's objects, by the name of the URL argument that carries their ID.
+        "foreign_ids": {
+            "client_id": b.id, "meter_id": meter_b.id, "point_id": meter_b.point_id,
+            "code_id": code_b.id, "user_id": user_b.id, "mail_id": mail.id,
+            "period_id": period.id, "tariff_id": tariff.id, "role_id": role.id,
+            "token": "not-a-token", "code": "ru", "filename": "css/lk.css",
+        },
+        "own_meter": meter_a,
+        "secrets": ("Бета-секрет", "BETA-SECRET", "betasecret"),
+    }
+
+
+def test_every_route_is_public_or_needs_login(app, client, world):
+    for rule in _rules(app):
+        if rule.endpoint in PUBLIC:
+            continue
+        url = _sample(rule, world["foreign_ids"])
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            r = client.open(url, method=method)
+            assert r.status_code in (302, 400, 401, 403, 404), (rule.endpoint, method, r.status_code)
+            if r.status_code == 302:
+                assert "/login" in r.headers["Location"], (rule.endpoint, r.headers["Location"])
+
+
+def test_public_list_is_not_stale(app):
+    endpoints = {r.endpoint for r in _rules(app)}
+    # Entries may name pages still to come (the verification page), but not many.
+    stale = set(PUBLIC) - endpoints - {"verification.verify"}
+    assert not stale, f"PUBLIC names endpoints that do not exist: {stale}"
+
+
+def _try_every_id_route(app: Any, client: Any, ids: dict[str, Any], secrets: tuple[str, ...],
+                        allowed: tuple[int, ...]) -> list[str]:
+    problems = []
+    token = csrf_token(client, "/profile")
+    for rule in _rules(app):
+        if not rule.arguments or rule.endpoint in PUBLIC:
+            continue
+        url = _sample(rule, ids)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = {"csrf_token": token} if method == "POST" else None
+            r = client.open(url, method=method, data=data)
+            body = r.get_data(as_text=True)
+            if r.status_code not in allowed:
+                problems.append(f"{method} {url} ({rule.endpoint}) -> {r.status_code}")
+            leaked = [s for s in secrets if s in body]
+            if leaked:
+                problems.append(f"{method} {url} ({rule.endpoint}) shows {leaked}")
+    return problems
+
+
+def test_client_user_gets_404_for_another_clients_ids(app, client, world):
+    assert login(client, "alpha").status_code == 302
+    problems = _try_every_id_route(app, client, world["foreign_ids"], world["secrets"], (403, 404))
+    assert not problems, "\n".join(problems)
+    # The same routes with the user's own IDs do work (the 404 above is about scope).
+    assert client.get(f"/meters/{world['own_meter'].id}").status_code == 200
+
+
+def test_public_id_routes_do_not_leak(app, client, world):
+    for endpoint in ("accounts.registered", "accounts.confirm_code", "outbox.message"):
+        rule = next(r for r in _rules(app) if r.endpoint == endpoint)
+        body = client.get(_sample(rule, world["foreign_ids"])).get_data(as_text=True)
+        assert not [s for s in world["secrets"] if s in body], endpoint
+
+
+@pytest.mark.parametrize("who", ["operator", "admin"])
+def test_staff_get_404_for_mismatched_nested_ids(app, client, world, who):
+    """Client A in the path with client B's meter, point or code: not found, not B's page."""
+    assert login(client, world[who].login).status_code == 302
+    ids = dict(world["foreign_ids"], client_id=world["a"].id)
+    token = csrf_token(client, "/profile")
+    problems = []
+    for rule in _rules(app):
+        args = set(rule.arguments)
+        if "client_id" not in args or len(args) < 2:
+            continue
+        url = _sample(rule, ids)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            r = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+            if r.status_code not in (403, 404):
+                problems.append(f"{method} {url} ({rule.endpoint}) -> {r.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("who", ["operator", "admin"])
+def test_staff_get_404_for_ids_that_do_not_exist(app, client, world, who):
+    assert login(client, world[who].login).status_code == 302
+    missing = {k: (987654 if isinstance(v, int) else v) for k, v in world["foreign_ids"].items()}
+    problems = _try_every_id_route(app, client, missing, (), (403, 404))
+    assert not problems, "\n".join(problems)
+
+
+def test_staff_pages_refuse_client_users_and_client_pages_refuse_staff(app, client, world):
+    assert login(client, "alpha").status_code == 302
+    for rule in _rules(app):
+        if rule.rule.startswith("/staff") and "GET" in rule.methods:
+            r = client.get(_sample(rule, world["foreign_ids"]))
+            assert r.status_code in (403, 404), (rule.endpoint, r.status_code)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
+    assert login(client, "operator7").status_code == 302
+    for url in ("/cabinet", f"/meters/{world['own_meter'].id}"):
+        assert client.get(url).status_code == 403, url
