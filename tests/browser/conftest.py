@@ -2,7 +2,7 @@
 
 ``live_server``  (session) the app built from the suite's ``app_config`` (same test database),
                  served by werkzeug in a thread on a free loopback port; ``.url``, ``.app``.
-``browser``      (session) headless Chromium (/usr/bin/chromium: Playwright's own browser
+``browser``      (package) headless Chromium (/usr/bin/chromium: Playwright's own browser
                  download does not work here).
 ``page``         a fresh context (locale ru-RU, Moscow time, 1280×800) with ``base_url`` set,
                  so ``page.goto("/")`` works. Guarded: the test fails if the page loads anything
@@ -111,7 +111,11 @@ def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
             db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an asyncio event loop running in the
+# main thread while it is open, and any later test that calls asyncio.run() (pyHanko's signing
+# and validation do) would fail with "cannot be called from a running event loop". Closing it
+# when tests/browser is done keeps the rest of the suite unaffected.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM} (scripts/install-system-deps.sh installs it)")

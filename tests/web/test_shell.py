@@ -244,3 +244,11 @@ def test_client_switcher_for_a_user_of_several_clients(client: Any, supplier: An
         pytest.skip("accounts.switch_client is not there yet")
     assert "lk-client-switcher" in nav
     assert second.contract_number in nav and first.contract_number in nav
+
+
+def test_no_event_loop_left_running_by_the_browser_tests() -> None:
+    """tests/browser runs before this file; Playwright's sync API must be closed by then, or
+    pyHanko's asyncio.run() in later tests fails (see the browser fixture's scope)."""
+    import asyncio
+
+    assert asyncio.run(asyncio.sleep(0, result="ok")) == "ok"
