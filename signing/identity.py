@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign import signers
+from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -191,23 +192,20 @@ def load_pkcs11_identity(module: Path | str, *, token_label: str, pin: str,
                                       user_pin=pin)
     except p11_exc.PinIncorrect as exc:
         raise WrongPasswordError(f"{source}: wrong PIN") from exc
-    except (p11_exc.PKCS11Error, OSError, RuntimeError) as exc:
+    except (p11_exc.PKCS11Error, PyHankoSigningError, OSError, RuntimeError) as exc:
         raise TokenError(f"{source}: cannot open the token: {exc!r}") from exc
-    except Exception as exc:  # pyHanko wraps "token not found" in its own SigningError
-        from pyhanko.sign.general import SigningError as PyHankoSigningError
-
-        if isinstance(exc, PyHankoSigningError):
-            raise TokenError(f"{source}: {exc}") from exc
-        raise
     try:
         extra = list(load_certs_from_pemder([str(p) for p in other_certs]))
         signer = PKCS11Signer(session, cert_label=cert_label, key_label=key_label,
                               other_certs_to_pull=(), ca_chain=extra)
         cert = signer.signing_cert
-    except Exception as exc:  # noqa: BLE001 - python-pkcs11 raises many unrelated types
+    except (p11_exc.PKCS11Error, PyHankoSigningError, KeyError, ValueError) as exc:
+        # Close the session: the token stays logged in while any session is open.
+        session.close()
         raise TokenError(f"{source}: key or certificate not found on the token ({exc!r})") \
             from exc
     if cert is None:
+        session.close()
         raise TokenError(f"{source}: no certificate labelled {cert_label!r}")
     identity = SigningIdentity(signer, cert, tuple(extra), describe_certificate(cert), source)
     with _cache_lock:
