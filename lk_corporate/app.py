@@ -78,11 +78,12 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from lk_corporate.core.audit_cli import audit
+    from lk_corporate.core.mail_cli import mail
     from lk_corporate.demo.cli import demo
     from lk_corporate.docflow.cli import documents
     from lk_corporate.pki.cli import pki
     from lk_corporate.signatures.cli import sign
     from lk_corporate.verification.cli import verify
 
-    for command in (audit, demo, pki, sign, verify, documents):
+    for command in (audit, demo, mail, pki, sign, verify, documents):
         app.cli.add_command(command)

@@ -57,6 +57,20 @@ def deliver_mail_task(mail_id: int) -> None:
     deliver(db.session, mail_id)
 
 
+@celery_app.task(name="lk.retry_mail", ignore_result=True)
+def retry_mail_task() -> None:
+    """Periodic (Celery beat): deliver messages an SMTP failure left queued."""
+    from lk_corporate.core.mail import retry_pending
+    from lk_corporate.extensions import db
+
+    retry_pending(db.session)
+
+
+celery_app.conf.beat_schedule = {
+    "retry-queued-mail": {"task": "lk.retry_mail", "schedule": 300.0},
+}
+
+
 def dispatch_mail(app: Flask, mail_id: int) -> None:
     """After a commit: hand the message to a worker, or deliver it right here."""
     if app.config.get("LK_CELERY_BROKER_URL"):

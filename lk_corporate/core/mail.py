@@ -100,6 +100,17 @@ def pending_mail_ids(session: Session, limit: int = 500) -> list[int]:
     ))
 
 
+def retry_pending(session: Session) -> tuple[int, int]:
+    """Deliver what is still queued (the periodic job and ``lk mail retry``)."""
+    sent = failed = 0
+    for mail_id in pending_mail_ids(session):
+        if deliver(session, mail_id):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed
+
+
 def _send_smtp(msg: EmailMessage, config: dict) -> None:  # type: ignore[type-arg]
     with smtplib.SMTP(config["LK_SMTP_HOST"], config["LK_SMTP_PORT"],
                       timeout=config["LK_SMTP_TIMEOUT"]) as smtp:
