@@ -56,9 +56,9 @@ def demo(host: str, port: int, no_server: bool) -> None:
     try:
         services = start_services(pki_dir, "127.0.0.1", PKI_PORT)
         click.echo(f"CRL / OCSP / TSA: {services.base_url}")
-    except OSError as exc:
+    except (OSError, SystemExit):  # werkzeug exits when the port is taken
         services = None
-        click.echo(f"CRL / OCSP / TSA not started on port {PKI_PORT} ({exc.strerror}); "
+        click.echo(f"CRL / OCSP / TSA not started: port {PKI_PORT} is in use; "
                    "if `lk pki serve` already runs there, that is fine.", err=True)
     from werkzeug.serving import run_simple
 
