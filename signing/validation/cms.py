@@ -63,7 +63,11 @@ def decode_contents(contents: bytes) -> cms.ContentInfo:
         ci = cms.ContentInfo.load(contents[:total], strict=True)
         if ci["content_type"].native != "signed_data":
             raise CmsError("/Contents is not CMS SignedData")
-        ci["content"]["signer_infos"].native  # noqa: B018 - parse everything now
+        # lazy parsing: touch the structure we rely on (a full .native would also decode
+        # every embedded CRL, which can be megabytes)
+        sd = ci["content"]
+        len(sd["signer_infos"])
+        sd["signer_infos"][0]["sid"].chosen  # noqa: B018
     except _DECODE_ERRORS as e:
         raise CmsError(f"/Contents is not a valid CMS structure: {e}") from None
     return ci

@@ -91,6 +91,7 @@ def sign(
     new_field_box: tuple[int, int, int, int] | None = (50, 50, 250, 110),
     embed_chain: bool = True,
     ignore_docmdp: bool = False,
+    tsa: Identity | None = None,
 ) -> bytes:
     """Sign ``pdf`` as ``who`` at PAdES level B-B, B-T, B-LT or B-LTA."""
     certs = [who.asn1_cert] + ([_asn1(c) for c in who.chain()] if embed_chain else [])
@@ -117,7 +118,7 @@ def sign(
         if lock is not None:
             mdp = fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, fields=list(lock))
         spec = fields.SigFieldSpec(field, box=new_field_box, field_mdp_spec=mdp)
-    ts = timestamper(pki, ts_at) if level != "B-B" else None
+    ts = timestamper(pki, ts_at, tsa) if level != "B-B" else None
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=ts, new_field_spec=spec)
     out = io.BytesIO()
     if ignore_docmdp:
