@@ -52,10 +52,11 @@ def normalize_tax_id(value: str) -> str:
     ``00``+ИНН ЮЛ form becomes the 10-digit ИНН. Non-digit identifiers are upper-cased.
     """
     v = value.strip().upper()
-    v = re.sub(r"^(ИНН|INN)\s*[:№#]?\s*", "", v)
     m = _ORG_ID_RE.match(v)
     if m and not v.isdigit():
         v = m.group(3)
+    else:
+        v = re.sub(r"^(ИНН|INN)(\s*[:№#]\s*|\s+)", "", v)
     v = re.sub(r"[\s-]", "", v)
     if len(v) == 12 and v.startswith("00") and inn_is_valid(v[2:]):
         v = v[2:]
