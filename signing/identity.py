@@ -79,10 +79,40 @@ class LoadedKeySigner(signers.SimpleSigner):
         super().__init__(signing_cert=signing_cert, signing_key=key_info,
                          cert_registry=cert_registry, prefer_pss=prefer_pss)
         self._private_key = private_key
+        self._template: Any = None  # signing.cms.CmsTemplate, built on first use
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                              dry_run: bool = False) -> bytes:
         return self.sign_raw(data, digest_algorithm)
+
+    async def async_sign(self, data_digest: bytes, digest_algorithm: str, dry_run: bool = False,
+                         use_pades: bool = False, timestamper: Any = None,
+                         signed_attr_settings: Any = None, is_pdf_sig: bool = True,
+                         encap_content_info: Any = None) -> Any:
+        """PAdES CMS for ``data_digest``: the fast path of :mod:`signing.cms` for the
+        usual case, pyHanko's general implementation for anything else."""
+        settings_plain = signed_attr_settings is None or (
+            signed_attr_settings.cades_signed_attrs is None
+            and signed_attr_settings.adobe_revinfo_attr is None)
+        if (dry_run or not use_pades or not is_pdf_sig or encap_content_info is not None
+                or digest_algorithm != "sha256" or not settings_plain or self.attribute_certs):
+            return await super().async_sign(
+                data_digest, digest_algorithm, dry_run=dry_run, use_pades=use_pades,
+                timestamper=timestamper, signed_attr_settings=signed_attr_settings,
+                is_pdf_sig=is_pdf_sig, encap_content_info=encap_content_info)
+        from signing import cms as fast_cms
+
+        if self._template is None:
+            self._template = fast_cms.build_template(
+                self.signing_cert, list(self.cert_registry),
+                self.get_signature_mechanism_for_digest("sha256"))
+        attrs = fast_cms.signed_attributes(self._template, data_digest)
+        signature = self.sign_raw(attrs, "sha256")
+        token = None
+        if timestamper is not None:
+            token = await timestamper.async_timestamp(fast_cms.message_imprint_of(signature),
+                                                      "sha256")
+        return fast_cms.signed_data(self._template, attrs, signature, token)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
