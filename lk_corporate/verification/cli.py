@@ -70,8 +70,12 @@ def _signature_text(s: SignatureReport, total: int) -> list[str]:
         cov += " (the whole revision)"
     row("Covers:", cov)
     ch = s.changes_after
-    after = {"none": "nothing", "ltv-only": "LTV data only", "signatures": "more signatures / LTV data",
-             "other": "DISALLOWED CHANGES"}[ch.kind.value]
+    after = {
+        "none": "nothing",
+        "ltv-only": "LTV data only",
+        "signatures": "more signatures / LTV data",
+        "other": "DISALLOWED CHANGES",
+    }[ch.kind.value]
     row("After it:", after + (f": {'; '.join(ch.details)}" if ch.details and not ch.violations else ""))
     for v in ch.violations[:10]:
         lines.append(f"    ! {v}")
@@ -93,8 +97,8 @@ def _signature_text(s: SignatureReport, total: int) -> list[str]:
 
 
 def render_text(report: DocumentReport, name: str) -> str:
-    lines = [f"File: {name} ({report.size} bytes, {report.revision_count} revisions, "
-             f"sha256 {report.sha256})", f"Validated at: {_t(report.validation_time)}", ""]
+    head = f"File: {name} ({report.size} bytes, {report.revision_count} revisions, sha256 {report.sha256})"
+    lines = [head, f"Validated at: {_t(report.validation_time)}", ""]
     for s in report.signatures:
         lines.extend(_signature_text(s, len(report.signatures)))
         lines.append("")
@@ -169,4 +173,4 @@ def verify(file: Path, trust: tuple[Path, ...], crls: tuple[Path, ...], tax_id: 
     sys.exit(exit_code(report, tax_id))
 
 
-__all__ = ["verify", "render_text", "exit_code", "Indication"]
+__all__ = ["Indication", "exit_code", "render_text", "verify"]

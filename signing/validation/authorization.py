@@ -22,7 +22,7 @@ from asn1crypto import x509 as asn1_x509
 from .report import AuthorizationResult
 from .trust import TAX_ID_OIDS, fingerprint
 
-__all__ = ["authorized_for", "normalize_tax_id", "inn_is_valid", "subject_identifiers"]
+__all__ = ["authorized_for", "inn_is_valid", "normalize_tax_id", "subject_identifiers"]
 
 _ORG_ID_RE = re.compile(r"^([A-Z]{3})([A-Z]{2})[-:]?(.+)$")
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)

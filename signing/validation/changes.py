@@ -27,7 +27,7 @@ from .report import ChangesAfter, ChangesReport
 from .structure import PdfFile, Resolver, UpdateAnalysis
 from .syntax import Name, PdfDict, PdfString, PdfValue, Ref, Stream
 
-__all__ = ["UpdateChanges", "analyse_update", "judge_changes_after", "SignatureLocks", "field_names"]
+__all__ = ["SignatureLocks", "UpdateChanges", "analyse_update", "field_names", "judge_changes_after"]
 
 CATALOG_MUTABLE = frozenset({"AcroForm", "DSS", "Metadata", "Extensions", "Version"})
 ACROFORM_MUTABLE = frozenset({"Fields", "SigFlags", "DR"})
@@ -290,9 +290,9 @@ class _UpdateJudge:
                 self.v(f"signature field {name!r}, already signed, is changed")
                 return
             self._dict_rule(num, f"signature field {name!r}", before, after, EMPTY_SIGFIELD_MUTABLE)
-            if isinstance(after, PdfDict) and "V" in after:
-                if self._check_sig_value(after.get("V"), f"field {name!r}"):
-                    self.filled.add(name)
+            if (isinstance(after, PdfDict) and "V" in after
+                    and self._check_sig_value(after.get("V"), f"field {name!r}")):
+                self.filled.add(name)
         elif num in roles.sig_widget_parent:
             parent = roles.sig_widget_parent[num]
             name, filled = roles.sig_fields.get(parent, ("?", True))

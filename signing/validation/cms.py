@@ -21,7 +21,7 @@ from pyhanko.sign.validation.generic_cms import get_signing_cert_attr, validate_
 
 from .report import SubIndication
 
-__all__ = ["CmsError", "decode_contents", "SignerCheck", "check_signer_info", "TstCheck", "check_tst", "find_attr"]
+__all__ = ["CmsError", "SignerCheck", "TstCheck", "check_signer_info", "check_tst", "decode_contents", "find_attr"]
 
 
 class CmsError(Exception):

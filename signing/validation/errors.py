@@ -8,12 +8,12 @@ cross-reference structure, resource limits) and for misuse of the API.
 from __future__ import annotations
 
 __all__ = [
-    "ValidationError",
     "PdfStructureError",
     "PdfSyntaxError",
     "ResourceLimitError",
-    "TrustConfigurationError",
     "RevocationIndexError",
+    "TrustConfigurationError",
+    "ValidationError",
 ]
 
 

@@ -14,23 +14,23 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
-    "Indication",
-    "SubIndication",
-    "PadesLevel",
-    "SignatureKind",
-    "ChangesAfter",
-    "RevocationStatus",
-    "RevocationSource",
-    "CertificateInfo",
-    "IntegrityReport",
-    "CoverageReport",
-    "ChangesReport",
-    "RevocationReport",
-    "ChainReport",
-    "TimestampReport",
     "AuthorizationResult",
-    "SignatureReport",
+    "CertificateInfo",
+    "ChainReport",
+    "ChangesAfter",
+    "ChangesReport",
+    "CoverageReport",
     "DocumentReport",
+    "Indication",
+    "IntegrityReport",
+    "PadesLevel",
+    "RevocationReport",
+    "RevocationSource",
+    "RevocationStatus",
+    "SignatureKind",
+    "SignatureReport",
+    "SubIndication",
+    "TimestampReport",
 ]
 
 

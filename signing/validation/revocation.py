@@ -29,7 +29,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from asn1crypto import ocsp as asn1_ocsp
@@ -44,18 +44,17 @@ from .errors import RevocationIndexError, TrustConfigurationError
 from .report import RevocationReport, RevocationSource, RevocationStatus
 
 __all__ = [
-    "RevocationSources",
     "CrlIndex",
+    "Fetcher",
     "IndexHit",
     "RefreshReport",
-    "refresh_crl_index",
+    "RevocationSources",
     "check_revocation",
-    "load_crl",
     "issuer_key_hash",
-    "Fetcher",
+    "load_crl",
+    "refresh_crl_index",
 ]
 
-UTC = timezone.utc
 GRACE = timedelta(minutes=5)
 MAX_FETCH_BYTES = 32 * 1024 * 1024
 
@@ -141,9 +140,7 @@ def _crl_applies(crl: cx509.CertificateRevocationList, cert: asn1_x509.Certifica
     is_ca = cert.ca
     if idp.only_contains_user_certs and is_ca:
         return False
-    if idp.only_contains_ca_certs and not is_ca:
-        return False
-    return True
+    return not (idp.only_contains_ca_certs and not is_ca)
 
 
 def _reason_text(rc: cx509.RevokedCertificate) -> str | None:
@@ -170,7 +167,7 @@ def _from_crl(der: bytes, cert: asn1_x509.Certificate, issuer: asn1_x509.Certifi
     if crl is None or not _crl_applies(crl, cert):
         return None
     rc = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-    common = dict(source=source, this_update=crl.last_update_utc, next_update=crl.next_update_utc)
+    common = {"source": source, "this_update": crl.last_update_utc, "next_update": crl.next_update_utc}
     if rc is None:
         return _Info(RevocationStatus.GOOD, **common)  # type: ignore[arg-type]
     return _Info(RevocationStatus.REVOKED, revoked_at=rc.revocation_date_utc, reason=_reason_text(rc),
@@ -252,8 +249,8 @@ def _from_ocsp(
     except Exception:  # noqa: BLE001 - malformed or unverifiable: not usable
         return None
     status = single["cert_status"]
-    common = dict(source=source, this_update=single["this_update"].native,
-                  next_update=single["next_update"].native)
+    common = {"source": source, "this_update": single["this_update"].native,
+              "next_update": single["next_update"].native}
     if status.name == "good":
         return _Info(RevocationStatus.GOOD, **common)  # type: ignore[arg-type]
     if status.name == "revoked":
@@ -367,12 +364,12 @@ class CrlIndex:
         try:
             conn.execute("BEGIN IMMEDIATE")
             old = conn.execute("SELECT this_update, crl_number FROM crl WHERE issuer_key = ?", (key,)).fetchone()
-            if old is not None:
-                if datetime.fromisoformat(old[0]) > crl.last_update_utc or (
-                    old[1] is not None and number is not None and int(old[1]) > int(number)
-                ):
-                    conn.execute("ROLLBACK")
-                    return -1
+            if old is not None and (
+                datetime.fromisoformat(old[0]) > crl.last_update_utc
+                or (old[1] is not None and number is not None and int(old[1]) > int(number))
+            ):
+                conn.execute("ROLLBACK")
+                return -1
             conn.execute("DELETE FROM revoked WHERE issuer_key = ?", (key,))
             conn.executemany("INSERT OR REPLACE INTO revoked VALUES (?, ?, ?, ?)", rows)
             conn.execute(

@@ -22,14 +22,14 @@ from .errors import PdfStructureError, PdfSyntaxError, ResourceLimitError
 from .syntax import WHITESPACE, Name, Parser, PdfDict, PdfValue, Ref, Stream, decode_stream
 
 __all__ = [
-    "XrefEntry",
-    "XrefSection",
+    "MAX_OBJECTS",
+    "MAX_SECTIONS",
+    "PdfFile",
+    "Resolver",
     "Revision",
     "UpdateAnalysis",
-    "Resolver",
-    "PdfFile",
-    "MAX_SECTIONS",
-    "MAX_OBJECTS",
+    "XrefEntry",
+    "XrefSection",
 ]
 
 MAX_SECTIONS = 4096
@@ -499,10 +499,11 @@ class PdfFile:
                     f"revision {revision}: object {num} is defined {len(bodies)} times in one update"
                 )
             for gen, off in bodies:
-                entry = section.entries.get(num)
+                listed_entry = section.entries.get(num)
                 if num == section.stream_objnum and off == section.offset:
                     continue
-                if entry is None or entry.kind != "n" or entry.a != off or entry.b != gen:
+                if (listed_entry is None or listed_entry.kind != "n" or listed_entry.a != off
+                        or listed_entry.b != gen):
                     violations.append(
                         f"revision {revision}: object {num} at offset {off} is not referenced "
                         "by the update's cross-reference section (orphan body)"

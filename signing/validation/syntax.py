@@ -24,18 +24,18 @@ from typing import NamedTuple, Union
 from .errors import PdfSyntaxError, ResourceLimitError
 
 __all__ = [
-    "Ref",
-    "Name",
-    "PdfString",
-    "PdfDict",
-    "Stream",
-    "PdfValue",
-    "Parser",
-    "WHITESPACE",
-    "MAX_DEPTH",
     "MAX_DECODED_STREAM",
-    "flate_decode",
+    "MAX_DEPTH",
+    "WHITESPACE",
+    "Name",
+    "Parser",
+    "PdfDict",
+    "PdfString",
+    "PdfValue",
+    "Ref",
+    "Stream",
     "decode_stream",
+    "flate_decode",
 ]
 
 MAX_DEPTH = 64

@@ -32,13 +32,13 @@ from .errors import TrustConfigurationError
 from .report import CertificateInfo, SubIndication
 
 __all__ = [
-    "load_certificates",
-    "load_trust_roots",
+    "TAX_ID_OIDS",
+    "PathOutcome",
     "certificate_info",
     "fingerprint",
-    "PathOutcome",
+    "load_certificates",
+    "load_trust_roots",
     "validate_path",
-    "TAX_ID_OIDS",
 ]
 
 #: subject attributes that carry tax identifiers, with the short names used in reports

@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from asn1crypto import cms
@@ -33,7 +33,15 @@ from asn1crypto import x509 as asn1_x509
 
 from .authorization import authorized_for
 from .changes import SignatureLocks, UpdateChanges, analyse_update, judge_changes_after
-from .cms import CmsError, SignerCheck, TstCheck, check_signer_info, check_tst, decode_contents, find_attr
+from .cms import (
+    CmsError,
+    SignerCheck,
+    TstCheck,
+    check_signer_info,
+    check_tst,
+    decode_contents,
+    find_attr,
+)
 from .errors import PdfStructureError, ResourceLimitError, TrustConfigurationError
 from .report import (
     ChainReport,
@@ -57,9 +65,8 @@ from .structure import PdfFile, Resolver, Revision
 from .syntax import Name, PdfDict, PdfString, Ref, Stream, decode_stream
 from .trust import PathOutcome, certificate_info, load_trust_roots, validate_path
 
-__all__ = ["ValidationSettings", "validate_pdf", "DEFAULT_MAX_FILE_SIZE", "TRUST_ROOTS_ENV"]
+__all__ = ["DEFAULT_MAX_FILE_SIZE", "TRUST_ROOTS_ENV", "ValidationSettings", "validate_pdf"]
 
-UTC = timezone.utc
 DEFAULT_MAX_FILE_SIZE = 32 * 1024 * 1024
 TRUST_ROOTS_ENV = "LK_TRUST_ROOTS"
 TIME_ORDER_TOLERANCE = timedelta(minutes=10)
@@ -660,7 +667,7 @@ def _report(doc: _Doc, s: _Sig, index: int, dts_after: list[tuple[int, datetime]
                     messages.append(f"{r.subject}: {r.detail}")
         level = _pades_level(s, ts_valid, bool(later), revs)
 
-    ind, sub = _verdict(findings)
+    ind, sub_ind = _verdict(findings)
     authorization = None
     if doc.settings.expected_tax_id is not None and signer_cert is not None and s.kind is SignatureKind.SIGNATURE:
         authorization = authorized_for(signer_cert, doc.settings.expected_tax_id,
@@ -691,7 +698,7 @@ def _report(doc: _Doc, s: _Sig, index: int, dts_after: list[tuple[int, datetime]
         certification_level=certification,
         locked_fields=tuple(sorted(locks.fields)) if locks.field_action != "All" else ("*",),
         indication=ind,
-        sub_indication=sub,
+        sub_indication=sub_ind,
         messages=tuple(dict.fromkeys([f.message for f in findings] + messages)),
         authorization=authorization,
     )
@@ -737,11 +744,10 @@ def _validate(doc: _Doc) -> DocumentReport:
         reports_by_id[id(s)] = rep
         if rep.passed and s.revision is not None and s.tst is not None and s.tst.gen_time is not None:
             dts_times.append((s.revision.number, s.tst.gen_time))
-    reports = []
+    reports: list[SignatureReport] = []
     for i, s in enumerate(sigs, start=1):
-        rep = reports_by_id.get(id(s))
-        rep = replace(rep, index=i) if rep is not None else _report(doc, s, i, dts_times)
-        reports.append(rep)
+        known = reports_by_id.get(id(s))
+        reports.append(replace(known, index=i) if known is not None else _report(doc, s, i, dts_times))
     findings = []
     garbage = doc.pdf.trailing_garbage()
     if garbage:

@@ -100,7 +100,7 @@ def sign(
         signing_key=who.asn1_key,
         cert_registry=SimpleCertificateStore.from_certs(certs),
     )
-    meta_kwargs: dict[str, Any] = dict(field_name=field, subfilter=fields.SigSeedSubFilter.PADES)
+    meta_kwargs: dict[str, Any] = {"field_name": field, "subfilter": fields.SigSeedSubFilter.PADES}
     if level in ("B-LT", "B-LTA"):
         meta_kwargs.update(embed_validation_info=True, validation_context=validation_context(pki, signer=who))
     if level == "B-LTA":
@@ -123,8 +123,9 @@ def sign(
     out = io.BytesIO()
     if ignore_docmdp:
         # what an attacker's tool does: sign regardless of the certification's P=1
-        import pyhanko.sign.validation as ph_validation
         from unittest import mock
+
+        import pyhanko.sign.validation as ph_validation
 
         with mock.patch.object(ph_validation, "read_certification_data", lambda r: None):
             pdf_signer.sign_pdf(w, output=out)

@@ -102,7 +102,7 @@ def pages_num(pdf: bytes) -> int:
 
 def set_key(body: bytes, key: bytes, value: bytes) -> bytes:
     """Replace or add ``/key value`` in a dictionary body (simple, for test objects)."""
-    pattern = re.compile(rb"/" + key + rb"\s*(\d+\s+\d+\s+R|\[[^\]]*\]|<<.*?>>|/\w+|\d+)", re.S)
+    pattern = re.compile(rb"/" + key + rb"\s*(\d+\s+\d+\s+R|\[[^\]]*\]|<<.*?>>|/\w+|\d+)", re.DOTALL)
     if pattern.search(body):
         return pattern.sub(b"/" + key + b" " + value, body, count=1)
     i = body.rindex(b">>")

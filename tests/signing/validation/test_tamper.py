@@ -12,7 +12,13 @@ import warnings
 
 import pytest
 
-from signing.validation import ChangesAfter, Indication, SubIndication, ValidationSettings, validate_pdf
+from signing.validation import (
+    ChangesAfter,
+    Indication,
+    SubIndication,
+    ValidationSettings,
+    validate_pdf,
+)
 
 from . import tamper
 from .conftest import Docs
@@ -87,7 +93,7 @@ def test_contents_emptied(docs: Docs, settings: ValidationSettings) -> None:
 
 def test_contents_with_trailing_junk_after_the_cms(docs: Docs, settings: ValidationSettings) -> None:
     d = bytearray(docs("b_t"))
-    a, b = tamper.signature_contents_span(bytes(d))
+    _a, b = tamper.signature_contents_span(bytes(d))
     d[b - 3] = ord("7")  # inside the zero padding
     s = first(bytes(d), settings)
     assert (s.indication, s.sub_indication) == (F, SubIndication.FORMAT_FAILURE)
@@ -160,7 +166,7 @@ def test_unsigned_certificate_copy_in_the_cms_is_not_a_weakness(docs: Docs, sett
     # The CMS certificate set is not signed; corrupting the embedded CA copy of signature 1
     # breaks signature 2's hash but signature 1 still validates through an intact copy.
     d = bytearray(docs("two_t"))
-    a, b = tamper.signature_contents_span(bytes(d), 0)
+    a, _b = tamper.signature_contents_span(bytes(d), 0)
     mid = a + 1 + 600
     d[mid] = ord("0") if d[mid] != ord("0") else ord("1")
     r = validate_pdf(bytes(d), settings)

@@ -10,7 +10,13 @@ import warnings
 from asn1crypto import cms
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from signing.validation import Indication, PadesLevel, SubIndication, ValidationSettings, validate_pdf
+from signing.validation import (
+    Indication,
+    PadesLevel,
+    SubIndication,
+    ValidationSettings,
+    validate_pdf,
+)
 
 from . import tamper
 from .conftest import Docs

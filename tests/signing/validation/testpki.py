@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.ocsp import OCSPCertStatus, OCSPResponseBuilder
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 OID_INN = ObjectIdentifier("1.2.643.3.131.1.1")
 OID_INNLE = ObjectIdentifier("1.2.643.100.4")
 OID_OGRN = ObjectIdentifier("1.2.643.100.1")
