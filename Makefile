@@ -43,11 +43,9 @@ typecheck: $(STAMP)
 bench: $(STAMP) system-deps
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
-## messages: re-extract translatable strings and compile the catalogues
+## messages: re-extract translatable strings into the ru/en catalogues and compile them
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lk_corporate/translations/messages.pot .
-	$(BIN)/pybabel update -i lk_corporate/translations/messages.pot -d lk_corporate/translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -d lk_corporate/translations
+	$(BIN)/python scripts/i18n.py extract
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

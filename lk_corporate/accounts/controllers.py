@@ -90,7 +90,6 @@ def login() -> Any:
                 throttle.clear(identifier)
                 session.clear()
                 login_user(Principal(user), remember=bool(form.remember.data))
-                session["lang"] = user.locale
                 return redirect(_safe_next(form.next.data) or _home())
     elif request.method == "GET":
         form.next.data = request.args.get("next", "")
