@@ -6,6 +6,11 @@ imported as the field's appearance (a form XObject). pyHanko's own text stamp
 lays out Cyrillic text glyph by glyph with visible letter-spacing; reportlab
 embeds a subset of a real TrueType font with proper metrics and stays readable
 and searchable in every viewer.
+
+The stamp shows the signing time to the minute, so a stamp rendered (and parsed)
+once serves a whole batch of documents signed by the same person within that
+minute; rendering and parsing a stamp costs several times the rest of a B-B
+signature.
 """
 
 from __future__ import annotations
@@ -88,7 +93,9 @@ def stamp_text(summary: CertificateSummary, signing_time: dt.datetime) -> StampT
     rows += [
         ("Сертификат", summary.serial_hex),
         ("Действителен", f"с {_date(summary.not_before)} по {_date(summary.not_after)}"),
-        ("Подписано", signing_time.astimezone(_MOSCOW).strftime("%d.%m.%Y %H:%M:%S") + " МСК"),
+        # Minutes: the exact time is in the signature (and its timestamp); a per-minute
+        # stamp can be rendered once and reused across a batch of documents.
+        ("Подписано", signing_time.astimezone(_MOSCOW).strftime("%d.%m.%Y %H:%M") + " МСК"),
     ]
     return StampText("ДОКУМЕНТ ПОДПИСАН ЭЛЕКТРОННОЙ ПОДПИСЬЮ", tuple(rows))
 
@@ -144,17 +151,47 @@ def render_stamp_pdf(text: StampText, size: tuple[float, float] = STAMP_SIZE) ->
     return buf.getvalue()
 
 
-class _ImportedPdfBytes(content.PdfContent):
-    """Page 0 of an in-memory PDF as content (pyHanko's ImportedPdfPage needs a file)."""
+@dataclass(frozen=True)
+class _RenderedStamp:
+    """A rendered stamp PDF, parsed once; imports from it are serialised by ``lock``."""
 
-    def __init__(self, pdf: bytes, size: tuple[float, float]):
+    reader: PdfFileReader
+    lock: threading.Lock
+
+
+_rendered: dict[tuple[StampText, tuple[float, float]], _RenderedStamp] = {}
+_rendered_lock = threading.Lock()
+_RENDERED_MAX = 32
+
+
+def _rendered_stamp(text: StampText, size: tuple[float, float]) -> _RenderedStamp:
+    """Render and parse a stamp, or reuse the one rendered for the same text (a batch
+    signed by one person within a minute)."""
+    key = (text, size)
+    with _rendered_lock:
+        hit = _rendered.get(key)
+    if hit is not None:
+        return hit
+    stamp = _RenderedStamp(PdfFileReader(io.BytesIO(render_stamp_pdf(text, size))),
+                           threading.Lock())
+    with _rendered_lock:
+        if len(_rendered) >= _RENDERED_MAX:
+            _rendered.pop(next(iter(_rendered)))
+        _rendered[key] = stamp
+    return stamp
+
+
+class _ImportedStamp(content.PdfContent):
+    """The rendered stamp page as content (pyHanko's ImportedPdfPage needs a file)."""
+
+    def __init__(self, stamp: _RenderedStamp, size: tuple[float, float]):
         super().__init__(box=layout.BoxConstraints(width=size[0], height=size[1]))
-        self._pdf = pdf
+        self._stamp = stamp
 
     def render(self) -> bytes:
         writer = self._ensure_writer
-        reader = PdfFileReader(io.BytesIO(self._pdf))
-        xobj = writer.import_page_as_xobject(reader, page_ix=0)
+        with self._stamp.lock:
+            xobj = writer.import_page_as_xobject(self._stamp.reader, page_ix=0)
         name = "/Stamp" + binascii.hexlify(uuid.uuid4().bytes[:6]).decode()
         self.resources.xobject[name] = xobj
         return name.encode("ascii") + b" Do"
@@ -163,8 +200,8 @@ class _ImportedPdfBytes(content.PdfContent):
 def stamp_style(summary: CertificateSummary, signing_time: dt.datetime,
                 size: tuple[float, float] = STAMP_SIZE) -> StaticStampStyle:
     """A pyHanko stamp style whose appearance is the rendered stamp (shrunk to fit)."""
-    pdf = render_stamp_pdf(stamp_text(summary, signing_time), size)
-    return StaticStampStyle(background=_ImportedPdfBytes(pdf, size), border_width=0,
+    stamp = _rendered_stamp(stamp_text(summary, signing_time), size)
+    return StaticStampStyle(background=_ImportedStamp(stamp, size), border_width=0,
                             background_opacity=1.0,
                             background_layout=layout.SimpleBoxLayoutRule(
                                 x_align=layout.AxisAlignment.ALIGN_MID,
