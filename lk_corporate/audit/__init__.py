@@ -1,0 +1,1 @@
+"""The audit log as the supplier admin reads it: entries, filters, the chain's state."""

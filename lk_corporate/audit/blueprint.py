@@ -1,0 +1,15 @@
+"""URL rules of the audit pages."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from lk_corporate.accounts.rights import AUDIT_VIEW
+from lk_corporate.audit import controllers as c
+from lk_corporate.web.menu import register_menu_item
+
+bp = Blueprint("audit", __name__, url_prefix="/staff/audit")
+bp.add_url_rule("/", "index", c.index)
+bp.add_url_rule("/chain", "chain", c.chain)
+
+register_menu_item(_l("Audit log"), "audit.index", right=AUDIT_VIEW, section="staff", order=90,
+                   icon="journal-check")
