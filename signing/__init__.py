@@ -26,7 +26,7 @@ from signing.identity import (
 from signing.policy import DEFAULT_TSA_URL, Level, SigningOptions, SigningResult
 from signing.remote import Scheme, SigningState, ToBeSigned, finish, prepare
 from signing.server import sign_pdf
-from signing.upgrade import SignatureLevelInfo, signature_level, upgrade
+from signing.upgrade import SignatureLevelInfo, extend_archive, signature_level, upgrade
 from signing.upload import UploadCheck, check_upload
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "ToBeSigned",
     "UploadCheck",
     "check_upload",
+    "extend_archive",
     "finish",
     "prepare",
     "signature_level",

@@ -40,7 +40,7 @@ from signing.errors import (
 from signing.network import load_roots, make_timestamper, make_validation_context
 from signing.policy import Level, SigningResult
 
-__all__ = ["signature_level", "upgrade", "SignatureLevelInfo"]
+__all__ = ["signature_level", "upgrade", "extend_archive", "SignatureLevelInfo"]
 
 DOC_TIMESTAMP_RESERVE = 16 * 1024
 
@@ -222,3 +222,29 @@ def upgrade(pdf: bytes, target: Level, *, tsa_url: str | None = None,
                          upgrade_pending=level.rank < target.rank, reason=None)
 
 
+
+
+def extend_archive(pdf: bytes, *, tsa_url: str | None, trust_roots: tuple[Path, ...] = (),
+                   timeout: float = 5.0) -> bytes:
+    """Renew a B-LTA archive before its last TSA certificate expires.
+
+    Adds the revocation data of the latest document timestamp's chain to the DSS,
+    then a new document timestamp over everything (EN 319 142-1, B-LTA renewal).
+    """
+    reader = _reader(pdf)
+    stamps = [s for s in reader.embedded_signatures if _is_doc_ts(s)]
+    if not stamps:
+        raise UpgradeError("the document has no archive timestamp to extend (upgrade to "
+                           "B-LTA first)")
+    last = stamps[-1]
+    roots = load_roots(trust_roots) if trust_roots else _embedded_roots(last)
+    others = [c.chosen for c in last.signed_data["certificates"] or ()
+              if isinstance(c.chosen, asn1_x509.Certificate)]
+    from signing.server import _classify
+
+    try:
+        pdf = add_validation_info(last, make_validation_context(roots, others, timeout),
+                                  force_write=False).getvalue()
+    except (PyHankoSigningError, PdfError, OSError, ValueError) as exc:
+        raise _classify(exc) from exc
+    return _add_document_timestamp(pdf, tsa_url, timeout)

@@ -219,3 +219,39 @@ def test_visible_stamp_is_drawn(signed_levels, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           text=True).stdout
     assert "Акт снятия показаний" in text
+
+
+def test_mutool_agrees(signed_levels, sign_sample, tmp_path):
+    two = sign_sample("B-B", identity="romashka",
+                      pdf=sign_sample("B-B", certify=True, add_empty_fields=("Client",)),
+                      field_name="Client")
+    for name, pdf in (("bt", signed_levels[Level.B_T]), ("two", two)):
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(pdf)
+        out = subprocess.run(["mutool", "sign", "-v", str(path)], capture_output=True,
+                             text=True).stdout
+        # One verdict per signed field: intact, or intact with (allowed) later revisions.
+        good = [line for line in out.splitlines()
+                if "document is unchanged since signing" in line
+                or "signature is valid but there have been edits" in line]
+        assert len(good) == (2 if name == "two" else 1), out
+        assert "Digest error" not in out, out
+    tampered = bytearray(signed_levels[Level.B_T])
+    i = tampered.index(b"/Count 1")
+    tampered[i:i + 8] = b"/Count 2"
+    path = tmp_path / "tampered.pdf"
+    path.write_bytes(bytes(tampered))
+    out = subprocess.run(["mutool", "sign", "-v", str(path)], capture_output=True,
+                         text=True).stdout
+    assert "Digest error: Signature invalidated by change to document" in out, out
+
+
+def test_extend_archive(signed_levels, demo_pki, pki_services):
+    from signing import extend_archive, signature_level
+
+    lta = signed_levels[Level.B_LTA]
+    renewed = extend_archive(lta, tsa_url=demo_pki.tsa_url, trust_roots=(demo_pki.root_pem,))
+    assert renewed.startswith(lta)
+    assert signature_level(renewed).later_document_timestamps == 2
+    outcomes = pyhanko_validate_all(renewed, demo_pki.root_pem, offline=True)
+    assert len(outcomes) == 3 and all(o.ok for o in outcomes), [o.details() for o in outcomes]
