@@ -6,9 +6,11 @@ from flask_babel import lazy_gettext as _l
 
 from lk_corporate.accounts import rights as R
 from lk_corporate.clients import controllers as c
+from lk_corporate.core.formkit import trimmed
 from lk_corporate.web.menu import register_menu_item
 
 bp = Blueprint("clients", __name__)
+bp.add_app_template_filter(trimmed, "trimmed")
 
 bp.add_url_rule("/staff/clients", "index", c.index)
 bp.add_url_rule("/staff/clients/new", "create", c.create, methods=("GET", "POST"))

@@ -46,7 +46,7 @@ STATUS_LABELS = {"installed": _l("Installed"), "removed": _l("Removed")}
 
 
 class ClientForm(FlaskForm):
-    name = StringField(_l("Full name"), [DataRequired(), Length(max=300)], filters=[strip])
+    name = StringField(_l("Full legal name"), [DataRequired(), Length(max=300)], filters=[strip])
     short_name = StringField(_l("Short name"), [Length(max=200)], filters=[strip])
     tax_id = StringField(_l("Tax ID (ИНН)"), [DataRequired(), Length(max=20)],
                          filters=[digits_only], render_kw={"inputmode": "numeric"})

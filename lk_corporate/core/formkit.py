@@ -46,6 +46,20 @@ def parse_decimal(raw: str) -> Decimal:
         raise ValueError(raw) from None
 
 
+def trimmed(value: Decimal | None, min_places: int = 0) -> Decimal | None:
+    """``Decimal('200.000000')`` → ``Decimal('200')``: a ``Quantity`` column keeps six places,
+    but a ratio of 200 or a price of 8.62 is shown the way it was typed (template filter
+    ``trimmed``, registered by the clients blueprint: ``{{ m.ct_ratio|trimmed|number }}``).
+    ``min_places`` keeps prices looking like prices: 3127.4 → 3127.40 with ``trimmed(2)``."""
+    if value is None:
+        return None
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent < min_places:
+        return normal.quantize(Decimal(1).scaleb(-min_places))
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
 class DecimalStringField(StringField):
     """A number typed as text: one ``.`` or ``,`` separator, digits only; ``data`` is a
     ``Decimal`` (or None when empty). Never a float, whatever the user types."""
@@ -73,8 +87,7 @@ class DecimalStringField(StringField):
         if self.raw_data:
             return str(self.raw_data[0])
         if isinstance(self.data, Decimal):
-            return format(self.data.normalize(), "f") if self.data == self.data.to_integral() \
-                else format(self.data, "f").rstrip("0")
+            return format(trimmed(self.data), "f")
         return ""
 
 

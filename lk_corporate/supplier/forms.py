@@ -40,7 +40,7 @@ RIGHT_LABELS = {
 
 
 class SupplierForm(FlaskForm):
-    name = StringField(_l("Full name"), [DataRequired(), Length(max=300)], filters=[strip])
+    name = StringField(_l("Full legal name"), [DataRequired(), Length(max=300)], filters=[strip])
     short_name = StringField(_l("Short name"), [DataRequired(), Length(max=200)], filters=[strip])
     tax_id = StringField(_l("Tax ID (ИНН)"), [DataRequired(), Length(max=20)],
                          filters=[digits_only], render_kw={"inputmode": "numeric"})

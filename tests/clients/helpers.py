@@ -51,14 +51,14 @@ def as_client_user(client: Any, of: Client, roles: tuple[str, ...] = (CLIENT_ACC
 
 def field_error(page: str, field: str) -> str | None:
     """The message shown beside ``field`` (the forms macro's ``<id>-error`` block), or None."""
-    m = re.search(rf'id="{re.escape(field)}-error"[^>]*>(.*?)</div>', page, re.S)
+    m = re.search(rf'id="{re.escape(field)}-error"[^>]*>(.*?)</div>', page, re.DOTALL)
     if not m:
         return None
     return html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).strip()
 
 
 def form_error(page: str) -> str | None:
-    m = re.search(r'class="alert alert-danger lk-form-errors"[^>]*>(.*?)</div>', page, re.S)
+    m = re.search(r'class="alert alert-danger lk-form-errors"[^>]*>(.*?)</div>', page, re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", " ", m.group(1))).strip() if m else None
 
 

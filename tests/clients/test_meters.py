@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from lk_corporate.accounts.rights import CLIENT_SIGNER, SUPPLIER_OPERATOR, SUPPLIER_SIGNER
+from lk_corporate.accounts.rights import SUPPLIER_OPERATOR, SUPPLIER_SIGNER
 from lk_corporate.clients.models import Meter, MeteringPoint, MeterStatus, Service
 from lk_corporate.extensions import db
 from tests.clients.helpers import LONG, as_client_user, as_staff, audit_actions, field_error

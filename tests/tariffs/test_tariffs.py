@@ -26,8 +26,8 @@ def admin(client, session):
 
 
 def _add(**kw) -> Tariff:
-    values = dict(service=Service.ELECTRICITY, zone="day", tariff_group="", unit="кВт·ч",
-                  price=Decimal("8.62"), valid_from=dt.date(2026, 7, 1), valid_to=None)
+    values = {"service": Service.ELECTRICITY, "zone": "day", "tariff_group": "", "unit": "кВт·ч",
+              "price": Decimal("8.62"), "valid_from": dt.date(2026, 7, 1), "valid_to": None}
     values.update(kw)
     t = Tariff(**values)
     db.session.add(t)
