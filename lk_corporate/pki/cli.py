@@ -55,10 +55,15 @@ def serve_command(directory: Path, host: str, port: int) -> None:
         manifest = load_manifest(directory)
     except ManifestError as exc:
         raise _UsageError(f"{exc} (run `lk pki init {directory}` first)") from exc
-    click.echo(f"Serving the demo PKI of {manifest.directory} on http://{host}:{port}"
-               f" (certificates point at {manifest.base_url})")
+    def ready() -> None:
+        click.echo(f"Serving the demo PKI of {manifest.directory} on http://{host}:{port}"
+                   f" (certificates point at {manifest.base_url})")
+        if not manifest.base_url.endswith(f":{port}"):
+            click.echo(f"Warning: the certificates point at {manifest.base_url}, not port {port}",
+                       err=True)
+
     try:
-        serve_forever(directory, host, port)
+        serve_forever(directory, host, port, on_ready=ready)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") \
             from exc

@@ -20,6 +20,7 @@ import binascii
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,23 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("%s %s", self.requestline, code)
 
 
+class PortInUseError(OSError):
+    """The port asked for is taken (werkzeug would print and exit instead)."""
+
+
+def _check_port(host: str, port: int) -> None:
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortInUseError(exc.errno, f"{host}:{port} is already in use") from exc
+
+
 def make_app(pki_dir: Path) -> PkiServices:
     """The WSGI app for the PKI in ``pki_dir`` (loaded once)."""
     return PkiServices(load_pki(Path(pki_dir)))
@@ -174,6 +192,7 @@ def start_services(pki_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_
     only point at the port given to ``lk pki init --base-url``.
     """
     app = make_app(Path(pki_dir))
+    _check_port(host, port)
     server = make_server(host, port, app, threaded=True,
                          request_handler=_QuietHandler if quiet else None)
     thread = threading.Thread(target=server.serve_forever, name="lk-pki-services", daemon=True)
@@ -181,10 +200,17 @@ def start_services(pki_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_
     return ServicesHandle(server, thread, f"http://{host}:{server.server_port}")
 
 
-def serve_forever(pki_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Serve in the foreground until interrupted (``lk pki serve``)."""
+def serve_forever(pki_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                  on_ready: Callable[[], None] | None = None) -> None:
+    """Serve in the foreground until interrupted (``lk pki serve``).
+
+    Raises :class:`PortInUseError` if the port is taken; ``on_ready`` runs once listening.
+    """
     app = make_app(Path(pki_dir))
+    _check_port(host, port)
     server = make_server(host, port, app, threaded=True)
+    if on_ready is not None:
+        on_ready()
     try:
         server.serve_forever()
     finally:

@@ -196,3 +196,11 @@ def test_lk_pki_cli(tmp_path):
                            timeout=120)
     assert again.returncode == 2 and "already contains" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_lk_pki_serve_refuses_a_busy_port(demo_pki, pki_services):
+    lk = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "lk"
+    proc = subprocess.run([str(lk), "pki", "serve", str(demo_pki.directory), "--port",
+                           str(pki_services.port)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "already in use" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
