@@ -1,10 +1,11 @@
 """CMS checks: decode the ``/Contents`` of a signature, verify digest, signature value, the
 signing-certificate attribute, and RFC 3161 timestamp tokens.
 
-The cryptographic primitive (signature value over the DER of the signed attributes, for RSA
-PKCS#1 v1.5/PSS, ECDSA, EdDSA) is pyHanko's ``validate_sig_integrity``; the decisions around
-it (what is a format failure, which certificate is the signer, what the timestamp imprint must
-cover) are made here.
+The cryptographic primitive (a signature value over the DER of the signed attributes, for RSA
+PKCS#1 v1.5/PSS, ECDSA, EdDSA) is pyhanko-certvalidator's; the rest (which certificate is the
+signer, content-type/message-digest/signing-certificate/algorithm-protection attributes, what
+is a format failure, what the timestamp imprint must cover) is done here, on the signed
+attributes' original bytes (never re-encoded: a re-encoding would hide a non-DER trick).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from asn1crypto import cms, tsp
+from asn1crypto import cms, core, tsp
 from asn1crypto import x509 as asn1_x509
-from pyhanko.sign.validation import errors as ph_errors
-from pyhanko.sign.validation.generic_cms import get_signing_cert_attr, validate_sig_integrity
+from cryptography.exceptions import InvalidSignature
+from pyhanko.sign.general import check_ess_certid
+from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator, SignatureValidationContext
 
 from .report import SubIndication
 
@@ -93,14 +96,25 @@ def _certs(signed_data: cms.SignedData) -> list[asn1_x509.Certificate]:
 
 def _find_signer_cert(si: cms.SignerInfo, certs: list[asn1_x509.Certificate]) -> asn1_x509.Certificate | None:
     sid = si["sid"]
-    for c in certs:
-        if sid.name == "issuer_and_serial_number":
-            ias = sid.chosen
-            if c.issuer == ias["issuer"] and c.serial_number == ias["serial_number"].native:
+    if sid.name == "issuer_and_serial_number":
+        ias = sid.chosen
+        serial = ias["serial_number"].native
+        issuer_der = ias["issuer"].dump()
+        candidates = [c for c in certs if c.serial_number == serial]
+        for c in candidates:  # byte-equal names first (cheap), then RFC 5280 comparison
+            if c.issuer.dump() == issuer_der:
                 return c
-        elif sid.name == "subject_key_identifier" and c.key_identifier == sid.chosen.native:
-            return c
+        for c in candidates:
+            if c.issuer == ias["issuer"]:
+                return c
+    elif sid.name == "subject_key_identifier":
+        for c in certs:
+            if c.key_identifier == sid.chosen.native:
+                return c
     return None
+
+
+_SIG_VALIDATOR = DefaultSignatureValidator()
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,17 @@ class SignerCheck:
     message: str | None
 
 
+def _unique_attr(attrs: cms.CMSAttributes, name: str, required: bool) -> Any:
+    values = find_attr(attrs, name)
+    if len(values) > 1 or sum(1 for a in attrs if a["type"].native == name) > 1:
+        raise CmsError(f"more than one {name} attribute")
+    if not values:
+        if required:
+            raise CmsError(f"the {name} attribute is missing")
+        return None
+    return values[0]
+
+
 def check_signer_info(
     ci: cms.ContentInfo,
     digest_of: Callable[[str], bytes],
@@ -130,47 +155,72 @@ def check_signer_info(
         if len(infos) != 1:
             raise CmsError(f"{len(infos)} SignerInfos (exactly one expected)")
         si = infos[0]
+        attrs = si["signed_attrs"]
+        if isinstance(attrs, core.Void) or not len(attrs):
+            raise CmsError("no signed attributes")
+        # The bytes the signature covers: the attributes as they are in the file, with the
+        # [0] IMPLICIT tag replaced by the SET OF tag (RFC 5652, 5.4).
+        raw_attrs = attrs.dump()
+        signed_bytes = b"\x31" + raw_attrs[1:]
         eci = sd["encap_content_info"]
-        if expected_content_type == "data" and eci["content"].native is not None:
+        if expected_content_type == "data" and not isinstance(eci["content"], core.Void):
             raise CmsError("CMS is not detached (encapsulated content present)")
         certs = _certs(sd)
         md_algo = si["digest_algorithm"]["algorithm"].native
-        sig_algo = si["signature_algorithm"]["algorithm"].native
+        sig_algo_obj = si["signature_algorithm"]
+        sig_algo = sig_algo_obj["algorithm"].native
         cert = _find_signer_cert(si, certs)
         if cert is None:
             return SignerCheck(si, None, tuple(certs), md_algo, sig_algo, False, False, False, False,
                                SubIndication.NO_SIGNING_CERTIFICATE_FOUND,
                                "the signer's certificate is not in the CMS")
-        if si["signed_attrs"].native is None or not len(si["signed_attrs"]):
-            raise CmsError("no signed attributes")
-        ess_present = get_signing_cert_attr(si["signed_attrs"]) is not None
+        ctype = _unique_attr(attrs, "content_type", True)
+        if ctype.native != expected_content_type:
+            raise CmsError(f"content-type attribute is {ctype.native}, not {expected_content_type}")
+        embedded_digest = _unique_attr(attrs, "message_digest", True).native
+        protection = _unique_attr(attrs, "cms_algorithm_protection", False)
+        if protection is not None and (
+            protection["digest_algorithm"].dump() != si["digest_algorithm"].dump()
+            or protection["signature_algorithm"].dump() != sig_algo_obj.dump()
+        ):
+            raise CmsError("algorithms differ from the CMS algorithm protection attribute")
+        ess_v2 = _unique_attr(attrs, "signing_certificate_v2", False)
+        ess_v1 = _unique_attr(attrs, "signing_certificate", False)
+        ess = ess_v2 if ess_v2 is not None else ess_v1
+        ess_ok = True
+        if ess is not None:
+            ess_ok = bool(ess["certs"]) and check_ess_certid(cert, ess["certs"][0])
         try:
             digest = digest_of(md_algo)
         except ValueError:
             raise CmsError(f"unsupported digest algorithm {md_algo}") from None
+        intact = digest == embedded_digest
         try:
-            intact, valid = validate_sig_integrity(si, cert, expected_content_type, digest)
-        except ph_errors.SignatureValidationError as e:
-            sub_name = getattr(getattr(e, "ades_subindication", None), "name", "FORMAT_FAILURE")
-            sub = SubIndication.__members__.get(sub_name, SubIndication.FORMAT_FAILURE)
-            if sub is SubIndication.NO_SIGNING_CERTIFICATE_FOUND:
-                return SignerCheck(si, cert, tuple(certs), md_algo, sig_algo, False, False, False, True,
-                                   sub, "the signing-certificate attribute does not match the signer's certificate")
-            raise CmsError(e.failure_message, sub) from None
+            _SIG_VALIDATOR.validate_signature(
+                si["signature"].native, signed_bytes, cert.public_key, sig_algo_obj,
+                context=SignatureValidationContext(contextual_md_algorithm=md_algo),
+            )
+            valid = True
+        except InvalidSignature:
+            valid = False
         except _DECODE_ERRORS + (NotImplementedError,) as e:
-            return SignerCheck(si, cert, tuple(certs), md_algo, sig_algo, False, False, ess_present, ess_present,
-                               SubIndication.SIG_CRYPTO_FAILURE, f"signature cannot be verified: {e}")
+            return SignerCheck(si, cert, tuple(certs), md_algo, sig_algo, intact, False, ess_ok,
+                               ess is not None, SubIndication.SIG_CRYPTO_FAILURE,
+                               f"signature cannot be verified: {e}")
     except CmsError:
         raise
     except _DECODE_ERRORS as e:
         raise CmsError(f"malformed CMS: {e}") from None
     failure = None
     message = None
-    if not intact:
+    if not ess_ok:
+        failure = SubIndication.NO_SIGNING_CERTIFICATE_FOUND
+        message = "the signing-certificate attribute does not match the signer's certificate"
+    elif not intact:
         failure, message = SubIndication.HASH_FAILURE, "the message digest does not match the signed bytes"
     elif not valid:
         failure, message = SubIndication.SIG_CRYPTO_FAILURE, "the signature value does not verify with the signer's key"
-    return SignerCheck(si, cert, tuple(certs), md_algo, sig_algo, intact, valid, ess_present, ess_present,
+    return SignerCheck(si, cert, tuple(certs), md_algo, sig_algo, intact, valid, ess_ok, ess is not None,
                        failure, message)
 
 

@@ -198,14 +198,41 @@ def _signed_by(cert: asn1_x509.Certificate, issuer: asn1_x509.Certificate) -> bo
         return False
 
 
+_OCSP_CACHE: OrderedDict[tuple[str, int, str], _Info | None] = OrderedDict()
+
+
 def _from_ocsp(
-    der: bytes | asn1_ocsp.OCSPResponse,
+    der: bytes,
+    cert: asn1_x509.Certificate,
+    issuer: asn1_x509.Certificate,
+    source: RevocationSource,
+) -> _Info | None:
+    """The status an OCSP response gives for ``cert``, if the response is verified.
+
+    Results are cached per process by (response hash, serial, issuer key): verifying the same
+    bytes for the same certificate always gives the same answer."""
+    key = (hashlib.sha256(der).hexdigest(), cert.serial_number, issuer_key_hash(issuer))
+    with _CRL_CACHE_LOCK:
+        if key in _OCSP_CACHE:
+            _OCSP_CACHE.move_to_end(key)
+            hit = _OCSP_CACHE[key]
+            return None if hit is None else _Info(**{**hit.__dict__, "source": source})
+    info = _verify_ocsp(der, cert, issuer, source)
+    with _CRL_CACHE_LOCK:
+        _OCSP_CACHE[key] = info
+        if len(_OCSP_CACHE) > 256:
+            _OCSP_CACHE.popitem(last=False)
+    return info
+
+
+def _verify_ocsp(
+    der: bytes,
     cert: asn1_x509.Certificate,
     issuer: asn1_x509.Certificate,
     source: RevocationSource,
 ) -> _Info | None:
     try:
-        resp = der if isinstance(der, asn1_ocsp.OCSPResponse) else asn1_ocsp.OCSPResponse.load(der)
+        resp = asn1_ocsp.OCSPResponse.load(der)
         if resp["response_status"].native != "successful":
             return None
         basic = resp.basic_ocsp_response

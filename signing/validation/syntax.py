@@ -47,6 +47,8 @@ DELIMITERS = b"()<>[]{}/%"
 _WS_SET = frozenset(WHITESPACE)
 _DELIM_OR_WS = frozenset(WHITESPACE + DELIMITERS)
 
+_WS_RE = re.compile(rb"[\x00\t\n\x0c\r ]*")
+_WS_COMMENTS_RE = re.compile(rb"(?:[\x00\t\n\x0c\r ]+|%[^\r\n]*)*")
 _NUMBER_RE = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
 _INT_RE = re.compile(rb"\d+")
 _REF_TAIL_RE = re.compile(rb"[\x00\t\n\x0c\r ]+(\d+)[\x00\t\n\x0c\r ]+R(?=[\x00\t\n\x0c\r ()<>\[\]{}/%]|$)")
@@ -137,17 +139,8 @@ class Parser:
 
     # -- lexical helpers -------------------------------------------------------------------
     def skip_ws(self, pos: int, comments: bool = True) -> int:
-        buf, n = self.buf, len(self.buf)
-        while pos < n:
-            c = buf[pos]
-            if c in _WS_SET:
-                pos += 1
-            elif c == 0x25 and comments:  # '%'
-                while pos < n and buf[pos] not in (0x0A, 0x0D):
-                    pos += 1
-            else:
-                break
-        return pos
+        m = (_WS_COMMENTS_RE if comments else _WS_RE).match(self.buf, pos)
+        return m.end() if m else pos
 
     def expect_keyword(self, pos: int, keyword: bytes, comments: bool = True) -> int:
         pos = self.skip_ws(pos, comments)
@@ -236,7 +229,7 @@ class Parser:
         end = m.end()
         if self.buf[end : end + 1] != b">":
             raise PdfSyntaxError("malformed hexadecimal string", pos)
-        digits = bytes(b for b in m.group() if b not in _WS_SET)
+        digits = m.group().translate(None, WHITESPACE)
         if len(digits) % 2:
             digits += b"0"
         return PdfString(bytes.fromhex(digits.decode())), end + 1

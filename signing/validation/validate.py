@@ -247,7 +247,14 @@ class _Doc:
         key = (cert.dump(), moment, ",".join(sorted(eku or ())))
         hit = self._paths.get(key)
         if hit is None:
-            hit = validate_path(cert, list(intermediates) + self.extra_certs, self.settings.trust_roots,
+            seen: set[bytes] = set()
+            pool = []
+            for c in list(intermediates) + self.extra_certs:
+                der = c.dump()
+                if der not in seen:
+                    seen.add(der)
+                    pool.append(c)
+            hit = validate_path(cert, pool, self.settings.trust_roots,
                                 moment, extended_key_usage=eku, loop=self.loop)
             self._paths[key] = hit
         return hit
