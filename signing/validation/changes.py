@@ -293,6 +293,9 @@ class _UpdateJudge:
             if (isinstance(after, PdfDict) and "V" in after
                     and self._check_sig_value(after.get("V"), f"field {name!r}")):
                 self.filled.add(name)
+            elif isinstance(after, PdfDict) and isinstance(before, PdfDict) and _appearance_changed(before, after):
+                # an appearance without a signature is an overlay, not a signature
+                self.v(f"unsigned signature field {name!r} gets a new visible appearance")
         elif num in roles.sig_widget_parent:
             parent = roles.sig_widget_parent[num]
             name, filled = roles.sig_fields.get(parent, ("?", True))
@@ -300,6 +303,11 @@ class _UpdateJudge:
                 self.v(f"widget of the signed field {name!r} is changed")
             else:
                 self._dict_rule(num, f"widget of signature field {name!r}", before, after, SIG_WIDGET_MUTABLE)
+                parent_now = self.new.dict_of(Ref(parent, 0))
+                if (isinstance(before, PdfDict) and isinstance(after, PdfDict)
+                        and _appearance_changed(before, after)
+                        and (parent_now is None or "V" not in parent_now)):
+                    self.v(f"widget of unsigned signature field {name!r} gets a new visible appearance")
         elif num in roles.dss:
             self.adds_dss = True
             self.details.append("DSS updated")
@@ -486,6 +494,10 @@ class _UpdateJudge:
                     continue
                 if parent.num not in self.added and parent.num not in roles.sig_fields:
                     self.v(f"widget {num} is attached to a field that is not a signature field")
+
+
+def _appearance_changed(before: PdfDict, after: PdfDict) -> bool:
+    return (before.get("AP") != after.get("AP") or before.get("AS") != after.get("AS")) and _visible(after)
 
 
 def _visible(d: PdfDict) -> bool:

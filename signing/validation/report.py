@@ -119,7 +119,7 @@ class CertificateInfo:
     subject: str
     common_name: str | None
     organization: str | None
-    #: tax identifiers found in the subject, as ``(kind, value)``, e.g. ``("INN", "7712345678")``
+    #: tax identifiers found in the subject, as ``(kind, value)``, e.g. ``("INN", "7712345671")``
     tax_ids: tuple[tuple[str, str], ...]
     issuer: str
     serial_hex: str

@@ -15,11 +15,11 @@ from .testpki import TestPki, make_cert
 @pytest.mark.parametrize(
     ("raw", "norm"),
     [
-        ("7712345678", "7712345678"),
-        (" 7712345678 ", "7712345678"),
-        ("ИНН 7712345678", "7712345678"),
-        ("INNRU-7712345678", "7712345678"),
-        ("NTRRU-1027712345678", "1027712345678"),
+        ("7712345671", "7712345671"),
+        (" 7712345671 ", "7712345671"),
+        ("ИНН 7712345671", "7712345671"),
+        ("INNRU-7712345671", "7712345671"),
+        ("NTRRU-1027712345671", "1027712345671"),
         ("VATUA-12345678", "12345678"),
         ("007707083893", "7707083893"),  # legacy 12-digit form of a valid ИНН ЮЛ
         ("001234567890", "001234567890"),  # not a valid ИНН ЮЛ behind the zeros: kept as is
@@ -45,8 +45,8 @@ def _cert(pki: TestPki, attrs: list[tuple[str, str]]):  # type: ignore[no-untype
 
 def test_company_inn(pki: TestPki) -> None:
     c = pki.client_a.asn1_cert
-    assert authorized_for(c, "7712345678").authorized
-    assert authorized_for(c, "INNRU-7712345678").matched_by == "INNLE"
+    assert authorized_for(c, "7712345671").authorized
+    assert authorized_for(c, "INNRU-7712345671").matched_by == "INNLE"
     assert not authorized_for(c, "7798765432").authorized
     assert not authorized_for(c, "").authorized
 
@@ -71,11 +71,11 @@ def test_no_sloppy_zero_stripping(pki: TestPki) -> None:
 @pytest.mark.parametrize(
     ("oid", "value", "query", "kind"),
     [
-        ("1.2.643.100.1", "1027712345678", "1027712345678", "OGRN"),
+        ("1.2.643.100.1", "1027712345671", "1027712345671", "OGRN"),
         ("1.2.804.2.1.1.1.11.1.4.2.1", "12345678", "12345678", "EDRPOU"),
-        ("2.5.4.97", "NTRRU-7712345678", "7712345678", "organizationIdentifier"),
-        ("2.5.4.97", "7712345678", "7712345678", "organizationIdentifier"),
-        ("2.5.4.5", "7712345678", "7712345678", "serialNumber"),
+        ("2.5.4.97", "NTRRU-7712345671", "7712345671", "organizationIdentifier"),
+        ("2.5.4.97", "7712345671", "7712345671", "organizationIdentifier"),
+        ("2.5.4.5", "7712345671", "7712345671", "serialNumber"),
     ],
 )
 def test_other_identifier_attributes(pki: TestPki, oid: str, value: str, query: str, kind: str) -> None:
@@ -85,8 +85,8 @@ def test_other_identifier_attributes(pki: TestPki, oid: str, value: str, query: 
 
 def test_registered_fingerprint(pki: TestPki) -> None:
     c = pki.client_b.asn1_cert
-    assert not authorized_for(c, "7712345678").authorized
+    assert not authorized_for(c, "7712345671").authorized
     fp = fingerprint(c)
     colon = ":".join(fp[i : i + 2] for i in range(0, len(fp), 2)).upper()
-    r = authorized_for(c, "7712345678", registered_fingerprints=[colon])
+    r = authorized_for(c, "7712345671", registered_fingerprints=[colon])
     assert r.authorized and r.matched_by == "fingerprint"

@@ -51,7 +51,7 @@ def crl_args(files: dict[str, Path]) -> list[str]:
 def test_valid_document_exit_0(files: dict[str, Path], root_pem: Path) -> None:
     code, out, _ = run(str(files["b_t"]), "--trust", str(root_pem), *crl_args(files))
     assert code == 0, out
-    assert "TOTAL-PASSED" in out and "Иванов Иван" in out and "INNLE 7712345678" in out
+    assert "TOTAL-PASSED" in out and "Иванов Иван" in out and "INNLE 7712345671" in out
     assert "supplied-crl" in out
 
 
@@ -97,12 +97,12 @@ def test_no_signature_exit_1(files: dict[str, Path], root_pem: Path) -> None:
 
 def test_tax_id(files: dict[str, Path], root_pem: Path) -> None:
     args = ["--trust", str(root_pem), *crl_args(files)]
-    assert run(str(files["b_t"]), *args, "--tax-id", "7712345678")[0] == 0
-    code, out, _ = run(str(files["client_b"]), *args, "--tax-id", "7712345678")
+    assert run(str(files["b_t"]), *args, "--tax-id", "7712345671")[0] == 0
+    code, out, _ = run(str(files["client_b"]), *args, "--tax-id", "7712345671")
     assert code == 1 and "Authorized:    NO" in out
     # the last signer decides: client A then the supplier
-    assert run(str(files["two_t"]), *args, "--tax-id", "7701234567")[0] == 0
-    assert run(str(files["two_t"]), *args, "--tax-id", "7712345678")[0] == 1
+    assert run(str(files["two_t"]), *args, "--tax-id", "7701234560")[0] == 0
+    assert run(str(files["two_t"]), *args, "--tax-id", "7712345671")[0] == 1
 
 
 def test_unreadable_inputs_exit_2(files: dict[str, Path], root_pem: Path, tmp_path: Path) -> None:

@@ -158,8 +158,8 @@ def test_contents_of_signature_1_changed_in_two_signature_file(docs: Docs, setti
     d[a + 1 : b - 1] = forged.hex().encode()
     r = validate_pdf(bytes(d), settings)
     s1, s2 = r.signatures
-    assert (s1.indication, s1.sub_indication) == (F, SubIndication.SIG_CRYPTO_FAILURE)
-    assert (s2.indication, s2.sub_indication) == (F, SubIndication.HASH_FAILURE)
+    assert (s1.indication, s1.sub_indication) == (F, SubIndication.SIG_CRYPTO_FAILURE), s1.messages
+    assert (s2.indication, s2.sub_indication) == (F, SubIndication.HASH_FAILURE), s2.messages
 
 
 def test_unsigned_certificate_copy_in_the_cms_is_not_a_weakness(docs: Docs, settings: ValidationSettings) -> None:
@@ -350,3 +350,36 @@ def test_dangling_reference_filled_after_signing(pki: TestPki, docs: Docs, setti
                  % len(form) + form + b"\nendstream",
     })
     assert_modified(upd, settings, "dangling")
+
+
+def test_appearance_given_to_an_empty_signature_field_without_signing(docs: Docs, pki: TestPki,
+                                                                      settings: ValidationSettings) -> None:
+    # the document has empty fields "Client" and "Supplier"; after the supplier signs, someone
+    # paints an appearance into the empty "Client" field without signing it: an overlay
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        signed = sign(docs("fields"), pki, pki.supplier, level="B-T", field="Supplier")
+    field_num = int(re.findall(rb"(\d+) 0 obj\s*<<[^>]*?/T \(Client\)", signed)[-1]) if re.findall(
+        rb"(\d+) 0 obj\s*<<[^>]*?/T \(Client\)", signed) else None
+    if field_num is None:  # pyHanko may write /T before other keys in another order
+        from signing.validation.structure import PdfFile
+
+        f = PdfFile(signed)
+        res = f.resolver()
+        af = res.dict_of(res.root["AcroForm"])
+        for ref in res.resolve(af["Fields"]):  # type: ignore[index,union-attr]
+            d = res.dict_of(ref)
+            if d is not None and d.get("T") == b"Client":
+                field_num = ref.num
+    assert field_num is not None
+    n = tamper.new_object_number(signed)
+    stamp = b"BT /Helv 20 Tf 5 10 Td (APPROVED) Tj ET"
+    body = tamper.raw_object(signed, field_num)
+    body = tamper.set_key(body, b"AP", b"<< /N %d 0 R >>" % n)
+    upd = tamper.incremental_update(signed, {
+        n: b"<< /Type /XObject /Subtype /Form /BBox [0 0 200 50] /Length %d >>\nstream\n" % len(stamp)
+           + stamp + b"\nendstream",
+        field_num: body,
+    })
+    assert first(signed, settings).indication is P
+    assert_modified(upd, settings, "visible appearance")

@@ -34,7 +34,7 @@ def test_valid_b_t(docs: Docs, settings: ValidationSettings) -> None:
     r = validate_pdf(docs("b_t"), settings)
     assert verdicts(r) == [(P, None)]
     s = r.signatures[0]
-    assert s.signer is not None and ("INNLE", "7712345678") in s.signer.tax_ids
+    assert s.signer is not None and ("INNLE", "7712345671") in s.signer.tax_ids
     assert s.signer.organization == "ООО «Альфа»"
     assert s.pades_level is PadesLevel.B_T
     assert s.timestamp is not None and s.timestamp.valid
@@ -147,7 +147,7 @@ def test_root_with_same_name_but_other_key_is_not_trusted(docs: Docs, settings: 
 
 
 def test_certificate_of_another_client(docs: Docs, settings: ValidationSettings) -> None:
-    s = dataclasses.replace(settings, expected_tax_id="7712345678")
+    s = dataclasses.replace(settings, expected_tax_id="7712345671")
     r = validate_pdf(docs("client_b"), s)
     assert verdicts(r) == [(P, None)]  # a valid signature...
     auth = r.signatures[0].authorization

@@ -242,21 +242,21 @@ def build_pki(now: dt.datetime | None = None) -> TestPki:
                          not_before=kw.pop("not_before", nb), not_after=kw.pop("not_after", na),  # type: ignore[arg-type]
                          **kw)  # type: ignore[arg-type]
 
-    supplier = client("supplier", "Петров Пётр", "АО «Северэнергосбыт»", "7701234567", "1027700123456")
-    client_a = client("client_a", "Иванов Иван", "ООО «Альфа»", "7712345678", "1027712345678")
+    supplier = client("supplier", "Петров Пётр", "АО «Северэнергосбыт»", "7701234560", "1027700123450")
+    client_a = client("client_a", "Иванов Иван", "ООО «Альфа»", "7712345671", "1027712345671")
     client_b = client("client_b", "Сидоров Сидор", "ООО «Бета»", "7798765432", "1027798765432")
-    revoked_early = client("revoked_early", "Отозван Ранний", "ООО «Альфа»", "7712345678", "1027712345678")
-    revoked_late = client("revoked_late", "Отозван Поздний", "ООО «Альфа»", "7712345678", "1027712345678")
-    expired = client("expired", "Истёк Срок", "ООО «Альфа»", "7712345678", "1027712345678",
+    revoked_early = client("revoked_early", "Отозван Ранний", "ООО «Альфа»", "7712345671", "1027712345671")
+    revoked_late = client("revoked_late", "Отозван Поздний", "ООО «Альфа»", "7712345671", "1027712345671")
+    expired = client("expired", "Истёк Срок", "ООО «Альфа»", "7712345671", "1027712345671",
                      not_before=now - 3 * year, not_after=now - year)
     self_signed = make_cert("self_signed", _name("Иванов Иван", "ООО «Альфа»",
-                            [x509.NameAttribute(OID_INNLE, "7712345678")]), None,
+                            [x509.NameAttribute(OID_INNLE, "7712345671")]), None,
                             not_before=nb, not_after=na)
     fake_root = make_cert("fake_root", root.cert.subject, None, ca=True,
                           not_before=nb, not_after=now + 20 * year)
     fake_ca = make_cert("fake_ca", ca.cert.subject, fake_root, ca=True,
                         not_before=nb, not_after=now + 10 * year)
-    fake_client = client("fake_client", "Иванов Иван", "ООО «Альфа»", "7712345678", "1027712345678",
+    fake_client = client("fake_client", "Иванов Иван", "ООО «Альфа»", "7712345671", "1027712345671",
                          issuer=fake_ca)
     pki = TestPki(now, root, ca, tsa, ocsp, supplier, client_a, client_b, revoked_early,
                   revoked_late, expired, self_signed, fake_root, fake_ca, fake_client)
