@@ -93,6 +93,8 @@ def main() -> int:
     pki = build_pki()
     act = sign(sign(base_pdf(), pki, pki.client_a, level="B-LT", field="Client"),
                pki, pki.supplier, level="B-LT", field="Supplier")
+    act_t = sign(sign(base_pdf(), pki, pki.client_a, level="B-T", field="Client"),
+                 pki, pki.supplier, level="B-T", field="Supplier")
     embedded = ValidationSettings(trust_roots=(pki.root.asn1_cert,))
     with tempfile.TemporaryDirectory() as tmp:
         idx = CrlIndex(Path(tmp) / "crl.sqlite")
@@ -101,6 +103,8 @@ def main() -> int:
         t = time.perf_counter()
         stored = idx.store(pki.ca.asn1_cert, der)
         index_time = time.perf_counter() - t
+        idx.store(pki.root.asn1_cert, pki.crl(pki.root, pki.now, pki.now + dt.timedelta(days=30))
+                  .public_bytes(serialization.Encoding.DER))
         indexed = ValidationSettings(trust_roots=(pki.root.asn1_cert,), crl_index=idx)
         if args.profile:
             import cProfile
@@ -121,7 +125,9 @@ def main() -> int:
               f"indexed in {index_time:.2f} s (refresh job, off the request path)")
         r1 = report("two-signature B-LT, embedded data", measure(act, embedded, args.n), floor)
         r2 = report("two-signature B-LT, + 2 MB CRL index", measure(act, indexed, args.n), floor)
-    ok = max(r1, r2) <= TARGET_RATIO
+        r3 = report("two-signature B-T, revocation from the 2 MB CRL index only",
+                    measure(act_t, indexed, args.n), floor)
+    ok = max(r1, r2, r3) <= TARGET_RATIO
     print(f"target <= {TARGET_RATIO}x (CPU-time ratio; wall-clock ratio when the machine is idle): "
           f"{'met' if ok else 'NOT met'}")
     return 0
