@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from threading import Lock
+from typing import Any
 
 __all__ = [
     "BOLD",
@@ -26,6 +27,7 @@ __all__ = [
     "REGULAR",
     "SEED_CHARACTERS",
     "register_fonts",
+    "seed_encoding",
     "seed_subsets",
 ]
 
@@ -55,11 +57,41 @@ SEED_CHARACTERS = (
 _SUBSET_CACHE_SIZE = 32
 
 
+_REF_MARK = b"\x00LK-REFERENCE\x00"
+
+
+def _pdf_object_classes() -> tuple[type, type]:
+    from reportlab.pdfbase import pdfdoc
+
+    class Formatted(pdfdoc.PDFObject):
+        """A PDF object whose bytes are already formatted."""
+
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def format(self, document: object) -> bytes:
+            return self.data
+
+    class Spliced(pdfdoc.PDFObject):
+        """A dictionary formatted once per process around one indirect reference, which is
+        formatted per document (its object number differs)."""
+
+        def __init__(self, head: bytes, ref: Any, tail: bytes) -> None:
+            self.head, self.ref, self.tail = head, ref, tail
+
+        def format(self, document: object) -> bytes:
+            return self.head + self.ref.format(document) + self.tail
+
+    return Formatted, Spliced
+
+
 def _caching_face_class(base: type) -> type:
     """A subclass of reportlab's TrueType face that keeps the compressed font program of the
     last subsets it embedded. Subsetting and compressing a font costs milliseconds per
     document; with seeded subsets the result is the same for every document."""
     from reportlab.pdfbase import pdfdoc
+
+    _Formatted, _Spliced = _pdf_object_classes()
 
     class _CachingFace(base):  # type: ignore[valid-type, misc]
         def addSubsetObjects(self, doc: object, fontname: str, subset: list[int]) -> object:
@@ -80,24 +112,93 @@ def _caching_face_class(base: type) -> type:
                 pdfdoc.PDFDictionary({"Length1": length, "Filter": "/FlateDecode"}), compressed)
             ref = doc.Reference(font_file,  # type: ignore[attr-defined]
                                 f"fontFile:{self.filename}({fontname})")
-            flags = (self.flags & ~(1 << 5)) | (1 << 2)  # symbolic, as reportlab writes it
-            descriptor = pdfdoc.PDFDictionary({
-                "Type": "/FontDescriptor", "Ascent": self.ascent, "CapHeight": self.capHeight,
-                "Descent": self.descent, "Flags": flags, "FontBBox": pdfdoc.PDFArray(self.bbox),
-                "FontName": pdfdoc.PDFName(fontname), "ItalicAngle": self.italicAngle,
-                "StemV": self.stemV, "FontFile2": ref, "MissingWidth": self.defaultWidth,
-            })
-            return doc.Reference(descriptor,  # type: ignore[attr-defined]
+            parts_cache: dict[str, tuple[bytes, bytes]] = self.__dict__.setdefault(
+                "_lk_descriptor_cache", {})
+            parts = parts_cache.get(fontname)
+            if parts is None:
+                flags = (self.flags & ~(1 << 5)) | (1 << 2)  # symbolic, as reportlab writes it
+                descriptor = pdfdoc.PDFDictionary({
+                    "Type": "/FontDescriptor", "Ascent": self.ascent,
+                    "CapHeight": self.capHeight, "Descent": self.descent, "Flags": flags,
+                    "FontBBox": pdfdoc.PDFArray(self.bbox), "FontName": pdfdoc.PDFName(fontname),
+                    "ItalicAngle": self.italicAngle, "StemV": self.stemV,
+                    "FontFile2": _Formatted(_REF_MARK), "MissingWidth": self.defaultWidth,
+                })
+                head, tail = pdfdoc.format(descriptor, doc).split(_REF_MARK)
+                parts = parts_cache[fontname] = (head, tail)
+            return doc.Reference(_Spliced(parts[0], ref, parts[1]),  # type: ignore[attr-defined]
                                  "fontDescriptor:" + fontname)
 
     return _CachingFace
+
+
+def _caching_font_class(base: type) -> type:
+    """A subclass of reportlab's TTFont whose per-subset PDF objects (the ``/Widths`` array
+    and the compressed ``/ToUnicode`` CMap) are formatted once per process and reused: with
+    seeded subsets they are the same in every document, and formatting ~170 widths and a
+    CMap of ~170 entries for three faces was a third of the time spent writing a page."""
+    from reportlab.pdfbase import pdfdoc
+    from reportlab.pdfbase.ttfonts import SUBSETN, TTFont, makeToUnicodeCMap
+
+    _Formatted, _ = _pdf_object_classes()
+
+    class _CachingFont(base):  # type: ignore[valid-type, misc]
+        def addObjects(self, doc: Any) -> None:
+            import zlib
+
+            cache: dict[tuple[str, tuple[int, ...]], tuple[bytes, bytes]] = \
+                self.__dict__.setdefault("_lk_objects_cache", {})
+            try:
+                state = self.state[doc]
+            except KeyError:
+                state = self.state[doc] = TTFont.State(self._asciiReadable)
+            state.frozen = 1
+            for n, subset in enumerate(state.subsets):
+                internal = self.getSubsetInternalName(n, doc)[1:]
+                base_font = (b"".join((SUBSETN(n), b"+", self.face.name, self.face.subfontNameX))
+                             ).decode("pdfdoc")
+                key = (base_font, tuple(subset))
+                hit = cache.get(key)
+                if hit is None:
+                    widths = pdfdoc.format(pdfdoc.PDFArray(
+                        list(map(self.face.getCharWidth, subset))), doc)
+                    cmap = zlib.compress(makeToUnicodeCMap(base_font, subset).encode("latin-1"))
+                    hit = (widths, cmap)
+                    if len(cache) >= _SUBSET_CACHE_SIZE:
+                        cache.pop(next(iter(cache)))
+                    cache[key] = hit
+                widths, cmap = hit
+                font = pdfdoc.PDFTrueTypeFont()
+                font.Name = internal
+                font.BaseFont = base_font
+                font.FirstChar = 0
+                font.LastChar = len(subset) - 1
+                font.Widths = _Formatted(widths)
+                stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary({"Filter": "/FlateDecode"}), cmap)
+                font.ToUnicode = doc.Reference(stream, "toUnicodeCMap:" + base_font)
+                font.FontDescriptor = self.face.addSubsetObjects(doc, base_font, subset)
+                doc.Reference(font, internal)
+                doc.idToObject["BasicFonts"].dict[internal] = font
+            del self.state[doc]
+
+    return _CachingFont
+
+
+class _Scratch:
+    """A weak-referenceable stand-in for a document while the seed state is computed."""
+
+
+_seed_states: dict[str, Any] = {}
+_fast_tables: dict[str, dict[int, str]] = {}
 
 
 def register_fonts() -> None:
     """Load and register the three faces with reportlab once per process.
 
     Parsing a TrueType file takes milliseconds; doing it per document would dominate the
-    rendering time, so the parsed fonts live in reportlab's registry for the process.
+    rendering time, so the parsed fonts live in reportlab's registry for the process. The
+    seeded subset state of each face and the table that encodes seed characters straight into
+    PDF string bytes are computed here once too.
     """
     global _registered
     if _registered:
@@ -105,6 +206,7 @@ def register_fonts() -> None:
     with _lock:
         if _registered:
             return
+        from reportlab.lib.rl_accel import escapePDF
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFont
 
@@ -112,15 +214,46 @@ def register_fonts() -> None:
                            (ITALIC, FONT_ITALIC_PATH)):
             font = TTFont(name, str(path))
             font.face.__class__ = _caching_face_class(type(font.face))
+            font.__class__ = _caching_font_class(type(font))
             pdfmetrics.registerFont(font)
+            scratch = _Scratch()
+            font.splitString(SEED_CHARACTERS, scratch)
+            state = font.state.pop(scratch)
+            _seed_states[name] = state
+            table: dict[int, str] = {}
+            for code in (*range(128), *map(ord, SEED_CHARACTERS)):
+                if code in state.assignments:
+                    table[code] = escapePDF(bytes([state.assignments[code]]))
+                elif code not in font.face.charToGlyph:
+                    table[code] = escapePDF(b"\0")  # .notdef, as reportlab encodes it
+                else:
+                    table[code] = "\uffff"  # not seeded: leave it to reportlab
+            table[0xA0] = table[0x20]  # reportlab maps a no-break space to a space
+            _fast_tables[name] = table
         pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC,
                                       boldItalic=BOLD)
         _registered = True
 
 
 def seed_subsets(doc: object) -> None:
-    """Give each face's subset in ``doc`` the :data:`SEED_CHARACTERS` first (see there)."""
+    """Give each face's subset in ``doc`` the :data:`SEED_CHARACTERS` first (see there): a copy
+    of the state computed once in :func:`register_fonts`."""
+    import copy
+
     from reportlab.pdfbase import pdfmetrics
 
+    register_fonts()
     for name in (REGULAR, BOLD, ITALIC):
-        pdfmetrics.getFont(name).splitString(SEED_CHARACTERS, doc)
+        seed = _seed_states[name]
+        state = copy.copy(seed)
+        state.assignments = dict(seed.assignments)
+        state.subsets = [list(s) for s in seed.subsets]
+        pdfmetrics.getFont(name).state[doc] = state
+
+
+def seed_encoding(name: str) -> dict[int, str]:
+    """A ``str.translate`` table from the seed characters (and ASCII) of face ``name`` to
+    their escaped bytes in the seeded subset 0, the same in every document. A translated text
+    that is not pure ASCII had a character outside the seed: encode it with reportlab."""
+    register_fonts()
+    return _fast_tables[name]
