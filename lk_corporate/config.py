@@ -81,6 +81,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LK_ACTIVATION_CODE_DAYS": int(get("LK_ACTIVATION_CODE_DAYS") or 30),
         "LK_RESET_TOKEN_MINUTES": int(get("LK_RESET_TOKEN_MINUTES") or 60),
         "LK_CONFIRM_TOKEN_HOURS": int(get("LK_CONFIRM_TOKEN_HOURS") or 48),
+        "LK_ARGON2_TIME_COST": int(get("LK_ARGON2_TIME_COST") or 3),
+        "LK_ARGON2_MEMORY_KIB": int(get("LK_ARGON2_MEMORY_KIB") or 65536),
         "LK_LOGIN_ATTEMPTS_PER_ACCOUNT": int(get("LK_LOGIN_ATTEMPTS_PER_ACCOUNT") or 5),
         "LK_LOGIN_ATTEMPTS_PER_IP": int(get("LK_LOGIN_ATTEMPTS_PER_IP") or 30),
         "LK_LOGIN_LOCK_MINUTES": int(get("LK_LOGIN_LOCK_MINUTES") or 15),

@@ -2,7 +2,7 @@
 
 Used by the visible stamp and by the certificate guard before signing. The tax ID
 is read from the Russian ИНН attribute (1.2.643.3.131.1.1), then ИНН ЮЛ
-(1.2.643.100.4), then an ETSI organizationIdentifier such as ``VATRU-7712345678``.
+(1.2.643.100.4), then an ETSI organizationIdentifier such as ``VATRU-7712345671``.
 """
 
 from __future__ import annotations

@@ -10,6 +10,15 @@ from lk_corporate.accounts.errors import WeakPassword
 
 _hasher = PasswordHasher()  # argon2-cffi's defaults follow RFC 9106's recommendations
 
+
+def configure_hasher(*, time_cost: int, memory_kib: int) -> None:
+    """Set the cost of new hashes (LK_ARGON2_TIME_COST, LK_ARGON2_MEMORY_KIB).
+
+    Existing hashes keep verifying whatever their parameters: Argon2 stores them in the hash.
+    """
+    global _hasher
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 _COMMON = frozenset({
@@ -17,8 +26,15 @@ _COMMON = frozenset({
     "0987654321", "1111111111", "passw0rd12", "administrator", "йцукенгшщз", "пароль1234",
     "abcdef1234", "letmein123", "welcome123",
 })
-# Checked against a real hash so that "no such user" takes as long as "wrong password".
-_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """Checked instead of a real hash, so "no such user" takes as long as "wrong password"."""
+    key = f"{_hasher.time_cost}:{_hasher.memory_cost}"
+    if key not in _DUMMY:
+        _DUMMY[key] = _hasher.hash("not-a-real-password-used-for-timing")
+    return _DUMMY[key]
 
 
 def hash_password(password: str) -> str:
@@ -27,7 +43,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

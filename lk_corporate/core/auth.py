@@ -163,6 +163,11 @@ def _load_user(user_id: str) -> Principal | None:
 def init_app(app: Any) -> None:
     from flask_babel import lazy_gettext
 
+    from lk_corporate.accounts.passwords import configure_hasher
+
+    configure_hasher(time_cost=int(app.config["LK_ARGON2_TIME_COST"]),
+                     memory_kib=int(app.config["LK_ARGON2_MEMORY_KIB"]))
+
     from lk_corporate.extensions import login_manager
 
     login_manager.user_loader(_load_user)

@@ -72,9 +72,9 @@ class DemoClient:
 SUPPLIER = DemoSupplier(
     name='Акционерное общество «Северная энергосбытовая компания»',
     short_name='АО «Северэнергосбыт»',
-    tax_id="7701234567",
+    tax_id="7701234560",
     kpp="770101001",
-    ogrn="1027700123456",
+    ogrn="1027700123450",
     address="125009, г. Москва, ул. Тверская, д. 7, стр. 1",
     phone="+7 (495) 123-45-67",
     email="lk@severenergo.example",
@@ -95,9 +95,9 @@ CLIENTS: tuple[DemoClient, ...] = (
     DemoClient(
         name='Общество с ограниченной ответственностью «Ромашка»',
         short_name='ООО «Ромашка»',
-        tax_id="7712345678",
+        tax_id="7712345671",
         kpp="771201001",
-        ogrn="1157746123456",
+        ogrn="1157746123457",
         contract_number="123",
         contract_date="2024-01-15",
         address="127055, г. Москва, ул. Новослободская, д. 23, офис 410",
@@ -105,7 +105,7 @@ CLIENTS: tuple[DemoClient, ...] = (
         bank=DemoBank(
             name='АО «Альфа-Банк», г. Москва',
             bik="044525593",
-            account="40702810701300012345",
+            account="40702810801300012345",
             correspondent_account="30101810200000000593",
         ),
         meters=(
@@ -126,9 +126,9 @@ CLIENTS: tuple[DemoClient, ...] = (
     DemoClient(
         name='Акционерное общество «Завод металлоконструкций»',
         short_name='АО «ЗМК»',
-        tax_id="5029012345",
+        tax_id="5029012343",
         kpp="502901001",
-        ogrn="1025003512345",
+        ogrn="1025003512346",
         contract_number="4587",
         contract_date="2019-03-01",
         address="141009, Московская обл., г. Мытищи, ул. Индустриальная, д. 5",
@@ -136,7 +136,7 @@ CLIENTS: tuple[DemoClient, ...] = (
         bank=DemoBank(
             name='Банк ВТБ (ПАО), г. Москва',
             bik="044525187",
-            account="40702810500000004587",
+            account="40702810000000004587",
             correspondent_account="30101810700000000187",
         ),
         meters=(
@@ -157,9 +157,9 @@ CLIENTS: tuple[DemoClient, ...] = (
     DemoClient(
         name='Государственное бюджетное учреждение здравоохранения «Городская поликлиника № 5»',
         short_name='ГБУЗ «ГП № 5»',
-        tax_id="7703456789",
+        tax_id="7703456784",
         kpp="770301001",
-        ogrn="1037739123456",
+        ogrn="1037739123454",
         contract_number="905",
         contract_date="2021-07-01",
         address="123242, г. Москва, ул. Баррикадная, д. 2",

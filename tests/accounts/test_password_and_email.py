@@ -18,7 +18,7 @@ NEW = "Autumn-reading-2026"
 
 @pytest.fixture()
 def user(session):
-    c = create_client(tax_id="7712345678", contract_number="123")
+    c = create_client(tax_id="7712345671", contract_number="123")
     return create_client_user(c, login="vk123", email="buh@romashka.example")
 
 
@@ -39,7 +39,7 @@ def test_reset_happy_path(client, user, mailbox):
     r = post_form(client, "/password/forgot", {"login": "vk123"})
     assert r.status_code == 302
     url = _reset_link(mailbox)
-    r = post_form(client, url, {"tax_id": "77 1234 5678", "contract_number": "№123",
+    r = post_form(client, url, {"tax_id": "77 1234 5671", "contract_number": "№123",
                                 "password": NEW, "password_repeat": NEW})
     assert r.status_code == 302, r.get_data(as_text=True)
     assert login(client, "vk123", PASSWORD).status_code == 401
@@ -68,7 +68,7 @@ def test_reset_refusals_change_nothing(client, user, mailbox, overrides, field, 
     post_form(client, "/password/forgot", {"login": "vk123"})
     url = _reset_link(mailbox)
     before = row_counts()
-    data = {"tax_id": "7712345678", "contract_number": "123", "password": NEW,
+    data = {"tax_id": "7712345671", "contract_number": "123", "password": NEW,
             "password_repeat": NEW, **overrides}
     r = post_form(client, url, data)
     assert r.status_code == 422

@@ -21,7 +21,7 @@ PASSWORD = "Winter-meter-2026"
 def contract(session):
     create_supplier(login_prefix="vk")
     ensure_builtin_roles(db.session)
-    client = create_client(tax_id="7712345678", contract_number="123",
+    client = create_client(tax_id="7712345671", contract_number="123",
                            name='ООО «Ромашка»')
     issued = issue_activation_code(db.session, client, actor=Actor.system())
     db.session.commit()
@@ -30,7 +30,7 @@ def contract(session):
 
 def _form(code: str, **overrides: str) -> dict[str, str]:
     data = {
-        "activation_code": code, "tax_id": "7712345678", "contract_number": "123",
+        "activation_code": code, "tax_id": "7712345671", "contract_number": "123",
         "email": "buh@romashka.example", "login": "", "password": PASSWORD,
         "password_repeat": PASSWORD,
     }

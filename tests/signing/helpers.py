@@ -32,7 +32,7 @@ def make_sample_pdf(pages: int = 1, title: str = "Акт снятия показ
         c.setFont("SampleSans", 16)
         c.drawString(72, 770, title)
         c.setFont("SampleSans", 11)
-        c.drawString(72, 740, f"ООО «Ромашка», ИНН 7712345678, договор № 123 — стр. {page + 1}")
+        c.drawString(72, 740, f"ООО «Ромашка», ИНН 7712345671, договор № 123 — стр. {page + 1}")
         for i in range(10):
             c.drawString(72, 700 - 18 * i, f"Прибор учёта № {1000 + i}: показание {12345 + i * 7}")
         c.showPage()

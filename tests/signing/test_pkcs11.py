@@ -81,7 +81,7 @@ def test_sign_through_pkcs11(token, demo_pki, pki_services, sample_pdf, nss_db, 
     chain = (demo_pki.directory / "ca" / "issuing-ca.pem", demo_pki.root_pem)
     identity = load_pkcs11_identity(MODULE, token_label=LABEL, pin=PIN, key_label="supplier",
                                     other_certs=chain)
-    assert identity.summary.tax_id == "7701234567"
+    assert identity.summary.tax_id == "7701234560"
     for level in (Level.B_B, Level.B_T):
         result = sign_pdf(sample_pdf, identity, SigningOptions(
             level=level, tsa_url=demo_pki.tsa_url, trust_roots=(demo_pki.root_pem,),

@@ -42,7 +42,7 @@ def test_supplier_certifies_then_client_countersigns(demo_pki, pki_services, nss
     proc = lk("sign", first, second, "--p12", client.p12, "--password-file",
               client.password_file, "--field", "Client", env_extra=env)  # default level B-T
     assert proc.returncode == 0, proc.stderr
-    assert "B-T" in proc.stdout and "7712345678" in proc.stdout
+    assert "B-T" in proc.stdout and "7712345671" in proc.stdout
     assert second.read_bytes().startswith(first.read_bytes())
     assert_pdfsig_all_valid(second, nss_db, expected=2)
     assert all(o.ok for o in pyhanko_validate_all(second.read_bytes(), demo_pki.root_pem))

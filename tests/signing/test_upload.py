@@ -37,7 +37,7 @@ def client_signed(sign_sample, issued) -> bytes:
 def test_accepts_exact_issued_plus_signature(issued, client_signed):
     check = check_upload(issued, client_signed)
     assert check.field_name == "Client"
-    assert check.signer.tax_id == "7712345678"
+    assert check.signer.tax_id == "7712345671"
     assert check.signed_length == len(client_signed)
     assert check.modification_level == "FORM_FILLING"
     assert not check.trailing_updates
@@ -46,7 +46,7 @@ def test_accepts_exact_issued_plus_signature(issued, client_signed):
 def test_accepts_signature_in_a_new_field_of_an_unsigned_document(sign_sample, sample_pdf):
     signed = sign_sample("B-B", identity="zmk", pdf=sample_pdf)
     check = check_upload(sample_pdf, signed)
-    assert check.signer.tax_id == "5029012345"
+    assert check.signer.tax_id == "5029012343"
 
 
 def test_with_full_validation(sign_sample, issued, demo_pki, pki_services):
@@ -56,14 +56,14 @@ def test_with_full_validation(sign_sample, issued, demo_pki, pki_services):
     with pytest.raises(ExtraRevisionError):  # the DSS revision comes after the signature
         check_upload(issued, lt)
     settings = ValidationSettings.from_files(trust=[demo_pki.root_pem],
-                                             expected_tax_id="7712345678")
+                                             expected_tax_id="7712345671")
     check = check_upload(issued, lt, allow_ltv_updates=True, validation=settings)
     assert check.trailing_updates and check.report is not None
     # A signer from an untrusted CA with the right tax ID is refused by validation.
     bad = sign_sample("B-B", identity="gp5-untrusted", pdf=issued, field_name="Client")
     with pytest.raises(UploadValidationError):
         check_upload(issued, bad, validation=ValidationSettings.from_files(
-            trust=[demo_pki.root_pem], expected_tax_id="7703456789"))
+            trust=[demo_pki.root_pem], expected_tax_id="7703456784"))
 
 
 def test_rejects_another_base_document(sign_sample, sample_pdf):

@@ -67,6 +67,9 @@ def app_config(database_url: str, tmp_path_factory: pytest.TempPathFactory,
         "LK_PKI_DIR": str(base / "pki"),
         "LK_CELERY_BROKER_URL": "",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Real Argon2id, at the lowest cost: hundreds of hashes per run stay fast.
+        "LK_ARGON2_TIME_COST": 1,
+        "LK_ARGON2_MEMORY_KIB": 1024,
     }
 
 

@@ -34,7 +34,7 @@ _seq = itertools.count(1)
 
 def create_supplier(**overrides: Any) -> SupplierSettings:
     values: dict[str, Any] = dict(
-        name="АО «Тестэнергосбыт»", short_name="АО «ТЭС»", tax_id="7701234567",
+        name="АО «Тестэнергосбыт»", short_name="АО «ТЭС»", tax_id="7701234560",
         kpp="770101001", address="г. Москва", vat_rate=Decimal("20"), currency="RUB",
         login_prefix="vk",
     )
