@@ -31,6 +31,7 @@ bp.add_url_rule("/staff/clients/<int:client_id>/meters/<int:meter_id>/edit", "ed
 bp.add_url_rule("/staff/meters", "meters", c.meters)
 bp.add_url_rule("/meters", "my_meters", c.my_meters)
 bp.add_url_rule("/meters/<int:meter_id>", "my_meter", c.my_meter)
+bp.add_url_rule("/contract", "my_contract", c.my_contract)
 
 register_menu_item(_l("Clients"), "clients.index", right=R.CLIENTS_VIEW, section="clients",
                    order=10, icon="building")
@@ -40,3 +41,5 @@ register_menu_item(_l("All meters"), "clients.meters", right=R.CLIENTS_VIEW, sec
                    order=10, icon="speedometer")
 register_menu_item(_l("Metering devices"), "clients.my_meters", right=R.READINGS_VIEW, section="readings",
                    order=50, icon="speedometer")
+register_menu_item(_l("Contract"), "clients.my_contract", right=R.DOCUMENTS_VIEW, section="documents",
+                   order=10, icon="file-earmark-text")

@@ -277,3 +277,15 @@ def my_meter(meter_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     return render_template("clients/my_meter.html", meter=meter, **_labels())
+
+
+@require_right(R.DOCUMENTS_VIEW)
+def my_contract() -> ResponseReturnValue:
+    """«Договор»: the active client's contract and requisites, as the supplier holds them."""
+    from lk_corporate.supplier.operations import get_settings
+
+    client = db.session.get(Client, active_client_id())
+    if client is None:
+        abort(404)
+    return render_template("clients/my_contract.html", client=client,
+                           supplier=get_settings(db.session))

@@ -176,3 +176,15 @@ def test_admin_without_clients_manage_sees_no_edit_button(client, session):
     as_staff(client, SUPPLIER_ADMIN)
     page = client.get(f"/staff/clients/{c.id}").get_data(as_text=True)
     assert f"/staff/clients/{c.id}/edit" not in page
+
+
+def test_client_sees_own_contract_only(client, session):
+    from tests.support.factories import create_client, create_client_user, login
+
+    mine = create_client(name="ООО «Моя фирма»", contract_number="C-77")
+    create_client(name="ООО «Чужая фирма»", contract_number="C-78")
+    create_client_user(mine, login="contractuser")
+    login(client, "contractuser")
+    page = client.get("/contract").get_data(as_text=True)
+    assert "C-77" in page and "ООО «Моя фирма»" in page and "Чужая" not in page
+    assert "Договоры и документы" in page or "Договор" in page
