@@ -27,6 +27,7 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingPolicy,
     RevocationCheckingRule,
 )
+from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from .errors import TrustConfigurationError
 from .report import CertificateInfo, SubIndication
@@ -130,6 +131,22 @@ def certificate_info(cert: asn1_x509.Certificate) -> CertificateInfo:
     )
 
 
+_TRUST_MANAGERS: dict[tuple[bytes, ...], SimpleTrustManager] = {}
+
+
+def _trust_manager(trust_roots: Sequence[asn1_x509.Certificate]) -> SimpleTrustManager:
+    """One certvalidator trust manager per set of anchors, built once per process (the
+    anchors' names are prepared once, not for every path)."""
+    key = tuple(hashlib.sha256(c.dump()).digest() for c in trust_roots)
+    hit = _TRUST_MANAGERS.get(key)
+    if hit is None:
+        if len(_TRUST_MANAGERS) > 16:
+            _TRUST_MANAGERS.clear()
+        hit = SimpleTrustManager.build(trust_roots=list(trust_roots))
+        _TRUST_MANAGERS[key] = hit
+    return hit
+
+
 @dataclass(frozen=True)
 class PathOutcome:
     """Result of path validation at one moment (revocation not included)."""
@@ -156,7 +173,7 @@ def validate_path(
         return PathOutcome(False, (), SubIndication.NO_CERTIFICATE_CHAIN_FOUND, False,
                            "no trust anchors configured")
     vc = ValidationContext(
-        trust_roots=list(trust_roots),
+        trust_manager=_trust_manager(trust_roots),
         other_certs=list(intermediates),
         moment=moment,
         allow_fetching=False,
