@@ -144,3 +144,13 @@ def simple_page_objects(extra_catalog: bytes = b"") -> dict[int, bytes]:
         2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
     }
+
+
+def cms_der(contents: bytes) -> bytes:
+    """The DER CMS at the start of a decoded /Contents (by its DER length: stripping zero
+    padding would also strip a CMS that happens to end with a zero byte)."""
+    n = contents[1]
+    if n < 0x80:
+        return contents[: 2 + n]
+    k = n & 0x7F
+    return contents[: 2 + k + int.from_bytes(contents[2 : 2 + k], "big")]

@@ -38,7 +38,7 @@ def _cms_and_content(data: bytes, byte_range: tuple[int, ...]) -> tuple[bytes, b
     a, b = byte_range[1], byte_range[2]
     raw = bytes.fromhex(data[a + 1 : b - 1].decode())
     content = data[0:a] + data[b : b + byte_range[3]]
-    return raw.rstrip(b"\x00"), content
+    return tamper.cms_der(raw), content
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -98,4 +98,4 @@ def test_pdfsig_sees_the_appended_garbage_file_as_not_totally_signed(docs: Docs,
     proc = subprocess.run(["pdfsig", "-nocert", "-no-ocsp", str(path)], check=False, capture_output=True, timeout=60)
     assert b"Not total document signed" in proc.stdout
     assert validate_pdf(path.read_bytes(), settings).signatures[0].sub_indication is SubIndication.FORMAT_FAILURE
-    _ = tamper
+

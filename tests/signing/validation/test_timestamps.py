@@ -27,7 +27,7 @@ from .testpki import TestPki, _name, make_cert
 def _replace_cms(data: bytes, mutate) -> bytes:  # type: ignore[no-untyped-def]
     a, b = tamper.signature_contents_span(data)
     raw = bytes.fromhex(data[a + 1 : b - 1].decode())
-    ci = cms.ContentInfo.load(raw.rstrip(b"\0"))
+    ci = cms.ContentInfo.load(tamper.cms_der(raw))
     mutate(ci)
     new = ci.dump(force=True)
     hexed = new.hex().encode()
