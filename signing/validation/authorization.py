@@ -86,8 +86,26 @@ def _norm_fp(fp: str) -> str:
     return re.sub(r"[^0-9a-f]", "", fp.lower())
 
 
+def _as_asn1(cert: object) -> asn1_x509.Certificate:
+    if isinstance(cert, asn1_x509.Certificate):
+        return cert
+    if isinstance(cert, (bytes, bytearray)):
+        from .trust import load_certificates
+
+        certs = load_certificates(bytes(cert))
+        if not certs:
+            raise ValueError("no certificate in the given bytes")
+        return certs[0]
+    public_bytes = getattr(cert, "public_bytes", None)  # a cryptography.x509.Certificate
+    if public_bytes is not None:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        return asn1_x509.Certificate.load(public_bytes(Encoding.DER))
+    raise TypeError(f"not a certificate: {type(cert).__name__}")
+
+
 def authorized_for(
-    cert: asn1_x509.Certificate,
+    cert: asn1_x509.Certificate | bytes | object,
     tax_id: str,
     registered_fingerprints: Iterable[str] = (),
 ) -> AuthorizationResult:
@@ -97,7 +115,9 @@ def authorized_for(
     organizationIdentifier, serialNumber) or when the certificate's SHA-256 fingerprint is
     among ``registered_fingerprints`` (certificates an operator registered for the client).
     Chain trust and revocation are *not* checked here: the validation report does that.
+    ``cert`` may be an asn1crypto or a ``cryptography`` certificate, or DER/PEM bytes.
     """
+    cert = _as_asn1(cert)
     wanted = normalize_tax_id(tax_id)
     fp = fingerprint(cert)
     if fp in {_norm_fp(f) for f in registered_fingerprints}:

@@ -90,3 +90,10 @@ def test_registered_fingerprint(pki: TestPki) -> None:
     colon = ":".join(fp[i : i + 2] for i in range(0, len(fp), 2)).upper()
     r = authorized_for(c, "7712345671", registered_fingerprints=[colon])
     assert r.authorized and r.matched_by == "fingerprint"
+
+
+def test_accepts_der_pem_and_cryptography_certificates(pki: TestPki) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    for form in (pki.client_a.cert, pki.client_a.pem, pki.client_a.cert.public_bytes(Encoding.DER)):
+        assert authorized_for(form, "7712345678").authorized
