@@ -96,4 +96,4 @@ def test_accepts_der_pem_and_cryptography_certificates(pki: TestPki) -> None:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     for form in (pki.client_a.cert, pki.client_a.pem, pki.client_a.cert.public_bytes(Encoding.DER)):
-        assert authorized_for(form, "7712345678").authorized
+        assert authorized_for(form, "7712345671").authorized
