@@ -96,7 +96,7 @@ class Party:
 
     @property
     def tax_line(self) -> str:
-        """``"ИНН 7701234567, КПП 770101001"`` (КПП only when known)."""
+        """``"ИНН 7701234560, КПП 770101001"`` (КПП only when known)."""
         text = f"ИНН {self.tax_id}"
         if self.kpp:
             text += f", КПП {self.kpp}"
