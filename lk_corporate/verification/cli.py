@@ -8,6 +8,7 @@ may fetch revocation data over the network (it is not a web request) unless ``--
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,15 @@ EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
 def _t(dt: datetime | None) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S UTC") if dt else "—"
+
+
+_CN = re.compile(r"Common Name: ([^,]+)")
+
+
+def _short(subject: str) -> str:
+    """A certificate's common name for the human report (the JSON keeps the whole subject)."""
+    m = _CN.search(subject)
+    return m.group(1).strip() if m else subject
 
 
 def _signature_text(s: SignatureReport, total: int) -> list[str]:
@@ -81,10 +91,11 @@ def _signature_text(s: SignatureReport, total: int) -> list[str]:
         lines.append(f"    ! {v}")
     if s.chain is not None:
         row("Chain:", ("trusted: " if s.chain.trusted else "NOT trusted: ")
-            + (" → ".join(s.chain.path) if s.chain.path else (s.chain.detail or "")))
+            + (" → ".join(_short(n) for n in s.chain.path) if s.chain.path
+               else (s.chain.detail or "")))
         for r in s.chain.revocation:
             extra = f", revoked {_t(r.revoked_at)}" if r.revoked_at else ""
-            row("Revocation:", f"{r.subject}: {r.status.value} (source: {r.source.value}{extra})")
+            row("Revocation:", f"{_short(r.subject)}: {r.status.value} (source: {r.source.value}{extra})")
     row("PAdES level:", s.pades_level.value)
     if s.certification_level is not None:
         row("Certifies:", f"DocMDP P={s.certification_level}")
