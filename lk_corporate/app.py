@@ -86,6 +86,7 @@ def _register_commands(app: Flask) -> None:
     from lk_corporate.pki.cli import pki
     from lk_corporate.signatures.cli import sign
     from lk_corporate.verification.cli import verify
+    from lk_corporate.verification.jobs_cli import revocation
 
-    for command in (audit, demo, mail, pki, sign, verify, documents):
+    for command in (audit, demo, mail, pki, revocation, sign, verify, documents):
         app.cli.add_command(command)

@@ -74,6 +74,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LK_PKI_DIR": str(pki_dir),
         "LK_TRUST_ROOTS": get("LK_TRUST_ROOTS") or str(pki_dir / "root-ca.pem"),
         "LK_TSA_URL": get("LK_TSA_URL") or "http://127.0.0.1:8765/tsa",
+        "LK_CRL_INDEX": get("LK_CRL_INDEX") or str(pki_dir / "crl-index.sqlite3"),
         "LK_SUPPLIER_P12": get("LK_SUPPLIER_P12") or "",
         "LK_SUPPLIER_P12_PASSWORD_FILE": get("LK_SUPPLIER_P12_PASSWORD_FILE") or "",
         "LK_STORAGE_DIR": get("LK_STORAGE_DIR") or str(instance_path / "files"),

@@ -66,8 +66,17 @@ def retry_mail_task() -> None:
     retry_pending(db.session)
 
 
+@celery_app.task(name="lk.refresh_revocation_index", ignore_result=True)
+def refresh_revocation_task() -> None:
+    """Periodic (Celery beat): keep the CRL index fresh so validation never fetches."""
+    from lk_corporate.verification.jobs import refresh_revocation_index
+
+    refresh_revocation_index(_app())
+
+
 celery_app.conf.beat_schedule = {
     "retry-queued-mail": {"task": "lk.retry_mail", "schedule": 300.0},
+    "refresh-revocation-index": {"task": "lk.refresh_revocation_index", "schedule": 3600.0},
 }
 
 

@@ -60,6 +60,7 @@ def demo(host: str, port: int, no_server: bool) -> None:
         services = None
         click.echo(f"CRL / OCSP / TSA not started: port {PKI_PORT} is in use; "
                    "if `lk pki serve` already runs there, that is fine.", err=True)
+    _start_revocation_refresh(app)
     from werkzeug.serving import run_simple
 
     click.echo(f"\nThe portal: {base_url}/   (Ctrl+C stops it)\n")
@@ -68,6 +69,24 @@ def demo(host: str, port: int, no_server: bool) -> None:
     finally:
         if services is not None:
             services.stop()
+
+
+def _start_revocation_refresh(app: object, every_seconds: float = 3600.0) -> None:
+    """The demo has no Celery beat: refresh the CRL index from a daemon thread instead."""
+    import threading
+    import time
+
+    from lk_corporate.verification.jobs import refresh_revocation_index
+
+    def loop() -> None:
+        while True:
+            try:
+                refresh_revocation_index(app, timeout=5.0)  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001 - a failed refresh must not stop the demo
+                click.echo(f"CRL refresh failed: {exc}", err=True)
+            time.sleep(every_seconds)
+
+    threading.Thread(target=loop, name="lk-crl-refresh", daemon=True).start()
 
 
 def _print_summary(base_url: str, seeded: object, pki_dir: Path, db_url: str, mail_dir: str) -> None:
