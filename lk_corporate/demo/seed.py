@@ -76,7 +76,8 @@ def seed_demo(session: Session, *, today: dt.date | None = None) -> DemoSeed:
     logins = tuple(DemoLogin(u[0], u[1], u[2], ", ".join(u[3]) or "—") for u in DEMO_USERS)
     third = data.CLIENTS[2]
     if session.scalars(select(SupplierSettings).limit(1)).first() is not None:
-        return DemoSeed(False, logins, None, third.contract_number, third.tax_id)
+        return DemoSeed(False, logins, _fresh_code_if_unregistered(session, third.contract_number),
+                        third.contract_number, third.tax_id)
 
     actor = Actor.system("demo")
     s = data.SUPPLIER
@@ -153,6 +154,17 @@ def seed_demo(session: Session, *, today: dt.date | None = None) -> DemoSeed:
     issued = issue_activation_code(session, clients[UNREGISTERED_CONTRACT], actor=actor, days=365)
     session.flush()
     return DemoSeed(True, logins, issued.plain, third.contract_number, third.tax_id)
+
+
+def _fresh_code_if_unregistered(session: Session, contract_number: str) -> str | None:
+    """On a later start, a new code for the third client while nobody has registered it
+    (only hashes are stored, so the first run's code cannot be shown again)."""
+    client = session.scalars(select(Client).where(Client.contract_number == contract_number)).first()
+    if client is None:
+        return None
+    if session.scalars(select(Membership).where(Membership.client_id == client.id).limit(1)).first():
+        return None
+    return issue_activation_code(session, client, actor=Actor.system("demo"), days=365).plain
 
 
 def _demo_name(login: str) -> str:
