@@ -1,7 +1,13 @@
 """Imports every model so that the metadata (migrations, create_all) sees all tables."""
 
 from lk_corporate.accounts.models import (  # noqa: F401
-    AccountToken, ActivationCode, Membership, MembershipRole, Role, RoleRight, User,
+    AccountToken,
+    ActivationCode,
+    Membership,
+    MembershipRole,
+    Role,
+    RoleRight,
+    User,
 )
 from lk_corporate.clients.models import Client, Meter, MeteringPoint  # noqa: F401
 from lk_corporate.core.audit import AuditEntry  # noqa: F401

@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lk_corporate.accounts import notifications
-from lk_corporate.core.errors import N_
 from lk_corporate.accounts.errors import (
     AccountError,
     DuplicateAccount,
@@ -51,6 +50,7 @@ from lk_corporate.accounts.rights import (
 from lk_corporate.clients.models import Client
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import utcnow
+from lk_corporate.core.errors import N_
 from lk_corporate.supplier.models import SupplierSettings
 
 log = logging.getLogger(__name__)

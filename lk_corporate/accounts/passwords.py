@@ -5,8 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from lk_corporate.core.errors import N_
 from lk_corporate.accounts.errors import WeakPassword
+from lk_corporate.core.errors import N_
 
 _hasher = PasswordHasher()  # argon2-cffi's defaults follow RFC 9106's recommendations
 

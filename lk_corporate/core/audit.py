@@ -80,7 +80,7 @@ def entry_hash(
     prev_hash: str,
 ) -> str:
     # Microsecond ISO time in UTC: both databases return exactly what was stored.
-    stamp = created_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stamp = created_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     payload = canonical_json(
         [seq, stamp, actor_id, actor, ip, action, object_type, object_id, details, prev_hash]
     )
@@ -96,7 +96,7 @@ class Actor:
     ip: str = ""
 
     @classmethod
-    def system(cls, name: str = "system") -> "Actor":
+    def system(cls, name: str = "system") -> Actor:
         return cls(user_id=None, name=name, ip="")
 
 

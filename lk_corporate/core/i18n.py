@@ -150,7 +150,7 @@ def format_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return EMPTY
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     lang = _lang()
     return babel_format_datetime(
         value,

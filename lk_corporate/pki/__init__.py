@@ -8,7 +8,12 @@ Public API (what ``lk demo`` and the tests use)::
     start_services(dir, host, port) -> ServicesHandle   CRL/OCSP/TSA in a thread (.stop())
 """
 
-from lk_corporate.pki.generate import DEFAULT_BASE_URL, PkiGenerationError, ensure_demo_pki, init_pki
+from lk_corporate.pki.generate import (
+    DEFAULT_BASE_URL,
+    PkiGenerationError,
+    ensure_demo_pki,
+    init_pki,
+)
 from lk_corporate.pki.manifest import IdentityInfo, Manifest, ManifestError, load_manifest
 from lk_corporate.pki.server import ServicesHandle, start_services
 

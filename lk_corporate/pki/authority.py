@@ -51,7 +51,7 @@ class LoadedPki:
     tsa_cert: x509.Certificate
     tsa_key: PrivateKey
     tsa_chain: tuple[x509.Certificate, ...]
-    loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def authority_by_key_hash(self, algorithm: str, key_hash: bytes) -> LoadedAuthority | None:
         """The CA whose public key hashes (with ``algorithm``) to ``key_hash``, if any."""

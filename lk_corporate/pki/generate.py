@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-from lk_corporate.pki.crl import Revocation, build_crl
+from lk_corporate.pki.crl import build_crl
 from lk_corporate.pki.declaration import (
     DEFAULT_DECLARATION,
     AuthorityDecl,
@@ -282,7 +282,7 @@ def init_pki(out_dir: Path, base_url: str = DEFAULT_BASE_URL, *,
     out_dir = Path(out_dir)
     if (out_dir / MANIFEST_NAME).exists():
         raise PkiGenerationError(f"{out_dir} already contains a PKI ({MANIFEST_NAME})")
-    gen = _Generator(decl, out_dir, base_url, now or dt.datetime.now(dt.timezone.utc))
+    gen = _Generator(decl, out_dir, base_url, now or dt.datetime.now(dt.UTC))
     for sub in ("ca", "services", "identities", "crl"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
 

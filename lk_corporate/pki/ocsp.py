@@ -45,7 +45,7 @@ def respond(pki: LoadedPki, request_der: bytes, *, now: dt.datetime | None = Non
     if ca is None or ca.name_hashes[algo_name] != request.issuer_name_hash:
         return _unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
 
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     serial = request.serial_number
     revocation = ca.revocation(serial)
     if revocation is not None and revocation.revoked_at <= now:

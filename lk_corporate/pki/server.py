@@ -77,7 +77,7 @@ class PkiServices:
         ca = self.pki.authorities.get(ca_id)
         if ca is None:
             raise NotFound()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         with self._crls.lock:
             cached = self._crls.entries.get(ca_id)
             if cached is None or (now - cached[0]).total_seconds() > CRL_CACHE_SECONDS:

@@ -50,7 +50,7 @@ def respond(pki: LoadedPki, request_der: bytes, *, now: dt.datetime | None = Non
     if len(imprint["hashed_message"].native) != _DIGESTS[algo].digest_size:
         return _rejection("bad_data_format", "message imprint has the wrong length")
 
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     tsa_cert = asn1_x509.Certificate.load(pki.tsa_cert.public_bytes(serialization.Encoding.DER))
     tst_info = {
         "version": "v1",

@@ -83,7 +83,7 @@ def healthz() -> ResponseReturnValue:
         checks["database"] = "error"
     try:
         storage_ok = limiter.storage.check()
-    except Exception:  # noqa: BLE001 - any storage driver error means "not healthy"
+    except Exception:
         log.exception("health check: rate-limit storage unavailable")
         storage_ok = False
     checks["ratelimit_storage"] = "ok" if storage_ok else "error"

@@ -63,7 +63,7 @@ def handle_internal_error(error: InternalServerError) -> ResponseReturnValue:
         return _json_error(500, error)
     try:
         return render_template("errors/500.html", error=error, code=500), 500
-    except Exception:  # noqa: BLE001 - last resort: the error page itself must not fail
+    except Exception:
         log.exception("could not render the 500 page")
         return FALLBACK_500, 500, {"Content-Type": "text/html; charset=utf-8"}
 

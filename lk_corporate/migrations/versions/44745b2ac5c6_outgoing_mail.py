@@ -5,10 +5,10 @@ Revises: ebeec96427d3
 Create Date: 2026-11-24 01:57:58.886076
 
 """
-from alembic import op
 import sqlalchemy as sa
-import lk_corporate.core.db
+from alembic import op
 
+import lk_corporate.core.db
 
 # revision identifiers, used by Alembic.
 revision = '44745b2ac5c6'

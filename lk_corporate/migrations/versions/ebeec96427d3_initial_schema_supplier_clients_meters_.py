@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-24 01:56:49.757854
 
 """
-from alembic import op
 import sqlalchemy as sa
-import lk_corporate.core.db
+from alembic import op
 
+import lk_corporate.core.db
 
 # revision identifiers, used by Alembic.
 revision = 'ebeec96427d3'
