@@ -39,10 +39,20 @@ from documents.reconciliation_act import (
     ReconciliationEntry,
     render_reconciliation_act,
 )
+from documents.signatures import (
+    CLIENT,
+    SIGNATURE_FIELDS,
+    SUPPLIER,
+    signature_field,
+    signature_fields,
+)
 from documents.tax_invoice import TaxInvoiceData, TaxInvoiceLine, render_tax_invoice
 
 __all__ = [
+    "CLIENT",
     "CURRENCIES",
+    "SIGNATURE_FIELDS",
+    "SUPPLIER",
     "AttachmentError",
     "AttachmentMismatch",
     "AttachmentMissing",
@@ -80,4 +90,6 @@ __all__ = [
     "render_reconciliation_act",
     "render_tax_invoice",
     "round_money",
+    "signature_field",
+    "signature_fields",
 ]

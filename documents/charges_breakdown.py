@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 
 from documents.errors import InvalidDocumentData
 from documents.layout import (
+    SIGNATURE_BOX_HEIGHT,
     Align,
     Cell,
     Column,
@@ -40,6 +41,7 @@ from documents.model import (
     format_date,
 )
 from documents.money import LineAmounts, currency, format_decimal, format_money, line_amounts
+from documents.signatures import SUPPLIER
 
 __all__ = ["ChargeLine", "ChargesBreakdownData", "render_charges_breakdown"]
 
@@ -157,6 +159,14 @@ def render_charges_breakdown(data: ChargesBreakdownData) -> bytes:
     flow.paragraph(f"Сформировано {format_date(data.date)} в личном кабинете "
                    f"{data.supplier.display_name}. Расшифровка носит справочный характер; "
                    f"к оплате предъявляется счёт.", size=7.5, gray=0.35)
+    flow.space(6)
+
+    def draw_signature(page: Page, y: float) -> None:
+        page.text(flow.left, y + 9, f"Поставщик: {data.supplier.display_name}", size=9,
+                  bold=True)
+        page.signature_box(SUPPLIER, flow.left, y + 15, 90 * mm)
+
+    flow.block(17 + SIGNATURE_BOX_HEIGHT, draw_signature)
     frame = Frame(data.supplier, date_label(TITLE, data.number, data.date), data.verify_url,
                   data.date, f"{TITLE} за {MONTHS_RU[data.month - 1].lower()} {data.year} г.",
                   subject=f"{data.payer.display_name}, договор № {data.contract_number}")

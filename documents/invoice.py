@@ -17,6 +17,7 @@ from reportlab.lib.units import mm
 
 from documents.errors import InvalidDocumentData
 from documents.layout import (
+    SIGNATURE_BOX_HEIGHT,
     Cell,
     Column,
     Flow,
@@ -49,6 +50,7 @@ from documents.money import (
     format_money,
     line_amounts,
 )
+from documents.signatures import SUPPLIER
 
 __all__ = ["InvoiceData", "InvoiceLine", "InvoiceTotals", "payment_qr_payload", "render_invoice"]
 
@@ -288,11 +290,11 @@ def render_invoice(data: InvoiceData) -> bytes:
             page.line(x + 34 * mm, sy + 1, x + 74 * mm, sy + 1)
             page.text(x + 54 * mm, sy + 8, "подпись", size=6, align="c", gray=0.4)
             page.text(x + 77 * mm, sy, signer.name, size=8.5)
-        page.text(x, y + qr + 7,
-                  "Документ подписан усиленной квалифицированной электронной подписью", size=7,
-                  gray=0.35)
+        page.text(x, y + 54, "Документ подписан усиленной квалифицированной электронной "
+                  "подписью:", size=7, gray=0.35)
+        page.signature_box(SUPPLIER, x, y + 59, min(90 * mm, flow.right - x))
 
-    flow.block(qr + 10, draw_signatures)
+    flow.block(max(qr + 10, 61 + SIGNATURE_BOX_HEIGHT), draw_signatures)
     frame = Frame(data.supplier, date_label(TITLE, data.number, data.date), data.verify_url,
                   data.date, f"{TITLE} № {data.number} от {format_date(data.date)}",
                   subject=f"{data.buyer.display_name}, договор № {data.contract_number}")

@@ -30,7 +30,14 @@ import zxingcpp
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFStream
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFDictionary,
+    PDFName,
+    PDFObjectReference,
+    PDFStream,
+    PDFString,
+)
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.pathobject import PDFPathObject
@@ -45,6 +52,8 @@ __all__ = [
     "MARGIN_BOTTOM",
     "MARGIN_LEFT",
     "MARGIN_RIGHT",
+    "SIGNATURE_BOX_CAPTION",
+    "SIGNATURE_BOX_HEIGHT",
     "Align",
     "Cell",
     "Column",
@@ -53,6 +62,7 @@ __all__ = [
     "HeaderCell",
     "Page",
     "Row",
+    "SignatureBox",
     "Table",
     "render_pages",
     "text_width",
@@ -71,6 +81,12 @@ QR_SIZE = 17 * mm
 FOOTER_HEIGHT = QR_SIZE + 2 * mm  # from the bottom margin up to the footer rule
 FOOTER_LINE = MARGIN_BOTTOM + FOOTER_HEIGHT  # distance of the footer rule from the bottom edge
 BODY_GAP = 2.5 * mm  # nothing of the body comes closer than this to the footer rule
+
+SIGNATURE_BOX_HEIGHT = 26 * mm
+"""Height of a «Место для отметки об электронной подписи» box: the signature stamp
+(``signing.stamp``, 256 x 94 pt at its natural size) is drawn at the box's own size, and
+26 mm keeps its six lines at their natural 7.4 pt."""
+SIGNATURE_BOX_CAPTION = "Место для отметки об электронной подписи"
 
 GRID = 0.5  # table rule width
 BLACK = 0.0
@@ -165,6 +181,18 @@ class _QR:
 _Op = _Text | _Line | _Rect | _QR
 
 
+@dataclass(frozen=True)
+class SignatureBox:
+    """An empty signature field (``/FT /Sig``) whose widget is exactly this box
+    (top-down coordinates, like every operation)."""
+
+    name: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+
 @dataclass
 class Page:
     """One page's content (without the frame), in top-down coordinates."""
@@ -172,6 +200,7 @@ class Page:
     width: float
     height: float
     ops: list[_Op] = field(default_factory=list)
+    fields: list[SignatureBox] = field(default_factory=list)
 
     def text(self, x: float, y: float, text: str, *, size: float = 8, bold: bool = False,
              italic: bool = False, align: Align = "l", gray: float = BLACK) -> None:
@@ -191,6 +220,18 @@ class Page:
 
     def qr(self, x: float, y: float, size: float, payload: str) -> None:
         self.ops.append(_QR(x, y, size, payload))
+
+    def signature_box(self, name: str, x: float, y: float, w: float,
+                      h: float = SIGNATURE_BOX_HEIGHT, *,
+                      caption: str = SIGNATURE_BOX_CAPTION) -> None:
+        """The ruled «Место для отметки об электронной подписи» box with ``(x, y)`` its
+        top-left corner, and an empty signature field ``name`` whose widget is the box:
+        signing that field puts the stamp exactly here."""
+        if any(f.name == name for f in self.fields):
+            raise ValueError(f"two signature fields named {name!r}")
+        self.rect(x, y, w, h, stroke=True)
+        self.text(x + w / 2, y + h / 2 + 2.5, caption, size=7, align="c", gray=0.55)
+        self.fields.append(SignatureBox(name, x, y, w, h))
 
     def lines(self, x: float, y: float, lines: Sequence[str], *, size: float = 8,
               bold: bool = False, leading: float | None = None, align: Align = "l",
@@ -544,6 +585,7 @@ def render_pages(frame: Frame, pages: Sequence[Page],
     c, buf = new_canvas(frame)
     enc = _Encoder(c._doc)
     total = len(pages)
+    fields: list[PDFObjectReference] = []
     logo = None
     for number, page in enumerate(pages, start=1):
         prefix, header = _header(frame.supplier, page.width, page.height)
@@ -556,11 +598,48 @@ def render_pages(frame: Frame, pages: Sequence[Page],
                         preserveAspectRatio=True, anchor="c", mask="auto")
         ops = [*header, *_footer(frame, page, number, total), *page.ops]
         c._code.append(_content(ops, page.height, enc, prefix))
+        for box in page.fields:
+            fields.append(_signature_widget(c, box, page.height))
         c.showPage()
         _compress_page(c)
+    if fields:
+        names = [f.name for p in pages for f in p.fields]
+        if len(set(names)) != len(names):
+            raise ValueError(f"signature field names repeat: {names}")
+        c._doc.Catalog.AcroForm = PDFDictionary({
+            "Fields": PDFArray(fields),
+            # bit 1, SignaturesExist: the document has signature fields (a signer sets 3)
+            "SigFlags": 1,
+        })
     if before_save is not None:
         before_save(c)
     return finish_canvas(c, buf)
+
+
+def _signature_widget(c: Canvas, box: SignatureBox, h: float) -> PDFObjectReference:
+    """Add the empty signature field ``box`` (field and widget in one dictionary) to the
+    page being drawn; returns its reference for ``/AcroForm /Fields``.
+
+    ``/Lock`` names the field itself (FieldMDP ``/Include``), as ``signing`` does for the
+    fields it creates: whoever signs the field also locks it, and the other fields stay
+    fillable. No appearance: the box and its caption are on the page itself.
+    """
+    doc = c._doc
+    lock = PDFDictionary({"Type": PDFName("SigFieldLock"), "Action": PDFName("Include"),
+                          "Fields": PDFArray([PDFString(box.name)])})
+    widget = PDFDictionary({
+        "Type": PDFName("Annot"),
+        "Subtype": PDFName("Widget"),
+        "FT": PDFName("Sig"),
+        "T": PDFString(box.name),
+        "F": 4,  # print
+        "Rect": PDFArray([box.x, h - box.y - box.h, box.x + box.w, h - box.y]),
+        "P": doc.thisPageRef(),
+        "Lock": doc.Reference(lock, f"SigLock.{box.name}"),
+    })
+    name = f"SigField.{box.name}"
+    c._addAnnotation(widget, name)
+    return doc.refAnnotation(name)  # type: ignore[no-any-return]
 
 
 PAGE_COMPRESSION_LEVEL = 1

@@ -29,6 +29,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from documents.errors import AttachmentMismatch, AttachmentMissing, InvalidDocumentData
 from documents.layout import (
+    SIGNATURE_BOX_HEIGHT,
     Align,
     Column,
     Flow,
@@ -55,6 +56,7 @@ from documents.model import (
     format_period,
 )
 from documents.money import format_decimal
+from documents.signatures import CLIENT, SUPPLIER
 
 __all__ = [
     "PAYLOAD_FILENAME",
@@ -360,22 +362,20 @@ def render_reading_act(data: ReadingActData) -> bytes:
 
     def draw_signatures(page: Page, y: float) -> None:
         half = flow.content_width / 2
-        for k, (label, party, signer) in enumerate((
-                ("Поставщик", data.supplier, data.supplier_signer),
-                ("Потребитель", data.client, data.client_signer))):
+        for k, (field_name, label, party, signer) in enumerate((
+                (SUPPLIER, "Поставщик", data.supplier, data.supplier_signer),
+                (CLIENT, "Потребитель", data.client, data.client_signer))):
             x = flow.left + k * half
             page.text(x, y + 9, f"{label}: {party.display_name}", size=9, bold=True)
             if signer:
                 page.text(x, y + 22, signer.position, size=8)
-            page.line(x, y + 44, x + 55 * mm, y + 44)
-            page.text(x + 27 * mm, y + 51, "подпись", size=6, align="c", gray=0.4)
+            page.line(x, y + 40, x + 55 * mm, y + 40)
+            page.text(x + 27 * mm, y + 47, "подпись", size=6, align="c", gray=0.4)
             if signer:
-                page.text(x + 58 * mm, y + 43, signer.name, size=8.5)
-            page.rect(x, y + 56, half - 8 * mm, 46, stroke=True)
-            page.text(x + (half - 8 * mm) / 2, y + 82, "Место для отметки об электронной подписи",
-                      size=7, align="c", gray=0.55)
+                page.text(x + 58 * mm, y + 39, signer.name, size=8.5)
+            page.signature_box(field_name, x, y + 52, half - 8 * mm)
 
-    flow.block(104, draw_signatures)
+    flow.block(54 + SIGNATURE_BOX_HEIGHT, draw_signatures)
 
     frame = Frame(data.supplier, date_label(TITLE, data.number, data.date), data.verify_url,
                   data.submitted_at, f"{TITLE} № {data.number} от {format_date(data.date)}",

@@ -21,6 +21,7 @@ from reportlab.lib.units import mm
 
 from documents.errors import InvalidDocumentData
 from documents.layout import (
+    SIGNATURE_BOX_HEIGHT,
     Cell,
     Column,
     Flow,
@@ -44,6 +45,7 @@ from documents.model import (
     format_date_long,
 )
 from documents.money import amount_in_words, currency, format_money, round_money
+from documents.signatures import CLIENT, SUPPLIER
 
 __all__ = ["ReconciliationActData", "ReconciliationEntry", "render_reconciliation_act"]
 
@@ -179,7 +181,8 @@ def render_reconciliation_act(data: ReconciliationActData) -> bytes:
     flow.space(8)
 
     def draw_signatures(page: Page, y: float) -> None:
-        for k, (party, signer) in enumerate(((s, data.supplier_signer), (c, data.client_signer))):
+        for k, (field_name, party, signer) in enumerate(((SUPPLIER, s, data.supplier_signer),
+                                                         (CLIENT, c, data.client_signer))):
             x = flow.left + k * half
             page.text(x, y + 9, f"От {party.display_name}", size=9, bold=True)
             page.text(x, y + 22, signer.position if signer else "Уполномоченное лицо", size=8)
@@ -190,11 +193,9 @@ def render_reconciliation_act(data: ReconciliationActData) -> bytes:
                 page.text(x + 44 * mm, y + 42, signer.name, size=8.5)
             page.text(x + (43 * mm + half - 6 * mm) / 2, y + 51, "ф.и.о.", size=6, align="c",
                       gray=0.4)
-            page.rect(x, y + 58, half - 6 * mm, 38)
-            page.text(x + (half - 6 * mm) / 2, y + 80, "Место для отметки об электронной подписи",
-                      size=7, align="c", gray=0.55)
+            page.signature_box(field_name, x, y + 56, half - 6 * mm)
 
-    flow.block(98, draw_signatures)
+    flow.block(58 + SIGNATURE_BOX_HEIGHT, draw_signatures)
     frame = Frame(s, date_label(TITLE, data.number, data.date), data.verify_url, data.date,
                   f"{TITLE} № {data.number} от {format_date(data.date)}",
                   subject=f"{c.display_name}, договор № {data.contract_number}")

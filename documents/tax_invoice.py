@@ -20,7 +20,10 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 
 from documents.errors import InvalidDocumentData
+from documents.fonts import REGULAR
 from documents.layout import (
+    SIGNATURE_BOX_CAPTION,
+    SIGNATURE_BOX_HEIGHT,
     Align,
     Cell,
     Column,
@@ -32,6 +35,7 @@ from documents.layout import (
     Table,
     date_label,
     render_pages,
+    wrap_text,
 )
 from documents.model import (
     Party,
@@ -45,6 +49,7 @@ from documents.model import (
     format_date_long,
 )
 from documents.money import LineAmounts, currency, format_decimal, format_money, line_amounts
+from documents.signatures import SUPPLIER
 
 __all__ = ["OKEI", "TaxInvoiceData", "TaxInvoiceLine", "render_tax_invoice"]
 
@@ -149,6 +154,9 @@ class _Labels:
     accountant: str
     tax: str
     decree: str
+    e_signature: str
+    e_signature_box: str
+    e_signed: str
 
 
 RU = _Labels(
@@ -161,7 +169,10 @@ RU = _Labels(
     head="Руководитель организации или иное уполномоченное лицо",
     accountant="Главный бухгалтер или иное уполномоченное лицо", tax="НДС",
     decree="Приложение № 1 к постановлению Правительства Российской Федерации "
-           "от 26 декабря 2011 г. № 1137")
+           "от 26 декабря 2011 г. № 1137",
+    e_signature="Электронная подпись продавца", e_signature_box=SIGNATURE_BOX_CAPTION,
+    e_signed="Документ составлен в электронном виде и подписан усиленной квалифицированной "
+             "электронной подписью.")
 UA = _Labels(
     title="Податкова накладна", seller="Постачальник (продавець)", address="Адреса",
     seller_ids="ІПН / код ЄДРПОУ продавця", shipper="Вантажовідправник", consignee="Вантажоодержувач",
@@ -169,7 +180,11 @@ UA = _Labels(
     buyer="Покупець", buyer_ids="ІПН / код ЄДРПОУ покупця", currency="Валюта: найменування, код",
     contract="Договір (контракт)", same="він же", total="Усього до сплати",
     head="Керівник або уповноважена особа", accountant="Головний бухгалтер", tax="ПДВ",
-    decree="Форма податкової накладної (наказ Мінфіну України від 31.12.2015 № 1307)")
+    decree="Форма податкової накладної (наказ Мінфіну України від 31.12.2015 № 1307)",
+    e_signature="Електронний підпис продавця",
+    e_signature_box="Місце для відмітки про електронний підпис",
+    e_signed="Документ складено в електронній формі та підписано кваліфікованим електронним "
+             "підписом.")
 
 
 def render_tax_invoice(data: TaxInvoiceData) -> bytes:
@@ -261,8 +276,16 @@ def render_tax_invoice(data: TaxInvoiceData) -> bytes:
                       gray=0.4)
 
     flow.block(44, draw_signatures)
-    flow.paragraph("Документ составлен в электронном виде и подписан усиленной "
-                   "квалифицированной электронной подписью.", size=7, gray=0.35)
+
+    def draw_e_signature(page: Page, y: float) -> None:
+        half = flow.content_width / 2
+        page.text(flow.left, y + 8, L.e_signature, size=7.5, bold=True)
+        page.lines(flow.left, y + 19, wrap_text(L.e_signed, REGULAR, 7, half - 14 * mm), size=7,
+                   gray=0.35)
+        page.signature_box(SUPPLIER, flow.left + half, y, half - 10 * mm,
+                           caption=L.e_signature_box)
+
+    flow.block(2 + SIGNATURE_BOX_HEIGHT, draw_e_signature)
     frame = Frame(s, date_label(L.title, data.number, data.date), data.verify_url, data.date,
                   f"{L.title} № {data.number} от {format_date(data.date)}",
                   subject=f"{b.display_name}, договор № {data.contract_number}", landscape=True)
