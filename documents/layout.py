@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 import zlib
 from collections.abc import Callable, Sequence
@@ -82,10 +83,12 @@ FOOTER_HEIGHT = QR_SIZE + 2 * mm  # from the bottom margin up to the footer rule
 FOOTER_LINE = MARGIN_BOTTOM + FOOTER_HEIGHT  # distance of the footer rule from the bottom edge
 BODY_GAP = 2.5 * mm  # nothing of the body comes closer than this to the footer rule
 
-SIGNATURE_BOX_HEIGHT = 26 * mm
-"""Height of a «Место для отметки об электронной подписи» box: the signature stamp
-(``signing.stamp``, 256 x 94 pt at its natural size) is drawn at the box's own size, and
-26 mm keeps its six lines at their natural 7.4 pt."""
+SIGNATURE_BOX_HEIGHT = 74.0
+"""Height of a «Место для отметки об электронной подписи» box in points (26.1 mm): the
+signature stamp (``signing.stamp``, 256 x 94 pt at its natural size) is drawn at the box's
+own size, and 74 pt keeps its six lines at their natural 7.4 pt. Boxes are whole points
+wide and high: pyHanko sizes a signature appearance in whole points, and the viewer
+stretches it to the widget, which would otherwise distort the stamp a little."""
 SIGNATURE_BOX_CAPTION = "Место для отметки об электронной подписи"
 
 GRID = 0.5  # table rule width
@@ -229,6 +232,12 @@ class Page:
         signing that field puts the stamp exactly here."""
         if any(f.name == name for f in self.fields):
             raise ValueError(f"two signature fields named {name!r}")
+        # whole points wide and high (see SIGNATURE_BOX_HEIGHT), corners on a quarter-point
+        # grid in PDF space: the /Rect's numbers are exact, so its width and height are too
+        w, h = float(int(w)), float(int(h))
+        # (rounded inwards: never into the margin, never towards the footer)
+        x = math.ceil(x * 4) / 4
+        y = self.height - h - math.ceil((self.height - y - h) * 4) / 4
         self.rect(x, y, w, h, stroke=True)
         self.text(x + w / 2, y + h / 2 + 2.5, caption, size=7, align="c", gray=0.55)
         self.fields.append(SignatureBox(name, x, y, w, h))

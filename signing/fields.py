@@ -6,9 +6,20 @@ the signed field cannot be changed afterwards while other empty fields remain
 fillable. Empty fields for later signers are created in the same revision as,
 and before, a certification signature (DocMDP P=2 allows filling them later).
 
-Placement: stamps go along the bottom of the page, left to right then upwards,
-skipping places taken by existing signature widgets — unless the caller gives
-an explicit box (e.g. the box a document template drew for the signature).
+Which field a signature fills (:func:`plan_signing`):
+
+- the named field if it exists (its widget rectangle is where the stamp goes);
+- no name given: the one empty field not reserved for a later signer
+  (``add_empty_fields``); several such fields are ambiguous and refused;
+- otherwise a new field. Its stamp goes along the bottom of the page, left to
+  right then upwards, skipping places taken by existing signature widgets — the
+  *fallback placement*, for foreign PDFs only. A document that brings its own
+  signature boxes (visible signature fields in its original revision: every
+  document of ``documents/``) gets no new visible field, since the bottom of its
+  page is its footer: signing it means signing one of its boxes (or invisibly).
+
+``add_empty_fields`` naming a field that already exists keeps that field as it is
+(an empty one is exactly what was asked for); an already signed one is refused.
 """
 
 from __future__ import annotations
@@ -29,6 +40,8 @@ __all__ = [
     "existing_signature_fields",
     "field_spec",
     "plan_fields",
+    "plan_signing",
+    "SigningPlan",
     "add_empty_fields",
 ]
 
@@ -49,12 +62,14 @@ class NewField:
 
 @dataclass(frozen=True)
 class ExistingField:
-    """A signature field already in the document."""
+    """A signature field already in the document. ``prepared``: a visible field of the
+    document's original revision, i.e. a signature box its author drew."""
 
     name: str
     filled: bool
     page: int | None
     rect: tuple[float, float, float, float] | None
+    prepared: bool = False
 
 
 def _page_count(handler: PdfHandler) -> int:
@@ -98,8 +113,22 @@ def existing_signature_fields(handler: PdfHandler) -> tuple[ExistingField, ...]:
                 page_refs = _page_refs(handler)
             if p_ref in page_refs:
                 page = page_refs.index(p_ref)
-        out.append(ExistingField(str(name), value is not None, page, rect))
+        visible = rect is not None and rect[2] > rect[0] and rect[3] > rect[1]
+        out.append(ExistingField(str(name), value is not None, page, rect,
+                                 visible and _introduced_in(handler, ref) == 0))
     return tuple(out)
+
+
+def _introduced_in(handler: PdfHandler, ref: object) -> int | None:
+    """The revision (0 = the original document) that introduced the object ``ref``."""
+    xrefs = getattr(handler, "xrefs", None)
+    reference = getattr(ref, "reference", None)
+    if xrefs is None or reference is None:
+        return None
+    try:
+        return int(xrefs.get_introducing_revision(reference))
+    except (KeyError, ValueError):  # pragma: no cover - an object missing from the xref
+        return None
 
 
 def _media_box(handler: PdfHandler, page_ix: int) -> tuple[float, float, float, float]:
@@ -198,3 +227,67 @@ def add_empty_fields(writer: BasePdfFileWriter, specs: list[ph_fields.SigFieldSp
     """Create the empty fields in the writer's current revision."""
     for spec in specs:
         ph_fields.append_signature_field(writer, spec)
+
+
+@dataclass(frozen=True)
+class SigningPlan:
+    """What one signature does to the fields (see the module's docstring).
+
+    ``target_spec`` is ``None`` when an existing field is filled; ``rect`` is where the
+    stamp goes (x1, y1, x2, y2), ``None`` for an invisible signature — an existing visible
+    field always gets the stamp, its widget is the place the document made for it;
+    ``prepared``: the target is a signature box the document drew itself.
+    """
+
+    field_name: str
+    target_spec: ph_fields.SigFieldSpec | None
+    empty_specs: tuple[ph_fields.SigFieldSpec, ...]
+    rect: tuple[float, float, float, float] | None
+    prepared: bool
+
+
+def plan_signing(handler: PdfHandler, field_name: str | None, add_empty: tuple[str, ...] = (),
+                 *, page: int = -1, visible: bool = True) -> SigningPlan:
+    """The field to sign and the empty fields to create, checked against the document."""
+    existing = existing_signature_fields(handler)
+    by_name = {f.name: f for f in existing}
+    reserved = list(dict.fromkeys(add_empty))
+    name = field_name
+    if name is None:
+        free = [f.name for f in existing if not f.filled and f.name not in reserved]
+        if len(free) > 1:
+            raise FieldError(f"the document has several empty signature fields "
+                             f"({', '.join(free)}): name the one to sign (--field NAME)")
+        name = free[0] if free else next_field_name(handler)
+    if name in reserved:
+        raise FieldError(f"the field {name!r} cannot be signed and left empty at once")
+    target = by_name.get(name)
+    if target is not None and target.filled:
+        raise FieldAlreadySignedError(f"the field {name!r} is already signed")
+    new_empty = []
+    for n in reserved:
+        kept = by_name.get(n)
+        if kept is None:
+            new_empty.append(n)
+        elif kept.filled:
+            raise FieldAlreadySignedError(
+                f"the field {n!r} is already signed: it cannot be left empty for a later signer")
+        # an existing empty field is exactly what was asked for: kept as it is
+    wanted = ([] if target is not None else [NewField(name, page)])
+    wanted += [NewField(n, page) for n in new_empty]
+    boxes = [f.name for f in existing if f.prepared]
+    if visible and wanted and boxes:
+        raise FieldError(
+            f"the document has its own signature boxes ({', '.join(boxes)}); a new visible "
+            f"field ({', '.join(w.name for w in wanted)}) would cover its text: sign one of "
+            f"the boxes (--field NAME) or sign invisibly")
+    specs = plan_fields(handler, wanted, visible=visible)
+    target_spec = None if target is not None else specs.pop(0)
+    rect: tuple[float, float, float, float] | None = None
+    if target is not None:
+        r = target.rect
+        rect = r if r is not None and r[2] > r[0] and r[3] > r[1] else None
+    elif target_spec is not None and target_spec.box is not None:
+        rect = tuple(float(v) for v in target_spec.box)  # type: ignore[assignment]
+    return SigningPlan(name, target_spec, tuple(specs), rect,
+                       target is not None and target.prepared)

@@ -63,8 +63,10 @@ class SigningOptions:
     Empty: the self-signed certificates shipped with the signing identity."""
 
     field_name: str | None = None
-    """Field to sign: an existing empty field is filled, a missing one is created.
-    ``None`` creates a fresh ``Signature<N>``."""
+    """Field to sign: an existing empty field is filled (the stamp in its widget), a missing
+    one is created (refused, if visible, on a document with its own signature boxes).
+    ``None``: the one empty field not listed in ``add_empty_fields`` (several: refused),
+    else a fresh ``Signature<N>``. See :mod:`signing.fields`."""
 
     certify: bool = False
     """Make this a certification signature (DocMDP P=2: only form filling and further
@@ -72,7 +74,8 @@ class SigningOptions:
 
     add_empty_fields: tuple[str, ...] = ()
     """Empty signature fields for later signers, created in this revision *before*
-    signing so that a certified document can still be countersigned."""
+    signing so that a certified document can still be countersigned. A name that already
+    exists as an empty field keeps that field (a signed one is refused)."""
 
     visible: bool = True
     """Draw the Russian stamp (signer, organisation, tax ID, certificate, time)."""

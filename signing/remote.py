@@ -57,11 +57,11 @@ from signing.errors import (
     TimestampError,
     UnsupportedAlgorithmError,
 )
-from signing.fields import NewField, add_empty_fields, check_fillable, next_field_name, plan_fields
+from signing.fields import add_empty_fields, plan_signing
 from signing.network import make_timestamper
 from signing.policy import Level, SigningOptions, SigningResult
 from signing.server import _classify, open_incremental, reserve_size
-from signing.stamp import stamp_style
+from signing.stamp import stamp_size, stamp_style
 from signing.upgrade import upgrade
 
 __all__ = ["Scheme", "ToBeSigned", "SigningState", "prepare", "finish", "STATE_VERSION"]
@@ -276,13 +276,10 @@ def prepare(pdf: bytes, signer_chain: tuple[bytes, ...], options: SigningOptions
                 f"({summary.not_before:%Y-%m-%d} – {summary.not_after:%Y-%m-%d})")
 
     writer = open_incremental(pdf)
-    name = options.field_name or next_field_name(writer.prev)
-    existing = check_fillable(writer.prev, name)
-    wanted = [] if existing is not None else [NewField(name, options.page)]
-    wanted += [NewField(n, options.page) for n in options.add_empty_fields]
-    specs = plan_fields(writer.prev, wanted, visible=options.visible)
-    target_spec = None if existing is not None else specs.pop(0)
-    add_empty_fields(writer, specs)
+    plan = plan_signing(writer.prev, options.field_name, options.add_empty_fields,
+                        page=options.page, visible=options.visible)
+    name = plan.field_name
+    add_empty_fields(writer, list(plan.empty_specs))
 
     registry = SimpleCertificateStore.from_certs(certs)
     ext_signer = signers.ExternalSigner(signing_cert=cert, cert_registry=registry,
@@ -297,8 +294,9 @@ def prepare(pdf: bytes, signer_chain: tuple[bytes, ...], options: SigningOptions
     )
     pdf_signer = signers.PdfSigner(
         meta, signer=ext_signer,
-        stamp_style=stamp_style(describe_certificate(cert), now) if options.visible else None,
-        new_field_spec=target_spec,
+        stamp_style=(stamp_style(describe_certificate(cert), now, stamp_size(plan.rect),
+                                 opaque=plan.prepared) if plan.rect is not None else None),
+        new_field_spec=plan.target_spec,
     )
     reserved = reserve_size(sum(len(c.dump()) for c in certs), options.level.needs_timestamp)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-from dataclasses import dataclass
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -48,11 +47,11 @@ from signing.errors import (
     SigningError,
     TimestampError,
 )
-from signing.fields import NewField, add_empty_fields, check_fillable, next_field_name, plan_fields
+from signing.fields import add_empty_fields, plan_signing
 from signing.identity import SigningIdentity, check_certificate_validity
 from signing.network import load_roots, make_timestamper, make_validation_context
 from signing.policy import Level, SigningOptions, SigningResult
-from signing.stamp import stamp_style
+from signing.stamp import stamp_size, stamp_style
 
 __all__ = ["sign_pdf", "open_incremental", "reserve_size"]
 
@@ -87,23 +86,6 @@ def reserve_size(certificates_der: int, with_timestamp: bool) -> int:
 
 def _identity_certs_size(identity: SigningIdentity) -> int:
     return sum(len(c.dump()) for c in (identity.certificate, *identity.chain))
-
-
-@dataclass(frozen=True)
-class _Plan:
-    field_name: str
-    target_spec: ph_fields.SigFieldSpec | None
-    empty_specs: tuple[ph_fields.SigFieldSpec, ...]
-
-
-def _plan(writer: IncrementalPdfFileWriter, options: SigningOptions) -> _Plan:
-    name = options.field_name or next_field_name(writer.prev)
-    existing = check_fillable(writer.prev, name)
-    wanted = [] if existing is not None else [NewField(name, options.page)]
-    wanted += [NewField(n, options.page) for n in options.add_empty_fields]
-    specs = plan_fields(writer.prev, wanted, visible=options.visible)
-    target = None if existing is not None else specs.pop(0)
-    return _Plan(name, target, tuple(specs))
 
 
 def _utcnow() -> dt.datetime:
@@ -156,7 +138,8 @@ async def _sign_async(writer: IncrementalPdfFileWriter, pdf_signer: signers.PdfS
 def _sign_once(pdf: bytes, identity: SigningIdentity, options: SigningOptions, level: Level,
                now: dt.datetime) -> tuple[bytes, str]:
     writer = open_incremental(pdf)
-    plan = _plan(writer, options)
+    plan = plan_signing(writer.prev, options.field_name, options.add_empty_fields,
+                        page=options.page, visible=options.visible)
     add_empty_fields(writer, list(plan.empty_specs))
     validation_context = None
     if level.needs_revocation_data:
@@ -180,7 +163,8 @@ def _sign_once(pdf: bytes, identity: SigningIdentity, options: SigningOptions, l
         signer=identity.signer,
         timestamper=(make_timestamper(options.tsa_url, options.service_timeout)
                      if level.needs_timestamp else None),
-        stamp_style=stamp_style(identity.summary, now) if options.visible else None,
+        stamp_style=(stamp_style(identity.summary, now, stamp_size(plan.rect),
+                                 opaque=plan.prepared) if plan.rect is not None else None),
         new_field_spec=plan.target_spec,
     )
     reserved = reserve_size(_identity_certs_size(identity), level.needs_timestamp)

@@ -1,8 +1,13 @@
 """The visible signature stamp, in Russian: signer, organisation, tax ID,
 certificate serial and validity, signing time.
 
-The stamp is drawn with reportlab into a one-page PDF the size of the field and
-imported as the field's appearance (a form XObject). pyHanko's own text stamp
+The stamp is drawn with reportlab into a one-page PDF and imported as the field's
+appearance (a form XObject). It is drawn at the size of the field's widget
+(:func:`stamp_size`: a document's «Место для отметки об электронной подписи» box, 26 mm
+high, gets a stamp of exactly its size, its text at the natural 7.4 pt), and only a
+field much smaller or larger than the stamp's natural 256 x 94 pt gets a stamp drawn
+at a readable size and scaled to fit, keeping its aspect ratio (vector text: it stays
+sharp at any scale). pyHanko's own text stamp
 lays out Cyrillic text glyph by glyph with visible letter-spacing; reportlab
 embeds a subset of a real TrueType font with proper metrics and stays readable
 and searchable in every viewer.
@@ -30,10 +35,28 @@ from pyhanko.stamp import StaticStampStyle
 
 from signing.certinfo import CertificateSummary
 
-__all__ = ["StampText", "stamp_text", "render_stamp_pdf", "stamp_style", "STAMP_SIZE"]
+__all__ = ["StampText", "stamp_text", "render_stamp_pdf", "stamp_size", "stamp_style",
+           "STAMP_SIZE"]
 
 STAMP_SIZE = (256.0, 94.0)
 """Width and height of a stamp in points (two fit side by side on A4)."""
+
+_MIN_HEIGHT = 64.0  # below this the six rows would be cramped: draw at 64 and shrink
+_ASPECT = (2.0, 6.0)  # a stamp is never narrower or wider than this, relative to its height
+
+
+def stamp_size(rect: tuple[float, float, float, float] | None) -> tuple[float, float]:
+    """The size to draw a stamp at for a widget ``rect`` (x1, y1, x2, y2): the rect's own
+    size when it is between 64 and 94 pt high and 2 to 6 times as wide as high, else the
+    nearest such size (then scaled into the rect, keeping the aspect ratio)."""
+    if rect is None:
+        return STAMP_SIZE
+    w, h = abs(rect[2] - rect[0]), abs(rect[3] - rect[1])
+    if w <= 0 or h <= 0:
+        return STAMP_SIZE
+    height = min(max(h, _MIN_HEIGHT), STAMP_SIZE[1])
+    aspect = min(max(w / h, _ASPECT[0]), _ASPECT[1])
+    return (round(height * aspect, 3), round(height, 3))
 
 _FONT_DIR = Path(__file__).resolve().parents[1] / "documents" / "fonts"
 _FALLBACK_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -100,8 +123,10 @@ def stamp_text(summary: CertificateSummary, signing_time: dt.datetime) -> StampT
     return StampText("ДОКУМЕНТ ПОДПИСАН ЭЛЕКТРОННОЙ ПОДПИСЬЮ", tuple(rows))
 
 
-def render_stamp_pdf(text: StampText, size: tuple[float, float] = STAMP_SIZE) -> bytes:
-    """A one-page PDF, exactly ``size`` points, with the stamp drawn on it."""
+def render_stamp_pdf(text: StampText, size: tuple[float, float] = STAMP_SIZE, *,
+                     opaque: bool = False) -> bytes:
+    """A one-page PDF, exactly ``size`` points, with the stamp drawn on it; ``opaque``
+    paints its inside white (it then hides the caption of the box it fills)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
@@ -111,7 +136,9 @@ def render_stamp_pdf(text: StampText, size: tuple[float, float] = STAMP_SIZE) ->
     c = canvas.Canvas(buf, pagesize=size, invariant=True, pageCompression=1)
     c.setStrokeColorRGB(*_BLUE)
     c.setLineWidth(1.2)
-    c.roundRect(1.5, 1.5, width - 3, height - 3, 6, stroke=1, fill=0)
+    if opaque:
+        c.setFillColorRGB(1, 1, 1)
+    c.roundRect(1.5, 1.5, width - 3, height - 3, 6, stroke=1, fill=1 if opaque else 0)
 
     title_size = 7.6
     while stringWidth(text.title, _REGULAR, title_size) > width - 16 and title_size > 5:
@@ -159,21 +186,23 @@ class _RenderedStamp:
     lock: threading.Lock
 
 
-_rendered: dict[tuple[StampText, tuple[float, float]], _RenderedStamp] = {}
+_rendered: dict[tuple[StampText, tuple[float, float], bool], _RenderedStamp] = {}
 _rendered_lock = threading.Lock()
 _RENDERED_MAX = 32
 
 
-def _rendered_stamp(text: StampText, size: tuple[float, float]) -> _RenderedStamp:
+def _rendered_stamp(text: StampText, size: tuple[float, float],
+                    opaque: bool = False) -> _RenderedStamp:
     """Render and parse a stamp, or reuse the one rendered for the same text (a batch
     signed by one person within a minute)."""
-    key = (text, size)
+    key = (text, size, opaque)
     with _rendered_lock:
         hit = _rendered.get(key)
     if hit is not None:
         return hit
-    stamp = _RenderedStamp(PdfFileReader(io.BytesIO(render_stamp_pdf(text, size))),
-                           threading.Lock())
+    stamp = _RenderedStamp(
+        PdfFileReader(io.BytesIO(render_stamp_pdf(text, size, opaque=opaque))),
+        threading.Lock())
     with _rendered_lock:
         if len(_rendered) >= _RENDERED_MAX:
             _rendered.pop(next(iter(_rendered)))
@@ -198,15 +227,18 @@ class _ImportedStamp(content.PdfContent):
 
 
 def stamp_style(summary: CertificateSummary, signing_time: dt.datetime,
-                size: tuple[float, float] = STAMP_SIZE) -> StaticStampStyle:
-    """A pyHanko stamp style whose appearance is the rendered stamp (shrunk to fit)."""
-    stamp = _rendered_stamp(stamp_text(summary, signing_time), size)
+                size: tuple[float, float] = STAMP_SIZE, *,
+                opaque: bool = False) -> StaticStampStyle:
+    """A pyHanko stamp style whose appearance is the stamp drawn at ``size`` (see
+    :func:`stamp_size`), scaled into the field's rectangle keeping its aspect ratio and
+    centred."""
+    stamp = _rendered_stamp(stamp_text(summary, signing_time), size, opaque)
     return StaticStampStyle(background=_ImportedStamp(stamp, size), border_width=0,
                             background_opacity=1.0,
                             background_layout=layout.SimpleBoxLayoutRule(
                                 x_align=layout.AxisAlignment.ALIGN_MID,
                                 y_align=layout.AxisAlignment.ALIGN_MID,
                                 margins=layout.Margins(0, 0, 0, 0),
-                                # A field smaller than the stamp (a box drawn by a
-                                # document template) gets the whole stamp, scaled down.
-                                inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT))
+                                # drawn at the field's size when it is reasonable
+                                # (stamp_size), else scaled up or down to fit
+                                inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT))

@@ -8,10 +8,10 @@ import subprocess
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
 
 from signing import (
     CertificateValidityError,
-    DuplicateFieldError,
     FieldAlreadySignedError,
     Level,
     NotAPdfError,
@@ -152,10 +152,17 @@ def test_lta_after_client_keeps_all_valid(sign_sample, demo_pki, pki_services):
     assert len(statuses) == 3 and all(s.ok for s in statuses), [s.details() for s in statuses]
 
 
-def test_duplicate_empty_field_refused(sign_sample):
+def test_existing_empty_field_is_kept_not_duplicated(sign_sample):
+    """``add_empty_fields`` naming a field that exists keeps it (the contract: an empty
+    field for a later signer is exactly what is there); a signed one is refused."""
     pdf = sign_sample("B-B", add_empty_fields=("Client",))
-    with pytest.raises(DuplicateFieldError):
-        sign_sample("B-B", pdf=pdf, add_empty_fields=("Client",))
+    again = sign_sample("B-B", identity="zmk", pdf=pdf, add_empty_fields=("Client",))
+    reader = PdfFileReader(io.BytesIO(again))
+    names = sorted((str(n), v is not None) for n, v, _ in enumerate_sig_fields(reader))
+    assert names == [("Client", False), ("Signature1", True), ("Signature2", True)]
+    both = sign_sample("B-B", identity="romashka", pdf=pdf, field_name="Client")
+    with pytest.raises(FieldAlreadySignedError):
+        sign_sample("B-B", identity="zmk", pdf=both, add_empty_fields=("Client",))
 
 
 def test_not_a_pdf_refused(sign_sample):
