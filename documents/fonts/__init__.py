@@ -216,6 +216,11 @@ def register_fonts() -> None:
             font.face.__class__ = _caching_face_class(type(font.face))
             font.__class__ = _caching_font_class(type(font))
             pdfmetrics.registerFont(font)
+            # registerFont aliases by face name: had anyone registered this TrueType file
+            # before us (the signature stamp, a test), our name would now point at *their*
+            # font object, sharing its subsets and missing the caches above, and the bytes
+            # of a document would depend on what the process did before. Ours, always.
+            pdfmetrics._fonts[name] = font
             scratch = _Scratch()
             font.splitString(SEED_CHARACTERS, scratch)
             state = font.state.pop(scratch)
