@@ -14,7 +14,7 @@ Validation (reports, verdicts) lives in :mod:`signing.validation`.
 """
 
 from signing.certinfo import CertificateSummary, describe_certificate
-from signing.errors import *  # noqa: F403 - the error hierarchy is part of the API
+from signing.errors import *
 from signing.errors import __all__ as _errors_all
 from signing.fields import NewField
 from signing.identity import (

@@ -15,7 +15,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-__all__ = ["CertificateSummary", "describe_certificate", "OID_INN", "OID_INNLE"]
+__all__ = ["OID_INN", "OID_INNLE", "CertificateSummary", "describe_certificate"]
 
 OID_INN = x509.ObjectIdentifier("1.2.643.3.131.1.1")
 OID_INNLE = x509.ObjectIdentifier("1.2.643.100.4")

@@ -35,14 +35,14 @@ from signing.errors import DuplicateFieldError, FieldAlreadySignedError, FieldEr
 from signing.stamp import STAMP_SIZE
 
 __all__ = [
-    "NewField",
     "ExistingField",
+    "NewField",
+    "SigningPlan",
+    "add_empty_fields",
     "existing_signature_fields",
     "field_spec",
     "plan_fields",
     "plan_signing",
-    "SigningPlan",
-    "add_empty_fields",
 ]
 
 MARGIN = 36.0

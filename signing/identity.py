@@ -37,10 +37,10 @@ from signing.errors import (
 
 __all__ = [
     "SigningIdentity",
-    "load_pkcs12_identity",
-    "load_pkcs11_identity",
-    "clear_identity_cache",
     "check_certificate_validity",
+    "clear_identity_cache",
+    "load_pkcs11_identity",
+    "load_pkcs12_identity",
 ]
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey

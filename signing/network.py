@@ -19,7 +19,7 @@ from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBack
 
 from signing.errors import IdentityError, InvalidInputError
 
-__all__ = ["make_timestamper", "make_validation_context", "load_roots"]
+__all__ = ["load_roots", "make_timestamper", "make_validation_context"]
 
 
 def make_timestamper(url: str | None, timeout: float) -> TimeStamper:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "DEFAULT_TSA_URL",
     "Level",
     "SigningOptions",
     "SigningResult",
-    "DEFAULT_TSA_URL",
 ]
 
 DEFAULT_TSA_URL = "http://127.0.0.1:8765/tsa"

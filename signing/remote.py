@@ -64,7 +64,7 @@ from signing.server import _classify, open_incremental, reserve_size
 from signing.stamp import stamp_size, stamp_style
 from signing.upgrade import upgrade
 
-__all__ = ["Scheme", "ToBeSigned", "SigningState", "prepare", "finish", "STATE_VERSION"]
+__all__ = ["STATE_VERSION", "Scheme", "SigningState", "ToBeSigned", "finish", "prepare"]
 
 STATE_VERSION = 1
 DIGEST = "sha256"
@@ -265,7 +265,7 @@ def prepare(pdf: bytes, signer_chain: tuple[bytes, ...], options: SigningOptions
     certs = _load_chain(signer_chain)
     cert = certs[0]
     scheme, mechanism = _mechanism(cert, scheme)
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     if options.check_validity:
         summary = describe_certificate(cert)
         if not summary.is_valid_at(now):

@@ -53,7 +53,7 @@ from signing.network import load_roots, make_timestamper, make_validation_contex
 from signing.policy import Level, SigningOptions, SigningResult
 from signing.stamp import stamp_size, stamp_style
 
-__all__ = ["sign_pdf", "open_incremental", "reserve_size"]
+__all__ = ["open_incremental", "reserve_size", "sign_pdf"]
 
 # Room (DER bytes) for a signature timestamp token: TSTInfo, its signature, the TSA chain.
 TIMESTAMP_TOKEN_ROOM = 8 * 1024
@@ -89,7 +89,7 @@ def _identity_certs_size(identity: SigningIdentity) -> int:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def _trust_roots(identity: SigningIdentity, options: SigningOptions) -> list:

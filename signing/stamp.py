@@ -35,8 +35,14 @@ from pyhanko.stamp import StaticStampStyle
 
 from signing.certinfo import CertificateSummary
 
-__all__ = ["StampText", "stamp_text", "render_stamp_pdf", "stamp_size", "stamp_style",
-           "STAMP_SIZE"]
+__all__ = [
+    "STAMP_SIZE",
+    "StampText",
+    "render_stamp_pdf",
+    "stamp_size",
+    "stamp_style",
+    "stamp_text",
+]
 
 STAMP_SIZE = (256.0, 94.0)
 """Width and height of a stamp in points (two fit side by side on A4)."""

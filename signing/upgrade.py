@@ -40,7 +40,7 @@ from signing.errors import (
 from signing.network import load_roots, make_timestamper, make_validation_context
 from signing.policy import Level, SigningResult
 
-__all__ = ["signature_level", "upgrade", "extend_archive", "SignatureLevelInfo"]
+__all__ = ["SignatureLevelInfo", "extend_archive", "signature_level", "upgrade"]
 
 DOC_TIMESTAMP_RESERVE = 16 * 1024
 
