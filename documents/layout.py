@@ -44,7 +44,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.pathobject import PDFPathObject
 
 from documents.fonts import BOLD, ITALIC, REGULAR, register_fonts, seed_encoding, seed_subsets
-from documents.model import Party, format_date
+from documents.model import Party, Signer, format_date
 
 __all__ = [
     "BODY_TOP",
@@ -387,6 +387,25 @@ class Flow:
         self.ensure(height)
         draw(self.page, self.y)
         self.y += height
+
+    def signature_columns(self, columns: Sequence[tuple[str, str, Party, Signer | None]]) -> None:
+        """The parties' signature block, side by side: for each ``(field, label, party,
+        signer)`` the party, the signer's position, a signature line with the name, and the
+        box where the electronic signature's stamp goes (an empty signature field ``field``)."""
+        half = self.content_width / len(columns)
+
+        def draw(page: Page, y: float) -> None:
+            for k, (field_name, label, party, signer) in enumerate(columns):
+                x = self.left + k * half
+                page.text(x, y + 9, f"{label}: {party.display_name}", size=9, bold=True)
+                if signer:
+                    page.text(x, y + 22, signer.position, size=8)
+                    page.text(x + 58 * mm, y + 39, signer.name, size=8.5)
+                page.line(x, y + 40, x + 55 * mm, y + 40)
+                page.text(x + 27 * mm, y + 47, "подпись", size=6, align="c", gray=0.4)
+                page.signature_box(field_name, x, y + 52, half - 8 * mm)
+
+        self.block(54 + SIGNATURE_BOX_HEIGHT, draw)
 
     # -- tables --
 

@@ -29,13 +29,11 @@ from reportlab.pdfgen.canvas import Canvas
 
 from documents.errors import AttachmentMismatch, AttachmentMissing, InvalidDocumentData
 from documents.layout import (
-    SIGNATURE_BOX_HEIGHT,
     Align,
     Column,
     Flow,
     Frame,
     HeaderCell,
-    Page,
     Row,
     Table,
     date_label,
@@ -360,22 +358,9 @@ def render_reading_act(data: ReadingActData) -> bytes:
                    "уполномоченного лица потребителя.", size=8, gray=0.3)
     flow.space(6)
 
-    def draw_signatures(page: Page, y: float) -> None:
-        half = flow.content_width / 2
-        for k, (field_name, label, party, signer) in enumerate((
-                (SUPPLIER, "Поставщик", data.supplier, data.supplier_signer),
-                (CLIENT, "Потребитель", data.client, data.client_signer))):
-            x = flow.left + k * half
-            page.text(x, y + 9, f"{label}: {party.display_name}", size=9, bold=True)
-            if signer:
-                page.text(x, y + 22, signer.position, size=8)
-            page.line(x, y + 40, x + 55 * mm, y + 40)
-            page.text(x + 27 * mm, y + 47, "подпись", size=6, align="c", gray=0.4)
-            if signer:
-                page.text(x + 58 * mm, y + 39, signer.name, size=8.5)
-            page.signature_box(field_name, x, y + 52, half - 8 * mm)
-
-    flow.block(54 + SIGNATURE_BOX_HEIGHT, draw_signatures)
+    flow.signature_columns((
+        (SUPPLIER, "Поставщик", data.supplier, data.supplier_signer),
+        (CLIENT, "Потребитель", data.client, data.client_signer)))
 
     frame = Frame(data.supplier, date_label(TITLE, data.number, data.date), data.verify_url,
                   data.submitted_at, f"{TITLE} № {data.number} от {format_date(data.date)}",
