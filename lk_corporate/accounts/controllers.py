@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -32,19 +31,10 @@ from lk_corporate.accounts.models import User
 from lk_corporate.clients.models import Meter, MeterStatus
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.auth import ACTIVE_CLIENT_KEY, Principal, require_client
+from lk_corporate.core.formkit import apply_error
 from lk_corporate.core.net import client_ip
 from lk_corporate.core.uow import unit_of_work
 from lk_corporate.extensions import db
-
-
-def _attach(form: FlaskForm, error: AccountError) -> None:
-    """Show a refusal beside its field (or above the form when it names none)."""
-    message = _(error.message, **error.params)  # type: ignore[arg-type]
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
-    else:
-        form.form_errors.append(message)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -84,7 +74,7 @@ def login() -> Any:
             except AccountError as exc:
                 if exc.field == "password":
                     throttle.count_failure(identifier)
-                _attach(form, exc)
+                apply_error(form, exc)
                 status = 401
             else:
                 throttle.clear(identifier)
@@ -125,7 +115,7 @@ def register() -> Any:
                     ip=client_ip())
                 user_id, user_login = user.id, user.login
         except AccountError as exc:
-            _attach(form, exc)
+            apply_error(form, exc)
         else:
             session["registered_login"] = user_login
             return redirect(url_for("accounts.registered", user_id=user_id))
@@ -160,7 +150,7 @@ def confirm_code(user_id: int) -> Any:
         except InvalidToken as exc:
             with unit_of_work() as s:
                 ops.register_failed_code_attempt(s, user_id)
-            _attach(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("Registration confirmed. Please log in."), "success")
             return redirect(url_for("accounts.login", login=login_name))
@@ -209,7 +199,7 @@ def reset_password(token: str) -> Any:
                                    password_repeat=form.password_repeat.data or "",
                                    ip=client_ip())
         except AccountError as exc:
-            _attach(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("Your password has been changed. Please log in."), "success")
             return redirect(url_for("accounts.login"))
@@ -247,7 +237,7 @@ def change_email() -> Any:
                 ops.request_email_change(s, user, new_email=form.email.data or "",
                                          password=form.password.data or "", ip=client_ip())
         except AccountError as exc:
-            _attach(form, exc)
+            apply_error(form, exc)
         else:
             flash(_("We have sent a confirmation link to the new address. The address changes "
                     "once you follow it."), "info")
@@ -280,7 +270,7 @@ def change_password() -> Any:
                                     repeat=form.new_password_repeat.data or "", ip=client_ip())
                 principal = Principal(user)
         except AccountError as exc:
-            _attach(form, exc)
+            apply_error(form, exc)
         else:
             # The session version changed: keep this session, every other one ends.
             login_user(principal)
@@ -306,7 +296,7 @@ def contracts() -> Any:
                                       ip=client_ip())
                 client_id = m.client_id
         except AccountError as exc:
-            _attach(form, exc)
+            apply_error(form, exc)
         else:
             session[ACTIVE_CLIENT_KEY] = client_id
             flash(_("The contract has been added. You now act for this client."), "success")
