@@ -134,8 +134,8 @@ def sample_reading_act() -> ReadingActData:
             "потребитель уведомлён о необходимости поверки."),
             "Прибор учёта № 0804199999 снят с учёта (склад): показания не передаются.",
         ),
-        client_signer=Signer("Главный энергетик", "Петров И. С."),
-        supplier_signer=Signer("Начальник абонентского отдела", "Иванова Е. А."),
+        client_signer=Signer("Главный энергетик", "Петров С. Н."),
+        supplier_signer=Signer("Генеральный директор", "Смирнов А. В."),
         verify_url=_verify("reading-act", f"АП-{client.contract_number}-2026-10"),
     )
 
@@ -219,7 +219,7 @@ def sample_limit_request() -> LimitRequestData:
         number=number, date=date(2026, 11, 10), year=2027, supplier=supplier_party(),
         client=client_party(client), contract_number=client.contract_number,
         contract_date=date.fromisoformat(client.contract_date), points=tuple(points),
-        client_signer=Signer("Главный энергетик", "Петров И. С."),
+        client_signer=Signer("Главный энергетик", "Петров С. Н."),
         verify_url=_verify("limit-request", number))
 
 
