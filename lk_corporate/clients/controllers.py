@@ -27,7 +27,7 @@ from lk_corporate.clients.models import Client, MeterStatus, Service
 from lk_corporate.core.auth import active_client_id, require_right
 from lk_corporate.core.db import utcnow
 from lk_corporate.core.errors import DomainError, NotFound
-from lk_corporate.core.formkit import apply_error, current_actor
+from lk_corporate.core.formkit import apply_error, commit_form, current_actor
 from lk_corporate.core.uow import unit_of_work
 from lk_corporate.extensions import db
 
@@ -93,15 +93,10 @@ def create() -> ResponseReturnValue:
 def edit(client_id: int) -> ResponseReturnValue:
     client = _client(client_id)
     form = ClientForm(obj=client)
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.update_client(session, client, _client_data(form), actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("clients.detail", client_id=client.id))
+    if form.validate_on_submit() and commit_form(form, ops.update_client,
+                                                 client, _client_data(form), actor=current_actor()):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("clients.detail", client_id=client.id))
     return render_template("clients/edit.html", form=form, client=client)
 
 
@@ -214,15 +209,10 @@ def create_meter(client_id: int, point_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.ct_ratio.data = Decimal(1)
         form.vt_ratio.data = Decimal(1)
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.create_meter(session, point, _meter_data(form), actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Meter added."), "success")
-            return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
+    if form.validate_on_submit() and commit_form(form, ops.create_meter,
+                                                 point, _meter_data(form), actor=current_actor()):
+        flash(_("Meter added."), "success")
+        return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
     return render_template("clients/meter_edit.html", form=form, client=client, point=point,
                            meter=None)
 
@@ -238,15 +228,10 @@ def edit_meter(client_id: int, meter_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.service.data = meter.service.value
         form.status.data = meter.status.value
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.update_meter(session, meter, _meter_data(form), actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
+    if form.validate_on_submit() and commit_form(form, ops.update_meter,
+                                                 meter, _meter_data(form), actor=current_actor()):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
     return render_template("clients/meter_edit.html", form=form, client=client,
                            point=meter.point, meter=meter)
 

@@ -9,6 +9,7 @@ message beside the field so both kinds of message look the same to the user.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,7 +20,9 @@ from wtforms import Field, Form, StringField
 from wtforms.validators import ValidationError
 
 from lk_corporate.core.audit import Actor
+from lk_corporate.core.errors import DomainError
 from lk_corporate.core.net import client_ip
+from lk_corporate.core.uow import unit_of_work
 
 # Longest text any single-line input accepts before the model's own column limits apply:
 # a 10 000-character paste is refused by the form with a message, not by the database.
@@ -126,3 +129,15 @@ def apply_error(form: Form, error: Any) -> None:
 def current_actor() -> Actor:
     """The signed-in user as the audit log records them."""
     return Actor(user_id=current_user.id, name=current_user.login, ip=client_ip())
+
+
+def commit_form(form: Form, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+    """Run ``operation(session, *args, **kwargs)`` in its own unit of work; True when it
+    committed. A domain refusal is shown beside its field and nothing is written."""
+    try:
+        with unit_of_work() as session:
+            operation(session, *args, **kwargs)
+    except DomainError as exc:
+        apply_error(form, exc)
+        return False
+    return True

@@ -12,7 +12,7 @@ from lk_corporate.accounts.models import Role, User
 from lk_corporate.accounts.rights import Scope
 from lk_corporate.core.auth import require_client, require_right
 from lk_corporate.core.errors import DomainError, NotFound
-from lk_corporate.core.formkit import apply_error, current_actor
+from lk_corporate.core.formkit import apply_error, commit_form, current_actor
 from lk_corporate.core.i18n import _lang
 from lk_corporate.core.uow import unit_of_work
 from lk_corporate.extensions import db
@@ -102,16 +102,11 @@ def edit_staff_user(user_id: int) -> ResponseReturnValue:
     form = StaffEditForm(obj=user, data=None if request.method == "POST" else
                          {"role": user.staff_role_id, "full_name": user.full_name})
     form.role.choices = _role_choices()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.update_staff_user(session, user, full_name=form.full_name.data or "",
-                                      role_id=form.role.data, actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("supplier.staff_users"))
+    if form.validate_on_submit() and commit_form(form, ops.update_staff_user,
+                                                 user, full_name=form.full_name.data or "",
+                                                 role_id=form.role.data, actor=current_actor()):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("supplier.staff_users"))
     return render_template("supplier/staff_user_edit.html", form=form, user=user,
                            role_label=_role_label)
 
@@ -143,18 +138,13 @@ def unblock_staff_user(user_id: int) -> ResponseReturnValue:
 def staff_password(user_id: int) -> ResponseReturnValue:
     user = _staff_user(user_id)
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.set_temporary_password(session, user, password=form.password.data or "",
-                                           repeat=form.password_repeat.data or "",
-                                           actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("A temporary password is set for %(login)s. Hand it over in person.",
-                    login=user.login), "success")
-            return redirect(url_for("supplier.staff_users"))
+    if form.validate_on_submit() and commit_form(form, ops.set_temporary_password,
+                                                 user, password=form.password.data or "",
+                                                 repeat=form.password_repeat.data or "",
+                                                 actor=current_actor()):
+        flash(_("A temporary password is set for %(login)s. Hand it over in person.",
+                login=user.login), "success")
+        return redirect(url_for("supplier.staff_users"))
     return render_template("supplier/staff_password.html", form=form, user=user)
 
 
@@ -178,17 +168,12 @@ def edit_role(role_id: int) -> ResponseReturnValue:
     form.rights.choices = [SelectChoice(r, RIGHT_LABELS.get(r, r))
                           for r in ops.rights_catalogue(role.scope)]
     is_supplier = role.scope == Scope.SUPPLIER
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.update_role(session, role, rights=form.rights.data or [],
-                                ip_allowlist=form.ip_allowlist.data if is_supplier else None,
-                                actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Role %(name)s saved.", name=_role_label(role)), "success")
-            return redirect(url_for("supplier.roles"))
+    if form.validate_on_submit() and commit_form(form, ops.update_role,
+                                                 role, rights=form.rights.data or [],
+                                                 ip_allowlist=form.ip_allowlist.data if is_supplier else None,
+                                                 actor=current_actor()):
+        flash(_("Role %(name)s saved.", name=_role_label(role)), "success")
+        return redirect(url_for("supplier.roles"))
     return render_template("supplier/role_edit.html", form=form, role=role,
                            role_label=_role_label, is_supplier=is_supplier)
 

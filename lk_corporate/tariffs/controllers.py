@@ -12,9 +12,8 @@ from lk_corporate.accounts import rights as R
 from lk_corporate.clients.forms import SERVICE_LABELS, ZONE_LABELS
 from lk_corporate.clients.models import Service
 from lk_corporate.core.auth import require_right
-from lk_corporate.core.errors import DomainError, NotFound
-from lk_corporate.core.formkit import apply_error, current_actor
-from lk_corporate.core.uow import unit_of_work
+from lk_corporate.core.errors import NotFound
+from lk_corporate.core.formkit import commit_form, current_actor
 from lk_corporate.extensions import db
 from lk_corporate.supplier.operations import get_settings
 from lk_corporate.tariffs import operations as ops
@@ -53,15 +52,10 @@ def index() -> ResponseReturnValue:
 @require_right(R.TARIFFS_MANAGE)
 def create() -> ResponseReturnValue:
     form = TariffForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.create_tariff(session, _data(form), actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Tariff added."), "success")
-            return redirect(url_for("tariffs.index"))
+    if form.validate_on_submit() and commit_form(form, ops.create_tariff,
+                                                 _data(form), actor=current_actor()):
+        flash(_("Tariff added."), "success")
+        return redirect(url_for("tariffs.index"))
     return render_template("tariffs/edit.html", form=form, tariff=None)
 
 
@@ -71,15 +65,10 @@ def edit(tariff_id: int) -> ResponseReturnValue:
     form = TariffForm(obj=tariff)
     if request.method == "GET":
         form.service.data = tariff.service.value
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.update_tariff(session, tariff, _data(form), actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("tariffs.index"))
+    if form.validate_on_submit() and commit_form(form, ops.update_tariff,
+                                                 tariff, _data(form), actor=current_actor()):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("tariffs.index"))
     return render_template("tariffs/edit.html", form=form, tariff=tariff)
 
 
@@ -87,16 +76,11 @@ def edit(tariff_id: int) -> ResponseReturnValue:
 def end(tariff_id: int) -> ResponseReturnValue:
     tariff = _tariff(tariff_id)
     form = EndTariffForm(obj=tariff)
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.end_tariff(session, tariff, last_day=form.valid_to.data,
-                               actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("The tariff ends on the given day."), "success")
-            return redirect(url_for("tariffs.index"))
+    if form.validate_on_submit() and commit_form(form, ops.end_tariff,
+                                                 tariff, last_day=form.valid_to.data,
+                                                 actor=current_actor()):
+        flash(_("The tariff ends on the given day."), "success")
+        return redirect(url_for("tariffs.index"))
     return render_template("tariffs/end.html", form=form, tariff=tariff, **_context())
 
 
