@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from lk_corporate.accounts import operations as ops
@@ -28,7 +27,7 @@ from lk_corporate.accounts.forms import (
     SettingsForm,
 )
 from lk_corporate.accounts.models import User
-from lk_corporate.clients.models import Meter, MeterStatus
+from lk_corporate.clients.models import MeterStatus
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.auth import ACTIVE_CLIENT_KEY, Principal, require_client
 from lk_corporate.core.formkit import apply_error
@@ -318,20 +317,18 @@ def switch_client() -> Response:
 
 @require_client
 def dashboard() -> Any:
-    from lk_corporate.periods.models import BillingPeriod, PeriodStatus
+    import datetime as dt
+
+    from lk_corporate.clients.operations import client_meters, verification_state
+    from lk_corporate.periods.operations import current_period
 
     membership = current_user.active_membership
-    meters = db.session.scalars(
-        select(Meter).where(Meter.client_id == membership.client_id).order_by(Meter.id)
-    ).all()
-    period = db.session.scalars(
-        select(BillingPeriod).where(BillingPeriod.status == PeriodStatus.OPEN)
-        .order_by(BillingPeriod.year.desc(), BillingPeriod.month.desc())
-    ).first()
+    meters = client_meters(db.session, membership.client_id)
     installed = [m for m in meters if m.status == MeterStatus.INSTALLED]
+    today = dt.date.today()
     return render_template(
-        "accounts/dashboard.html", client=membership.client, period=period,
-        meters=meters, installed=installed,
-        expired=[m for m in installed if m.verification_expired],
+        "accounts/dashboard.html", client=membership.client,
+        period=current_period(db.session), meters=meters, installed=installed,
+        expired=[m for m in installed if verification_state(m, today) == "expired"],
         without_number=[m for m in installed if not m.factory_number],
     )

@@ -109,7 +109,3 @@ class Meter(Base):
     @property
     def zone_list(self) -> list[str]:
         return [z for z in self.zones.split(",") if z]
-
-    @property
-    def verification_expired(self) -> bool:
-        return self.verification_date is not None and self.verification_date < dt.date.today()
