@@ -25,16 +25,8 @@ def home_endpoint_for(user: Any) -> str | None:
 
 
 def persist_locale(user: Any, code: str) -> None:
-    """Called by ``/lang/<code>`` for a signed-in user after the session and cookie are set.
+    """Called by ``/lang/<code>`` for a signed-in user after the session and cookie are set:
+    the choice is also saved on the account, so it follows the user to other browsers."""
+    from lk_corporate.accounts.operations import set_preferred_locale
 
-    Saving the preference is an accounts operation with its own unit of work, so the shell
-    delegates to ``lk_corporate.accounts.operations.set_preferred_locale(user, code)`` when it
-    exists and otherwise keeps the choice in the browser only.
-    """
-    try:
-        from lk_corporate.accounts.operations import (  # type: ignore[attr-defined]
-            set_preferred_locale,
-        )
-    except ImportError:
-        return
     set_preferred_locale(user, code)
