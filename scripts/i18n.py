@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import babel.messages.catalog as babel_catalog
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -134,8 +135,27 @@ def read_catalog(locale: str) -> Catalog | None:
         return read_po(fileobj, locale=locale, domain=DOMAIN)
 
 
+@contextmanager
+def _fixed_generator() -> Iterator[None]:
+    """Babel writes its own version into every header (``Generated-By``); a fixed name keeps
+    the bytes the same under every Babel release, so committed catalogues do not turn stale
+    when CI installs a newer Babel."""
+    saved = babel_catalog.VERSION
+    babel_catalog.VERSION = "lk i18n"
+    try:
+        yield
+    finally:
+        babel_catalog.VERSION = saved
+
+
 def render_po(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
+    with _fixed_generator():
+        _write_po(buffer, catalog)
+    return buffer.getvalue()
+
+
+def _write_po(buffer: io.BytesIO, catalog: Catalog) -> None:
     write_po(
         buffer,
         catalog,
@@ -145,12 +165,12 @@ def render_po(catalog: Catalog) -> bytes:
         ignore_obsolete=True,
         include_previous=False,
     )
-    return buffer.getvalue()
 
 
 def render_mo(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
+    with _fixed_generator():
+        write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
 
 
