@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,19 @@ from typing import Any
 from flask import Flask
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Every module that declares background jobs (``core.jobs.job``): the web app's in-process
+# runner and the Celery worker (``lk_corporate.tasks``) both load this list.
+JOB_MODULES = (
+    "lk_corporate.core.mail",
+    "lk_corporate.accounts.tasks",
+    "lk_corporate.verification.tasks",
+)
+
+
+def import_jobs() -> None:
+    for name in JOB_MODULES:
+        importlib.import_module(name)
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
@@ -22,6 +36,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
         template_folder=str(REPO_ROOT / "templates"),
         static_folder=str(Path(__file__).parent / "static"),
     )
+    from lk_corporate.core.urls import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
@@ -29,28 +46,39 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     _bind_extensions(app)
     _register_blueprints(app)
     _register_commands(app)
+
+    from lk_corporate.core import requests
+
+    requests.init_app(app)  # after the blueprints: it wraps every view registered
     return app
 
 
 def _bind_extensions(app: Flask) -> None:
     import lk_corporate.models  # noqa: F401  (every table on the metadata)
-    from lk_corporate.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from lk_corporate.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from lk_corporate.core.db import configure_engine
+
+    with app.app_context():
+        configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app)
     login_manager.init_app(app)
 
+    from lk_corporate.accounts import principal
     from lk_corporate.core import auth
 
     auth.init_app(app)
+    principal.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["LK_RATELIMIT_STORAGE_URL"])
     limiter.init_app(app)
 
-    from lk_corporate import tasks
+    from lk_corporate.core import jobs
 
-    tasks.init_app(app)
+    import_jobs()
+    jobs.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -71,10 +99,11 @@ def _register_blueprints(app: Flask) -> None:
 
     from lk_corporate.clients.blueprint import bp as clients_bp
     from lk_corporate.periods.blueprint import bp as periods_bp
+    from lk_corporate.staff.blueprint import bp as staff_bp
     from lk_corporate.supplier.blueprint import bp as supplier_bp
     from lk_corporate.tariffs.blueprint import bp as tariffs_bp
 
-    for blueprint in (clients_bp, supplier_bp, periods_bp, tariffs_bp):
+    for blueprint in (clients_bp, supplier_bp, staff_bp, periods_bp, tariffs_bp):
         app.register_blueprint(blueprint)
 
 

@@ -3,6 +3,7 @@
 from lk_corporate.accounts.models import (  # noqa: F401
     AccountToken,
     ActivationCode,
+    LoginSession,
     Membership,
     MembershipRole,
     Role,
@@ -12,6 +13,7 @@ from lk_corporate.accounts.models import (  # noqa: F401
 from lk_corporate.clients.models import Client, Meter, MeteringPoint  # noqa: F401
 from lk_corporate.core.audit import AuditEntry  # noqa: F401
 from lk_corporate.core.mail import OutgoingMail  # noqa: F401
+from lk_corporate.core.submissions import FormSubmission  # noqa: F401
 from lk_corporate.periods.models import BillingPeriod  # noqa: F401
 from lk_corporate.supplier.models import SupplierSettings  # noqa: F401
 from lk_corporate.tariffs.models import Tariff  # noqa: F401

@@ -8,4 +8,9 @@ every test starts from empty tables.
 
 from __future__ import annotations
 
-pytest_plugins = ["tests.support.database", "tests.support.mail", "tests.support.factories"]
+pytest_plugins = [
+    "tests.support.database",
+    "tests.support.mail",
+    "tests.support.factories",
+    "tests.support.live",
+]

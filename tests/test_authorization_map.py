@@ -16,15 +16,16 @@ from typing import Any
 import pytest
 from werkzeug.routing import Rule
 
+from lk_corporate.accounts import sessions
 from lk_corporate.accounts.models import ActivationCode, Role
 from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
-from lk_corporate.accounts.rights import (
+from lk_corporate.core.rights import (
     SUPPLIER_ADMIN,
     SUPPLIER_OPERATOR,
 )
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.mail import OutgoingMail
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
 from lk_corporate.periods.models import BillingPeriod
 from lk_corporate.tariffs.models import Tariff
 from tests.support.factories import (
@@ -99,6 +100,8 @@ def world(session) -> dict[str, Any]:
                     valid_from=dt.date(2026, 1, 1))
     mail = OutgoingMail(to="betasecret@example.com", subject="BETA-SECRET mail", body_text="x")
     db.session.add_all([period, tariff, mail])
+    login_b = sessions.start(db.session, user_b, ip="10.0.0.2", user_agent="", remember=False,
+                             lifetime=dt.timedelta(hours=1)).record
     db.session.commit()
     role = db.session.query(Role).filter_by(code=SUPPLIER_ADMIN).one()
     return {
@@ -108,6 +111,7 @@ def world(session) -> dict[str, Any]:
             "client_id": b.id, "meter_id": meter_b.id, "point_id": meter_b.point_id,
             "code_id": code_b.id, "user_id": user_b.id, "mail_id": mail.id,
             "period_id": period.id, "tariff_id": tariff.id, "role_id": role.id,
+            "login_id": login_b.id,
             "token": "not-a-token", "code": "ru", "filename": "css/lk.css",
         },
         "own_meter": meter_a,

@@ -170,7 +170,7 @@ def test_saved_preference_applies_unless_the_browser_chose(client: Any, clean_ap
 
 def test_switching_while_logged_in_saves_the_preference(client: Any, clean_app: Flask, supplier: Any) -> None:
     from lk_corporate.accounts.models import User
-    from lk_corporate.extensions import db
+    from lk_corporate.core.extensions import db
 
     user = create_client_user(create_client(), locale="ru")
     login(client, user.login)

@@ -1,18 +1,19 @@
 """URL rules of the account flows."""
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask_babel import lazy_gettext as _l
 
 from lk_corporate.accounts import controllers as c
-from lk_corporate.extensions import limiter
+from lk_corporate.accounts.sessions import describe_user_agent
+from lk_corporate.clients.panels import ClientPanel, register_client_panel
+from lk_corporate.core.extensions import limiter
 from lk_corporate.web.menu import register_menu_item
 
 bp = Blueprint("accounts", __name__)
+bp.add_app_template_filter(describe_user_agent, "browser_name")
 
 
 def _ip_limit() -> str:
-    from flask import current_app
-
     return f"{current_app.config['LK_LOGIN_ATTEMPTS_PER_IP']} per 15 minutes"
 
 
@@ -46,6 +47,20 @@ bp.add_url_rule("/profile/password", "change_password", c.change_password,
 bp.add_url_rule("/profile/contracts", "contracts", c.contracts, methods=["GET", "POST"])
 bp.add_url_rule("/switch-client", "switch_client", c.switch_client, methods=["POST"])
 bp.add_url_rule("/cabinet", "dashboard", c.dashboard)
+bp.add_url_rule("/profile/sessions", "login_sessions", c.login_sessions)
+bp.add_url_rule("/profile/sessions/<int:login_id>/end", "end_login_session",
+                c.end_login_session, methods=["POST"])
+bp.add_url_rule("/profile/sessions/end-others", "end_other_sessions", c.end_other_sessions,
+                methods=["POST"])
+# The staff's client page: the client's activation codes (same URLs as the page's own).
+bp.add_url_rule("/staff/clients/<int:client_id>/codes", "issue_code", c.issue_code,
+                methods=("POST",))
+bp.add_url_rule("/staff/clients/<int:client_id>/codes/<int:code_id>", "issued_code",
+                c.issued_code)
+bp.add_url_rule("/staff/clients/<int:client_id>/codes/<int:code_id>/revoke", "revoke_code",
+                c.revoke_code, methods=("POST",))
+
+register_client_panel(ClientPanel("accounts/client_panel.html", c.client_panel, order=10))
 
 register_menu_item(_l("Personal data"), "accounts.profile", section="profile", order=10,
                    icon="person-vcard")
@@ -55,3 +70,5 @@ register_menu_item(_l("Change password"), "accounts.change_password", section="p
                    order=30, icon="key")
 register_menu_item(_l("My contracts"), "accounts.contracts", section="profile", order=40,
                    icon="briefcase")
+register_menu_item(_l("Active sessions"), "accounts.login_sessions", section="profile",
+                   order=35, icon="pc-display")

@@ -9,30 +9,32 @@ class AccountError(DomainError):
     """A refusal of an account operation; ``message`` is an English msgid (marked with
     ``N_``), translated by the web layer."""
 
+    code = "account_refused"
+
 
 class InvalidActivationCode(AccountError):
-    pass
+    code = "invalid_activation_code"
 
 
 class RequisitesMismatch(AccountError):
-    pass
+    code = "requisites_mismatch"
 
 
 class DuplicateAccount(AccountError):
-    pass
+    code = "duplicate_account"
 
 
 class WeakPassword(AccountError):
-    pass
+    code = "weak_password"
 
 
 class InvalidToken(AccountError):
-    pass
+    code = "invalid_token"
 
 
 class LoginRefused(AccountError):
-    pass
+    code = "login_refused"
 
 
 class LoginThrottled(LoginRefused):
-    pass
+    code = "login_throttled"

@@ -9,9 +9,9 @@ import ipaddress
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lk_corporate.accounts.rights import Scope
 from lk_corporate.clients.models import Client
 from lk_corporate.core.db import Base, UTCDateTime, utcnow
+from lk_corporate.core.rights import Scope
 
 
 def _enum(e: type[enum.Enum]) -> Enum:
@@ -80,10 +80,6 @@ class User(Base):
     is_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="ru")
     receive_invoices_by_email: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Bumped on password change and logout-everywhere: invalidates every other session.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -194,3 +190,29 @@ class AccountToken(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(Base):
+    """One login: the server-side record behind a session cookie and a "remember me" cookie.
+
+    The cookies carry ``<id>.<secret>``; only the secret's SHA-256 is stored. Logging out,
+    "end this session" on the profile, a password change or reset revoke the row, and every
+    copy of its cookies stops working at once — on whatever machine it was copied to.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ip: Mapped[str] = mapped_column(String(64), default="", index=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+    def is_live(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

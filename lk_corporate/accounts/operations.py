@@ -1,9 +1,10 @@
 """Account operations: activation codes, registration, confirmation, login, password reset,
-e-mail and password changes, linking another contract, staff users.
+e-mail and password changes, linking another contract.
 
 Each function takes the session and flushes; the caller's unit of work commits. Refusals
 raise ``AccountError`` subclasses naming the field they belong beside, before anything is
-written, so that a refused form leaves the database as it was.
+written, so that a refused form leaves the database as it was. Settings and the links the
+e-mails carry are passed in (``accounts.settings``): nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, lazyload
 
-from lk_corporate.accounts import notifications
+from lk_corporate.accounts import notifications, sessions
 from lk_corporate.accounts.errors import (
     AccountError,
     DuplicateAccount,
     InvalidActivationCode,
     InvalidToken,
     LoginRefused,
+    LoginThrottled,
     RequisitesMismatch,
 )
 from lk_corporate.accounts.models import (
@@ -41,17 +41,20 @@ from lk_corporate.accounts.models import (
     User,
 )
 from lk_corporate.accounts.passwords import check_policy, hash_password, verify_password
-from lk_corporate.accounts.rights import (
-    BUILTIN_ROLES,
-    CLIENT_ACCOUNTANT,
-    CLIENT_SIGNER,
-    Scope,
-)
+from lk_corporate.accounts.settings import AccountLinks, AccountSettings
+from lk_corporate.accounts.throttle import LoginThrottle
 from lk_corporate.clients.models import Client
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import utcnow
-from lk_corporate.core.errors import N_
-from lk_corporate.supplier.models import SupplierSettings
+from lk_corporate.core.errors import N_, NotFound
+from lk_corporate.core.formats import (
+    FormatError,
+    normalize_contract_number,
+    normalize_tax_id,
+)
+from lk_corporate.core.formats import normalize_email as _normalize_email
+from lk_corporate.core.rights import BUILTIN_ROLES, CLIENT_ACCOUNTANT, CLIENT_SIGNER
+from lk_corporate.supplier.operations import get_settings as supplier_settings
 
 log = logging.getLogger(__name__)
 
@@ -69,34 +72,15 @@ def _random_code(length: int) -> str:
 
 
 def normalize_email(raw: str) -> str:
-    """A syntactically valid, lower-cased address (no DNS lookup: it must work offline)."""
-    raw = (raw or "").strip()
-    if len(raw) > 254:
-        raise AccountError(N_("The e-mail address is too long."), "email")
     try:
-        # Not "globally deliverable": a supplier may run mail on an internal domain.
-        return validate_email(raw, check_deliverability=False,
-                              globally_deliverable=False).normalized.lower()
-    except EmailNotValidError:
-        raise AccountError(N_("Enter a valid e-mail address."), "email") from None
-
-
-def normalize_tax_id(raw: str) -> str:
-    """Digits only: accountants type ИНН with spaces or dashes."""
-    return re.sub(r"[\s\-]", "", raw or "")
-
-
-def normalize_contract(raw: str) -> str:
-    return re.sub(r"\s+", "", raw or "").lstrip("№").strip()
+        return _normalize_email(raw)
+    except FormatError as exc:
+        raise AccountError(exc.message, exc.field) from None
 
 
 def derive_login(prefix: str, contract_number: str) -> str:
     """The login a client gets: the supplier's prefix and the contract number (``vk123``)."""
     return (prefix + re.sub(r"[^0-9A-Za-z]", "", contract_number)).lower()
-
-
-def supplier_settings(session: Session) -> SupplierSettings | None:
-    return session.scalars(select(SupplierSettings).limit(1)).first()
 
 
 # --- roles -------------------------------------------------------------------------------
@@ -133,9 +117,8 @@ class IssuedCode:
 
 
 def issue_activation_code(session: Session, client: Client, *, actor: Actor,
-                          days: int | None = None) -> IssuedCode:
+                          days: int = 30) -> IssuedCode:
     plain = "-".join(_random_code(4) for _ in range(3))
-    days = days or int(current_app.config["LK_ACTIVATION_CODE_DAYS"])
     code = ActivationCode(
         client_id=client.id,
         code_hash=_digest(_canonical_code(plain)),
@@ -188,10 +171,46 @@ def _usable_code(session: Session, plain: str, tax_id: str, contract_number: str
     if normalize_tax_id(tax_id) != client.tax_id:
         raise RequisitesMismatch(N_("The tax ID does not match the contract of this activation code."),
                                  "tax_id")
-    if normalize_contract(contract_number) != client.contract_number:
+    if normalize_contract_number(contract_number) != client.contract_number:
         raise RequisitesMismatch(N_("The contract number does not match this activation code."),
                                  "contract_number")
     return code
+
+
+def _claim_code(session: Session, code: ActivationCode, user: User) -> None:
+    """Mark the code used by ``user`` — atomically: of several registrations racing with
+    one code, exactly one claims it (a conditional UPDATE; the others see it used)."""
+    now = utcnow()
+    claimed = session.execute(
+        update(ActivationCode)
+        .where(ActivationCode.id == code.id, ActivationCode.used_at.is_(None),
+               ActivationCode.revoked_at.is_(None), ActivationCode.expires_at > now)
+        .values(used_at=now, used_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(code)
+    if claimed != 1:
+        raise InvalidActivationCode(N_("This activation code has already been used."),
+                                    "activation_code")
+
+
+def client_activation_codes(session: Session, client: Client) -> list[ActivationCode]:
+    return list(session.scalars(select(ActivationCode)
+                                .where(ActivationCode.client_id == client.id)
+                                .order_by(ActivationCode.issued_at.desc(), ActivationCode.id.desc())))
+
+
+def get_activation_code(session: Session, client: Client, code_id: int) -> ActivationCode:
+    code = session.scalars(select(ActivationCode).where(
+        ActivationCode.id == code_id, ActivationCode.client_id == client.id)).first()
+    if code is None:
+        raise NotFound(N_("No such activation code."))
+    return code
+
+
+def client_memberships(session: Session, client: Client) -> list[Membership]:
+    return list(session.scalars(select(Membership).where(Membership.client_id == client.id)
+                                .order_by(Membership.id)))
 
 
 # --- registration and confirmation -------------------------------------------------------
@@ -221,13 +240,14 @@ def _new_token(session: Session, user: User, purpose: TokenPurpose, *, lifetime:
 
 
 def register(session: Session, *, activation_code: str, tax_id: str, contract_number: str,
-             email: str, password: str, password_repeat: str, login: str | None = None,
+             email: str, password: str, password_repeat: str, settings: AccountSettings,
+             links: AccountLinks, login: str | None = None,
              receive_invoices_by_email: bool = False, ip: str = "") -> User:
     """Register a client user from an activation code. Inactive until the e-mail is confirmed."""
     code = _usable_code(session, activation_code, tax_id, contract_number)
     email_n = normalize_email(email)
-    settings = supplier_settings(session)
-    prefix = settings.login_prefix if settings else "vk"
+    supplier = supplier_settings(session)
+    prefix = supplier.login_prefix if supplier else "vk"
     login_n = (login or "").strip().lower() or derive_login(prefix, code.client.contract_number)
     if not re.fullmatch(r"[a-z0-9._-]{3,60}", login_n):
         raise AccountError(N_("The login may contain Latin letters, digits, dots, dashes and "
@@ -249,41 +269,31 @@ def register(session: Session, *, activation_code: str, tax_id: str, contract_nu
     membership.roles = [MembershipRole(role_id=role_by_code(session, c).id)
                         for c in (CLIENT_ACCOUNTANT, CLIENT_SIGNER)]
     session.add(membership)
-    code.used_at = utcnow()
-    code.used_by_id = user.id
+    _claim_code(session, code, user)
     actor = Actor(user.id, user.login, ip)
     record(session, "account.registered", actor=actor, object_type="user", object_id=user.id,
-           details={"client_id": code.client_id, "email": email_n, "code_id": code.id})
-    _send_confirmation(session, user)
+           details={"client_id": membership.client_id, "email": email_n, "code_id": code.id})
+    _send_confirmation(session, user, settings=settings, links=links)
     return user
 
 
-def _send_confirmation(session: Session, user: User) -> None:
-    hours = int(current_app.config["LK_CONFIRM_TOKEN_HOURS"])
-    t = _new_token(session, user, TokenPurpose.CONFIRM_EMAIL, lifetime=dt.timedelta(hours=hours))
+def _send_confirmation(session: Session, user: User, *, settings: AccountSettings,
+                       links: AccountLinks) -> None:
+    t = _new_token(session, user, TokenPurpose.CONFIRM_EMAIL,
+                   lifetime=dt.timedelta(hours=settings.confirm_token_hours))
     notifications.confirm_registration(
-        session, user, code=t.plain_code,
-        link=_external("accounts.confirm", token=t.plain_token),
-        code_page=_external("accounts.confirm_code", user_id=user.id),
+        session, user, code=t.plain_code, link=links.confirm(t.plain_token),
+        code_page=links.confirm_code(user.id),
     )
 
 
-def resend_confirmation(session: Session, identifier: str, *, ip: str = "") -> None:
+def resend_confirmation(session: Session, identifier: str, *, settings: AccountSettings,
+                        links: AccountLinks, ip: str = "") -> None:
     """Send a fresh confirmation to an unconfirmed account; silent for anything else."""
     user = find_user(session, identifier)
     if user is None or user.is_confirmed:
         return
-    _send_confirmation(session, user)
-
-
-def _external(endpoint: str, **values: object) -> str:
-    base = current_app.config["LK_BASE_URL"]
-    from flask import has_request_context
-
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return base + url_for(endpoint, **values)
+    _send_confirmation(session, user, settings=settings, links=links)
 
 
 def _live_token(session: Session, plain: str, purpose: TokenPurpose) -> AccountToken:
@@ -344,14 +354,36 @@ def find_user(session: Session, identifier: str) -> User | None:
     if not ident or len(ident) > 254:
         return None
     column = User.email if "@" in ident else User.login
-    return session.scalars(select(User).where(column == ident)).first()
+    # One query whether or not the user exists (the login's time must not tell): the
+    # memberships load later, when a successful login needs them.
+    return session.scalars(select(User).where(column == ident)
+                           .options(lazyload(User.memberships))).first()
 
 
-def authenticate(session: Session, identifier: str, password: str, *, ip: str) -> User:
-    """The user for these credentials, or ``LoginRefused`` saying why (never which part of
-    the credentials was wrong). Throttling is the caller's (it needs the rate-limit store)."""
+@dataclass(frozen=True)
+class LoggedIn:
+    """A successful login: the user and the server-side record of this login."""
+
+    user: User
+    session: sessions.StartedSession
+
+
+def log_in(session: Session, identifier: str, password: str, *, ip: str, user_agent: str = "",
+           remember: bool = False, settings: AccountSettings,
+           throttle: LoginThrottle) -> LoggedIn:
+    """Check the credentials and start a login, or refuse saying why — never which part of
+    the credentials was wrong, and in the same time whether the account exists or not: an
+    unknown login costs the same password check, lookups and counting as a wrong password.
+    """
     user = find_user(session, identifier)
-    if user is None or not verify_password(user.password_hash if user else None, password or ""):
+    key = throttle.account_key(user.id if user else None, identifier)
+    known = sessions.known_address(session, user.id if user else 0, ip)
+    if throttle.refused(key, ip, known_address=known):
+        raise LoginThrottled(N_("Too many failed attempts. Try again in %(n)s minutes."),
+                             None, n=settings.login_lock_minutes)
+    password_ok = verify_password(user.password_hash if user else None, password or "")
+    if user is None or not password_ok:
+        throttle.failed(key, ip)
         log.info("login failed for %r from %s", (identifier or "")[:60], ip)
         raise LoginRefused(N_("Wrong login or password."), "password")
     if user.is_blocked:
@@ -363,26 +395,37 @@ def authenticate(session: Session, identifier: str, password: str, *, ip: str) -
         record(session, "login.refused_network", actor=Actor(user.id, user.login, ip),
                object_type="user", object_id=user.id, details={})
         raise LoginRefused(N_("Logins for your role are not allowed from this network."), None)
+    throttle.succeeded(key, ip)
     user.last_login_at = utcnow()
+    started = sessions.start(session, user, ip=ip, user_agent=user_agent, remember=remember,
+                             lifetime=settings.login_lifetime(remember))
     record(session, "login.succeeded", actor=Actor(user.id, user.login, ip),
-           object_type="user", object_id=user.id, details={})
-    return user
+           object_type="user", object_id=user.id,
+           details={"session": started.record.id, "remember": remember})
+    return LoggedIn(user, started)
+
+
+def log_out(session: Session, user: User, login_session_id: int, *, ip: str) -> None:
+    sessions.end(session, user.id, login_session_id, actor=Actor(user.id, user.login, ip))
+    record(session, "logout", actor=Actor(user.id, user.login, ip), object_type="user",
+           object_id=user.id, details={"session": login_session_id})
 
 
 # --- password reset ----------------------------------------------------------------------
 
-def request_password_reset(session: Session, identifier: str, *, ip: str = "") -> None:
-    """E-mail a one-time reset link. Says nothing about whether the account exists."""
+def request_password_reset(session: Session, identifier: str, *, settings: AccountSettings,
+                           links: AccountLinks, ip: str = "") -> None:
+    """E-mail a one-time reset link. Says nothing about whether the account exists (the web
+    layer runs it as a background job, so neither does the time the page takes)."""
     user = find_user(session, identifier)
     if user is None or user.is_blocked:
         return
-    minutes = int(current_app.config["LK_RESET_TOKEN_MINUTES"])
+    minutes = settings.reset_token_minutes
     t = _new_token(session, user, TokenPurpose.RESET_PASSWORD,
                    lifetime=dt.timedelta(minutes=minutes))
     record(session, "password.reset_requested", actor=Actor(user.id, user.login, ip),
            object_type="user", object_id=user.id, details={})
-    notifications.password_reset(session, user, link=_external("accounts.reset_password",
-                                                                token=t.plain_token),
+    notifications.password_reset(session, user, link=links.reset_password(t.plain_token),
                                  minutes=minutes)
 
 
@@ -397,10 +440,10 @@ def reset_password(session: Session, *, token: str, tax_id: str, contract_number
     t = _live_token(session, token, TokenPurpose.RESET_PASSWORD)
     user = t.user
     tax = normalize_tax_id(tax_id)
-    contract = normalize_contract(contract_number)
+    contract = normalize_contract_number(contract_number)
     if user.is_staff:
-        settings = supplier_settings(session)
-        ok_tax = settings is not None and tax == settings.tax_id
+        supplier = supplier_settings(session)
+        ok_tax = supplier is not None and tax == supplier.tax_id
         ok_contract = contract.lower() == user.login
     else:
         ok_tax = any(m.client.tax_id == tax for m in user.memberships)
@@ -415,7 +458,7 @@ def reset_password(session: Session, *, token: str, tax_id: str, contract_number
         raise AccountError(N_("The passwords do not match."), "password_repeat")
     check_policy(password, login=user.login, email=user.email)
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    sessions.end_all(session, user.id)
     t.used_at = utcnow()
     record(session, "password.reset", actor=Actor(user.id, user.login, ip),
            object_type="user", object_id=user.id, details={})
@@ -426,7 +469,8 @@ def reset_password(session: Session, *, token: str, tax_id: str, contract_number
 # --- profile -----------------------------------------------------------------------------
 
 def change_password(session: Session, user: User, *, current: str, new: str, repeat: str,
-                    ip: str = "") -> None:
+                    keep_session_id: int | None, ip: str = "") -> None:
+    """Set a new password; every other login of the user ends (``keep_session_id`` stays)."""
     if not verify_password(user.password_hash, current or ""):
         raise AccountError(N_("The current password is wrong."), "current_password")
     if new != repeat:
@@ -439,14 +483,14 @@ def change_password(session: Session, user: User, *, current: str, new: str, rep
     if verify_password(user.password_hash, new):
         raise AccountError(N_("The new password must differ from the current one."), "new_password")
     user.password_hash = hash_password(new)
-    user.session_version += 1
+    sessions.end_all(session, user.id, except_id=keep_session_id)
     record(session, "password.changed", actor=Actor(user.id, user.login, ip),
            object_type="user", object_id=user.id, details={})
     notifications.password_changed(session, user)
 
 
 def request_email_change(session: Session, user: User, *, new_email: str, password: str,
-                         ip: str = "") -> None:
+                         settings: AccountSettings, links: AccountLinks, ip: str = "") -> None:
     """Send a confirmation link to the new address; the address changes once it is used."""
     email_n = normalize_email(new_email)
     if email_n == user.email:
@@ -455,14 +499,12 @@ def request_email_change(session: Session, user: User, *, new_email: str, passwo
         raise AccountError(N_("The password is wrong."), "password")
     if session.scalar(select(func.count()).select_from(User).where(User.email == email_n)):
         raise DuplicateAccount(N_("An account with this e-mail already exists."), "email")
-    hours = int(current_app.config["LK_CONFIRM_TOKEN_HOURS"])
     t = _new_token(session, user, TokenPurpose.CHANGE_EMAIL,
-                   lifetime=dt.timedelta(hours=hours), new_email=email_n)
+                   lifetime=dt.timedelta(hours=settings.confirm_token_hours), new_email=email_n)
     record(session, "email.change_requested", actor=Actor(user.id, user.login, ip),
            object_type="user", object_id=user.id, details={"new_email": email_n})
     notifications.confirm_email_change(session, user, new_email=email_n,
-                                       link=_external("accounts.confirm_email_change",
-                                                      token=t.plain_token))
+                                       link=links.confirm_email_change(t.plain_token))
 
 
 def confirm_email_change(session: Session, *, token: str, ip: str = "") -> User:
@@ -492,52 +534,13 @@ def link_contract(session: Session, user: User, *, activation_code: str, tax_id:
     membership.roles = [MembershipRole(role_id=role_by_code(session, c).id)
                         for c in (CLIENT_ACCOUNTANT, CLIENT_SIGNER)]
     session.add(membership)
-    code.used_at = utcnow()
-    code.used_by_id = user.id
+    _claim_code(session, code, user)
     session.flush()
     record(session, "membership.linked", actor=Actor(user.id, user.login, ip),
            object_type="client", object_id=code.client_id, details={"code_id": code.id})
     return membership
 
 
-def set_locale(user: User, locale: str) -> None:
-    if locale in current_app.config["LK_LANGUAGES"]:
+def set_locale(user: User, locale: str, *, languages: tuple[str, ...]) -> None:
+    if locale in languages:
         user.locale = locale
-
-
-def set_preferred_locale(principal: object, locale: str) -> None:
-    """Remember the language a signed-in user picked (the shell's /lang hook; own commit)."""
-    from lk_corporate.core.uow import unit_of_work
-
-    user_id = getattr(principal, "id", None)
-    with unit_of_work() as s:
-        user = s.get(User, user_id) if user_id is not None else None
-        if user is not None:
-            set_locale(user, locale)
-
-
-# --- staff -------------------------------------------------------------------------------
-
-def create_staff_user(session: Session, *, login: str, email: str, full_name: str, role: Role,
-                      password: str, actor: Actor) -> User:
-    if role.scope != Scope.SUPPLIER:
-        raise AccountError(N_("Choose a supplier role."), "role")
-    login_n = (login or "").strip().lower()
-    if not re.fullmatch(r"[a-z0-9._-]{3,60}", login_n):
-        raise AccountError(N_("The login may contain Latin letters, digits, dots, dashes and "
-                           "underscores (3 to 60 characters)."), "login")
-    email_n = normalize_email(email)
-    check_policy(password, login=login_n, email=email_n)
-    if session.scalar(select(func.count()).select_from(User).where(User.login == login_n)):
-        raise DuplicateAccount(N_("The login %(login)s is already taken; choose another."), "login",
-                               login=login_n)
-    if session.scalar(select(func.count()).select_from(User).where(User.email == email_n)):
-        raise DuplicateAccount(N_("An account with this e-mail already exists."), "email")
-    user = User(login=login_n, email=email_n, full_name=(full_name or "").strip()[:200],
-                password_hash=hash_password(password), staff_role_id=role.id,
-                email_confirmed_at=utcnow(), created_at=utcnow())
-    session.add(user)
-    session.flush()
-    record(session, "staff.created", actor=actor, object_type="user", object_id=user.id,
-           details={"login": login_n, "role": role.code})
-    return user

@@ -3,8 +3,8 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from lk_corporate.accounts.rights import AUDIT_VIEW
 from lk_corporate.audit import controllers as c
+from lk_corporate.core.rights import AUDIT_VIEW
 from lk_corporate.web.menu import register_menu_item
 
 bp = Blueprint("audit", __name__, url_prefix="/staff/audit")

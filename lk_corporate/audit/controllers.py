@@ -7,10 +7,11 @@ from typing import Any
 from flask import render_template, request
 from sqlalchemy import Select, select
 
-from lk_corporate.accounts.rights import AUDIT_VIEW
 from lk_corporate.core.audit import AuditEntry, verify_chain
 from lk_corporate.core.auth import require_right
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import AUDIT_VIEW
+from lk_corporate.core.urls import page_number
 
 PER_PAGE = 50
 
@@ -33,10 +34,7 @@ def _filtered() -> tuple[Select[tuple[AuditEntry]], dict[str, str]]:
 @require_right(AUDIT_VIEW)
 def index() -> Any:
     query, filters = _filtered()
-    try:
-        page = max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        page = 1
+    page = request.args.get("page", 1, type=page_number)
     pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     return render_template("audit/index.html", pagination=pagination, filters=filters)
 

@@ -4,8 +4,8 @@ own read-only meter pages under /meters."""
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from lk_corporate.accounts import rights as R
 from lk_corporate.clients import controllers as c
+from lk_corporate.core import rights as R
 from lk_corporate.core.formkit import trimmed
 from lk_corporate.web.menu import register_menu_item
 
@@ -16,10 +16,6 @@ bp.add_url_rule("/staff/clients", "index", c.index)
 bp.add_url_rule("/staff/clients/new", "create", c.create, methods=("GET", "POST"))
 bp.add_url_rule("/staff/clients/<int:client_id>", "detail", c.detail)
 bp.add_url_rule("/staff/clients/<int:client_id>/edit", "edit", c.edit, methods=("GET", "POST"))
-bp.add_url_rule("/staff/clients/<int:client_id>/codes", "issue_code", c.issue_code,
-                methods=("POST",))
-bp.add_url_rule("/staff/clients/<int:client_id>/codes/<int:code_id>/revoke", "revoke_code",
-                c.revoke_code, methods=("POST",))
 bp.add_url_rule("/staff/clients/<int:client_id>/points/new", "create_point", c.create_point,
                 methods=("GET", "POST"))
 bp.add_url_rule("/staff/clients/<int:client_id>/points/<int:point_id>/edit", "edit_point",

@@ -7,13 +7,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from lk_corporate.accounts import rights as R
-from lk_corporate.accounts.errors import AccountError
-from lk_corporate.accounts.operations import issue_activation_code, revoke_activation_code
 from lk_corporate.clients import operations as ops
 from lk_corporate.clients.forms import (
     SERVICE_LABELS,
@@ -23,13 +21,14 @@ from lk_corporate.clients.forms import (
     MeterForm,
     PointForm,
 )
-from lk_corporate.clients.models import Client, MeterStatus, Service
+from lk_corporate.clients.models import MeterStatus, Service
+from lk_corporate.clients.panels import panels_for
+from lk_corporate.core import rights as R
 from lk_corporate.core.auth import active_client_id, require_right
-from lk_corporate.core.db import utcnow
-from lk_corporate.core.errors import DomainError, NotFound
-from lk_corporate.core.formkit import apply_error, commit_form, current_actor
-from lk_corporate.core.uow import unit_of_work
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
+from lk_corporate.core.formkit import current_actor, submit_form
+from lk_corporate.core.urls import page_number
+from lk_corporate.supplier.operations import get_settings
 
 PER_PAGE = 25
 
@@ -40,15 +39,8 @@ def _labels() -> dict[str, Any]:
             "verification_state": ops.verification_state}
 
 
-def _client(client_id: int) -> Client:
-    try:
-        return ops.get_client(db.session, client_id)
-    except NotFound:
-        abort(404)
-
-
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return request.args.get("page", 1, type=page_number)
 
 
 # --- staff: clients ----------------------------------------------------------------------
@@ -56,7 +48,7 @@ def _page() -> int:
 @require_right(R.CLIENTS_VIEW)
 def index() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:100]
-    pagination = db.paginate(ops.search_clients(db.session, q), page=max(_page(), 1), per_page=PER_PAGE,
+    pagination = db.paginate(ops.search_clients(db.session, q), page=_page(), per_page=PER_PAGE,
                              error_out=False)
     return render_template("clients/index.html", pagination=pagination, q=q)
 
@@ -77,23 +69,18 @@ def _client_data(form: ClientForm) -> ops.ClientData:
 @require_right(R.CLIENTS_MANAGE)
 def create() -> ResponseReturnValue:
     form = ClientForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                client = ops.create_client(session, _client_data(form), actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Client %(name)s created.", name=client.display_name), "success")
-            return redirect(url_for("clients.detail", client_id=client.id))
+    if form.validate_on_submit() and (client := submit_form(
+            form, ops.create_client, _client_data(form), actor=current_actor())):
+        flash(_("Client %(name)s created.", name=client.display_name), "success")
+        return redirect(url_for("clients.detail", client_id=client.id))
     return render_template("clients/edit.html", form=form, client=None)
 
 
 @require_right(R.CLIENTS_MANAGE)
 def edit(client_id: int) -> ResponseReturnValue:
-    client = _client(client_id)
+    client = ops.get_client(db.session, client_id)
     form = ClientForm(obj=client)
-    if form.validate_on_submit() and commit_form(form, ops.update_client,
+    if form.validate_on_submit() and submit_form(form, ops.update_client,
                                                  client, _client_data(form), actor=current_actor()):
         flash(_("Changes saved."), "success")
         return redirect(url_for("clients.detail", client_id=client.id))
@@ -102,88 +89,37 @@ def edit(client_id: int) -> ResponseReturnValue:
 
 @require_right(R.CLIENTS_VIEW)
 def detail(client_id: int) -> ResponseReturnValue:
-    client = _client(client_id)
+    client = ops.get_client(db.session, client_id)
     return render_template(
         "clients/detail.html", client=client,
-        codes=ops.client_activation_codes(db.session, client),
-        memberships=ops.client_memberships(db.session, client),
-        points=ops.client_points(db.session, client.id), now=utcnow(), **_labels())
-
-
-# --- staff: activation codes -------------------------------------------------------------
-
-@require_right(R.ACTIVATION_MANAGE)
-def issue_code(client_id: int) -> ResponseReturnValue:
-    """Issue a code and show it once: only its hash is stored, so this page is the only place
-    the plain code ever appears (the response is not cached: see core.security)."""
-    client = _client(client_id)
-    if not client.is_active:
-        flash(_("The client's contract is not active; activate it before issuing a code."),
-              "danger")
-        return redirect(url_for("clients.detail", client_id=client.id))
-    with unit_of_work() as session:
-        issued = issue_activation_code(session, client, actor=current_actor())
-        expires_at = issued.code.expires_at
-    return render_template("clients/code_issued.html", client=client, plain=issued.plain,
-                           expires_at=expires_at)
-
-
-@require_right(R.ACTIVATION_MANAGE)
-def revoke_code(client_id: int, code_id: int) -> ResponseReturnValue:
-    client = _client(client_id)
-    try:
-        code = ops.get_activation_code(db.session, client, code_id)
-    except NotFound:
-        abort(404)
-    try:
-        with unit_of_work() as session:
-            revoke_activation_code(session, code, actor=current_actor())
-    except AccountError as exc:
-        flash(_(exc.message, **exc.params), "danger")
-    else:
-        flash(_("Activation code …%(hint)s revoked.", hint=code.code_hint), "success")
-    return redirect(url_for("clients.detail", client_id=client.id, _anchor="codes"))
+        panels=panels_for(db.session, client, current_user.has_right),
+        points=ops.client_points(db.session, client.id), **_labels())
 
 
 # --- staff: metering points and meters ---------------------------------------------------
 
 @require_right(R.METERS_MANAGE)
 def create_point(client_id: int) -> ResponseReturnValue:
-    client = _client(client_id)
+    client = ops.get_client(db.session, client_id)
     form = PointForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.create_point(session, client, ops.PointData(form.name.data or "",
-                                                                form.address.data or ""),
-                                 actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Metering point added."), "success")
-            return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
+    if form.validate_on_submit() and submit_form(
+            form, ops.create_point, client,
+            ops.PointData(form.name.data or "", form.address.data or ""), actor=current_actor()):
+        flash(_("Metering point added."), "success")
+        return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
     return render_template("clients/point_edit.html", form=form, client=client, point=None)
 
 
 @require_right(R.METERS_MANAGE)
 def edit_point(client_id: int, point_id: int) -> ResponseReturnValue:
-    client = _client(client_id)
-    try:
-        point = ops.get_point(db.session, client.id, point_id)
-    except NotFound:
-        abort(404)
+    client = ops.get_client(db.session, client_id)
+    point = ops.get_point(db.session, client.id, point_id)
     form = PointForm(obj=point)
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                ops.update_point(session, point, ops.PointData(form.name.data or "",
-                                                               form.address.data or ""),
-                                 actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
+    if form.validate_on_submit() and submit_form(
+            form, ops.update_point, point,
+            ops.PointData(form.name.data or "", form.address.data or ""), actor=current_actor()):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
     return render_template("clients/point_edit.html", form=form, client=client, point=point)
 
 
@@ -200,16 +136,13 @@ def _meter_data(form: MeterForm) -> ops.MeterData:
 
 @require_right(R.METERS_MANAGE)
 def create_meter(client_id: int, point_id: int) -> ResponseReturnValue:
-    client = _client(client_id)
-    try:
-        point = ops.get_point(db.session, client.id, point_id)
-    except NotFound:
-        abort(404)
+    client = ops.get_client(db.session, client_id)
+    point = ops.get_point(db.session, client.id, point_id)
     form = MeterForm()
     if request.method == "GET":
         form.ct_ratio.data = Decimal(1)
         form.vt_ratio.data = Decimal(1)
-    if form.validate_on_submit() and commit_form(form, ops.create_meter,
+    if form.validate_on_submit() and submit_form(form, ops.create_meter,
                                                  point, _meter_data(form), actor=current_actor()):
         flash(_("Meter added."), "success")
         return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
@@ -219,16 +152,13 @@ def create_meter(client_id: int, point_id: int) -> ResponseReturnValue:
 
 @require_right(R.METERS_MANAGE)
 def edit_meter(client_id: int, meter_id: int) -> ResponseReturnValue:
-    client = _client(client_id)
-    try:
-        meter = ops.get_meter(db.session, client.id, meter_id)
-    except NotFound:
-        abort(404)
+    client = ops.get_client(db.session, client_id)
+    meter = ops.get_meter(db.session, client.id, meter_id)
     form = MeterForm(obj=meter)
     if request.method == "GET":
         form.service.data = meter.service.value
         form.status.data = meter.status.value
-    if form.validate_on_submit() and commit_form(form, ops.update_meter,
+    if form.validate_on_submit() and submit_form(form, ops.update_meter,
                                                  meter, _meter_data(form), actor=current_actor()):
         flash(_("Changes saved."), "success")
         return redirect(url_for("clients.detail", client_id=client.id, _anchor="meters"))
@@ -239,7 +169,7 @@ def edit_meter(client_id: int, meter_id: int) -> ResponseReturnValue:
 @require_right(R.CLIENTS_VIEW)
 def meters() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:100]
-    pagination = db.paginate(ops.search_meters(db.session, q), page=max(_page(), 1), per_page=PER_PAGE,
+    pagination = db.paginate(ops.search_meters(db.session, q), page=_page(), per_page=PER_PAGE,
                              error_out=False)
     return render_template("clients/meters.html", pagination=pagination, q=q, **_labels())
 
@@ -257,20 +187,13 @@ def my_meters() -> ResponseReturnValue:
 
 @require_right(R.READINGS_VIEW)
 def my_meter(meter_id: int) -> ResponseReturnValue:
-    try:
-        meter = ops.get_meter(db.session, active_client_id(), meter_id)
-    except NotFound:
-        abort(404)
+    meter = ops.get_meter(db.session, active_client_id(), meter_id)
     return render_template("clients/my_meter.html", meter=meter, **_labels())
 
 
 @require_right(R.DOCUMENTS_VIEW)
 def my_contract() -> ResponseReturnValue:
     """«Договор»: the active client's contract and requisites, as the supplier holds them."""
-    from lk_corporate.supplier.operations import get_settings
-
-    client = db.session.get(Client, active_client_id())
-    if client is None:
-        abort(404)
+    client = ops.get_client(db.session, active_client_id())
     return render_template("clients/my_contract.html", client=client,
                            supplier=get_settings(db.session))

@@ -4,7 +4,6 @@ meaning (check digits, uniqueness) is checked by the operations."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,7 +16,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lk_corporate.clients.models import MeterStatus, Service
-from lk_corporate.core.formkit import DecimalStringField, PositiveDecimal, digits_only, strip
+from lk_corporate.core.formkit import (
+    DecimalStringField,
+    OnceForm,
+    PositiveDecimal,
+    digits_only,
+    strip,
+)
 
 
 def service_choices() -> list[tuple[str, str]]:
@@ -45,7 +50,7 @@ ZONE_LAYOUT_LABELS = {
 STATUS_LABELS = {"installed": _l("Installed"), "removed": _l("Removed")}
 
 
-class ClientForm(FlaskForm):
+class ClientForm(OnceForm):
     name = StringField(_l("Full legal name"), [DataRequired(), Length(max=300)], filters=[strip])
     short_name = StringField(_l("Short name"), [Length(max=200)], filters=[strip])
     tax_id = StringField(_l("Tax ID (ИНН)"), [DataRequired(), Length(max=20)],
@@ -72,13 +77,13 @@ class ClientForm(FlaskForm):
     is_active = BooleanField(_l("Active contract"), default=True)
 
 
-class PointForm(FlaskForm):
+class PointForm(OnceForm):
     name = StringField(_l("Name"), [DataRequired(), Length(max=200)], filters=[strip],
                        description=_l("E.g. a substation feeder or a water inlet."))
     address = StringField(_l("Address"), [Length(max=500)], filters=[strip])
 
 
-class MeterForm(FlaskForm):
+class MeterForm(OnceForm):
     service = SelectField(_l("Service"), [InputRequired()], choices=service_choices)
     factory_number = StringField(
         _l("Factory number"), [Length(max=40)], filters=[strip],

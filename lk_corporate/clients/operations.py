@@ -19,17 +19,15 @@ from typing import Any
 from sqlalchemy import Engine, Select, event, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from lk_corporate.accounts.errors import AccountError
-from lk_corporate.accounts.models import ActivationCode, Membership
-from lk_corporate.accounts.operations import normalize_email
-from lk_corporate.clients import requisites
 from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
+from lk_corporate.core import requisites
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.errors import N_, DomainError, NotFound
+from lk_corporate.core.formats import normalize_contract_number, normalize_email
 
 
 class ClientError(DomainError):
-    pass
+    code = "client_refused"
 
 
 # The tariff-zone layouts a meter register can have (SPEC: single / day+night /
@@ -63,11 +61,6 @@ class ClientData:
     is_active: bool = True
 
 
-def normalize_contract_number(raw: str) -> str:
-    """``№ 123`` and ``123 `` are the same contract (the login is derived from it)."""
-    return re.sub(r"\s+", "", raw or "").lstrip("№").strip()
-
-
 def _checked_client_data(session: Session, data: ClientData, *, client_id: int | None) -> ClientData:
     if not data.name.strip():
         raise ClientError(N_("Enter the client's full name."), "name")
@@ -86,12 +79,7 @@ def _checked_client_data(session: Session, data: ClientData, *, client_id: int |
     if session.scalar(clash.limit(1)) is not None:
         raise ClientError(N_("Contract number %(number)s already belongs to another client."),
                           "contract_number", number=contract)
-    email = ""
-    if data.email:
-        try:
-            email = normalize_email(data.email)
-        except AccountError as exc:
-            raise ClientError(exc.message, "email") from None
+    email = normalize_email(data.email) if data.email else ""
     requisites.check_bank(data.bank_bik, data.bank_account, data.bank_correspondent_account)
     return ClientData(**{**_as_dict(data), "contract_number": contract, "email": email})
 
@@ -185,25 +173,6 @@ def get_client(session: Session, client_id: int) -> Client:
     if client is None:
         raise NotFound(N_("No such client."))
     return client
-
-
-def client_activation_codes(session: Session, client: Client) -> list[ActivationCode]:
-    return list(session.scalars(select(ActivationCode)
-                                .where(ActivationCode.client_id == client.id)
-                                .order_by(ActivationCode.issued_at.desc(), ActivationCode.id.desc())))
-
-
-def get_activation_code(session: Session, client: Client, code_id: int) -> ActivationCode:
-    code = session.scalars(select(ActivationCode).where(
-        ActivationCode.id == code_id, ActivationCode.client_id == client.id)).first()
-    if code is None:
-        raise NotFound(N_("No such activation code."))
-    return code
-
-
-def client_memberships(session: Session, client: Client) -> list[Membership]:
-    return list(session.scalars(select(Membership).where(Membership.client_id == client.id)
-                                .order_by(Membership.id)))
 
 
 # --- metering points ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from lk_corporate.core.audit import verify_chain
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
 
 audit = AppGroup("audit", help="The hash-chained audit log.")
 

@@ -6,11 +6,12 @@ both PostgreSQL and SQLite (SQLite stores no zone, so the type re-attaches UTC o
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator
+from sqlalchemy import DateTime, Engine, MetaData, Numeric, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -20,6 +21,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Whether the transactions begun in this context mean to write: ``core.uow`` sets it, the
+# SQLite BEGIN hook below reads it. A context variable, so threads and requests each have
+# their own.
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("lk_write_intent",
+                                                                    default=False)
 
 
 def utcnow() -> dt.datetime:
@@ -89,3 +97,48 @@ class Base(DeclarativeBase):
     """Base of every model: shared metadata with a constraint naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+_READS = ("SELECT", "PRAGMA", "EXPLAIN")
+
+
+def configure_engine(engine: Engine) -> None:
+    """Connection settings the product relies on, per dialect.
+
+    SQLite allows one writer at a time, and a transaction that read first and writes later
+    fails at once ("database is locked") when another writer got in between — however long
+    the busy timeout. So the driver's own transaction handling is switched off and BEGIN is
+    ours: a unit of work that means to write (``write_intent``) starts with ``BEGIN
+    IMMEDIATE`` and queues on the busy timeout for the write lock instead of failing; any
+    other connection reads in autocommit, each statement seeing the latest commit (as
+    PostgreSQL's READ COMMITTED does), and takes the write lock, again IMMEDIATE, right
+    before its first write. WAL lets readers go on while one writer writes.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        if write_intent.get():
+            _begin_writing(connection.connection.dbapi_connection)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction and connection.in_transaction() \
+                and not statement.lstrip()[:7].upper().startswith(_READS):
+            _begin_writing(dbapi_connection)
+
+
+def _begin_writing(dbapi_connection: Any) -> None:
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")

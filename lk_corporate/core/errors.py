@@ -15,7 +15,9 @@ def N_(message: str) -> str:
 
 class DomainError(Exception):
     """A refusal the user can act on; ``field`` names the form field it belongs beside
-    (None: the form as a whole)."""
+    (None: the form as a whole). ``code`` is the stable name API callers see."""
+
+    code = "refused"
 
     def __init__(self, message: str, field: str | None = None, **params: object) -> None:
         super().__init__(message % params if params else message)
@@ -27,6 +29,10 @@ class DomainError(Exception):
 class NotFound(DomainError):
     """The object does not exist within the caller's scope (the web layer answers 404)."""
 
+    code = "not_found"
+
 
 class InvalidTransition(DomainError):
     """A state change that the object's state machine does not allow from its current state."""
+
+    code = "invalid_transition"

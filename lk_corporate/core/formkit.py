@@ -13,16 +13,20 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask import g
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import Field, Form, StringField
-from wtforms.validators import ValidationError
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, HiddenField, StringField
+from wtforms.validators import StopValidation, ValidationError
 
+from lk_corporate.core import submissions
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.errors import DomainError
+from lk_corporate.core.extensions import db
 from lk_corporate.core.net import client_ip
-from lk_corporate.core.uow import unit_of_work
+from lk_corporate.core.uow import savepoint
 
 # Longest text any single-line input accepts before the model's own column limits apply:
 # a 10 000-character paste is refused by the form with a message, not by the database.
@@ -73,8 +77,10 @@ class DecimalStringField(StringField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.raw_text = valuelist[0] if valuelist else ""
-        text = (self.raw_text or "").strip()
+        text = (self.raw_text or "").strip() if isinstance(self.raw_text, str) else ""
         if not text:
+            # Spaces are no number: ``InputRequired`` must see the field as empty too.
+            self.raw_data = [""]
             self.data = None
             return
         if len(text) > 40:
@@ -92,6 +98,16 @@ class DecimalStringField(StringField):
         if isinstance(self.data, Decimal):
             return format(trimmed(self.data), "f")
         return ""
+
+
+class Required:
+    """A value must be there: unlike ``DataRequired`` a zero passes, and unlike
+    ``InputRequired`` a field of only spaces does not."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
+            field.errors[:] = []
+            raise StopValidation(gettext("This field is required."))
 
 
 class PositiveDecimal:
@@ -119,6 +135,7 @@ def apply_error(form: Form, error: Any) -> None:
     """Show a domain refusal (``DomainError`` or ``AccountError``: message, field, params)
     beside its field, or above the form when it names none or a field the form lacks."""
     message = gettext(error.message, **error.params) if error.params else gettext(error.message)
+    form.refusal = error  # type: ignore[attr-defined]  (which refusal, for the view's status)
     field = getattr(form, error.field, None) if error.field else None
     if isinstance(field, Field):
         field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
@@ -131,13 +148,41 @@ def current_actor() -> Actor:
     return Actor(user_id=current_user.id, name=current_user.login, ip=client_ip())
 
 
-def commit_form(form: Form, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-    """Run ``operation(session, *args, **kwargs)`` in its own unit of work; True when it
-    committed. A domain refusal is shown beside its field and nothing is written."""
+class OnceForm(FlaskForm):
+    """A form that creates something: it carries a ``submission_id``, and ``submit_form``
+    runs its operation only for the first request that brings that id
+    (``core.submissions``)."""
+
+    submission_id = HiddenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.submission_id.data:
+            self.submission_id.data = submissions.new_key()
+
+
+def claim_submission(key: str | None) -> None:
+    """Claim a form's submission id for this request (raises ``RepeatedSubmission``); the
+    request boundary keeps the page the request redirects to with it."""
+    if not submissions.valid_key(key):
+        return
+    user_id = current_user.id if current_user.is_authenticated else None
+    g.lk_submission = submissions.claim(db.session, str(key), user_id)
+
+
+def submit_form(form: Form, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``operation(db.session, *args, **kwargs)`` for a validated form, in a savepoint of
+    the request's unit of work (``core.requests``); its result, or None when it was refused.
+    A domain refusal is shown beside its field and what the operation wrote is undone.
+    A ``OnceForm`` sent a second time raises ``RepeatedSubmission`` instead.
+
+    Operations that legitimately return None return ``True`` here."""
     try:
-        with unit_of_work() as session:
-            operation(session, *args, **kwargs)
+        with savepoint(db.session) as session:
+            if isinstance(form, OnceForm):
+                claim_submission(form.submission_id.data)
+            result = operation(session, *args, **kwargs)
     except DomainError as exc:
         apply_error(form, exc)
-        return False
-    return True
+        return None
+    return True if result is None else result

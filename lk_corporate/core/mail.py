@@ -1,9 +1,15 @@
-"""Outgoing e-mail: recorded in the transaction, delivered after the commit.
+"""Outgoing e-mail: recorded in the transaction, delivered after the commit, off the request.
 
 ``queue_mail`` stores an ``OutgoingMail`` row in the caller's transaction; after the commit
-the message is delivered in-process or by a Celery worker (when a broker is configured).
-A failed delivery stays in the table with its error and is retried by ``lk mail retry`` or
-the periodic job, so a message is never lost to a mail server that was down.
+the job ``lk.deliver_mail`` sends it, on a Celery worker or on the in-process pool — never
+inside the request, so a mail server that does not answer holds nobody's page.
+
+Delivery claims its row first (a conditional UPDATE, committed on its own): a worker and the
+retry job that reach one message together cannot both send it. A transient failure (server
+down, timeout, 4xx) leaves the message queued for ``lk mail retry`` / the periodic job; a
+permanent one (5xx, an address the server cannot take) or ``LK_MAIL_MAX_ATTEMPTS`` failed
+attempts mark it failed, for staff to see on the outgoing-mail page, and it is not tried
+again.
 
 Backends: ``file`` (the embedded default) writes ``.eml`` files under LK_MAIL_DIR, which
 the demo's outbox page lists; ``smtp`` talks to the configured server.
@@ -12,17 +18,28 @@ the demo's outbox page lists; ``smtp`` talks to the configured server.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import smtplib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, String, Text, select
+from sqlalchemy import Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lk_corporate.core.db import Base, UTCDateTime, utcnow
-from lk_corporate.core.uow import after_commit
+from lk_corporate.core.jobs import dispatch, job
+from lk_corporate.core.uow import after_commit, own_transaction
+
+
+class MailStatus(str, enum.Enum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 class OutgoingMail(Base):
@@ -35,13 +52,56 @@ class OutgoingMail(Base):
     kind: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the message was given up (permanent error or too many attempts).
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A sender holds the row until then; a crashed sender's claim simply runs out.
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     file_name: Mapped[str] = mapped_column(String(200), default="")
 
+    @property
+    def status(self) -> MailStatus:
+        if self.sent_at is not None:
+            return MailStatus.SENT
+        if self.failed_at is not None:
+            return MailStatus.FAILED
+        return MailStatus.QUEUED
 
-class MailDeliveryError(RuntimeError):
-    """The configured mail server refused or could not be reached."""
+
+class PermanentMailError(Exception):
+    """The message can never be delivered as it is (refused address, 5xx)."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What delivery needs from the configuration (read once, passed in)."""
+
+    backend: str
+    sender: str
+    directory: Path
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_starttls: bool
+    smtp_timeout: float
+    max_attempts: int
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
+        return cls(backend=config["LK_MAIL_BACKEND"], sender=config["LK_MAIL_SENDER"],
+                   directory=Path(config["LK_MAIL_DIR"]), smtp_host=config["LK_SMTP_HOST"],
+                   smtp_port=int(config["LK_SMTP_PORT"]), smtp_user=config["LK_SMTP_USER"],
+                   smtp_password=config["LK_SMTP_PASSWORD"],
+                   smtp_starttls=bool(config["LK_SMTP_STARTTLS"]),
+                   smtp_timeout=float(config["LK_SMTP_TIMEOUT"]),
+                   max_attempts=int(config.get("LK_MAIL_MAX_ATTEMPTS", 8)))
+
+    @property
+    def claim_time(self) -> dt.timedelta:
+        # Long enough for a connect, STARTTLS, login and DATA each to time out once.
+        return dt.timedelta(seconds=self.smtp_timeout * 4 + 30)
 
 
 def queue_mail(session: Session, *, to: str, subject: str, body: str, kind: str = "") -> OutgoingMail:
@@ -50,14 +110,7 @@ def queue_mail(session: Session, *, to: str, subject: str, body: str, kind: str 
     session.add(mail)
     session.flush()
     mail_id = mail.id
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def dispatch() -> None:
-        from lk_corporate.tasks import dispatch_mail
-
-        dispatch_mail(app, mail_id)
-
-    after_commit(session, dispatch)
+    after_commit(session, lambda: dispatch("lk.deliver_mail", mail_id))
     return mail
 
 
@@ -72,53 +125,121 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     return msg
 
 
-def deliver(session: Session, mail_id: int) -> bool:
-    """Send one queued message now; True when sent. Errors are stored, not raised."""
-    mail = session.get(OutgoingMail, mail_id)
-    if mail is None or mail.sent_at is not None:
-        return False
-    config = current_app.config
-    msg = build_message(mail, config["LK_MAIL_SENDER"])
-    mail.attempts += 1
+def deliver(mail_id: int, settings: MailSettings | None = None) -> bool:
+    """Send one queued message now, in transactions of its own; True when it was sent.
+
+    Nothing happens when the message is sent, given up, or claimed by another sender.
+    Errors are stored on the row, not raised.
+    """
+    settings = settings or MailSettings.from_config(current_app.config)
+    now = utcnow()
+    with own_transaction() as session:
+        claimed = session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.id == mail_id, OutgoingMail.sent_at.is_(None),
+                   OutgoingMail.failed_at.is_(None),
+                   or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now))
+            .values(claimed_until=now + settings.claim_time,
+                    attempts=OutgoingMail.attempts + 1)
+        ).rowcount
+        if not claimed:
+            return False
+        mail = session.get(OutgoingMail, mail_id)
+        assert mail is not None
+        msg = build_message(mail, settings.sender)
+        attempts = mail.attempts
+        session.expunge(mail)
+    file_name = ""
+    error = ""
+    permanent = False
     try:
-        if config["LK_MAIL_BACKEND"] == "smtp":
-            _send_smtp(msg, config)
+        if settings.backend == "smtp":
+            _send_smtp(msg, settings)
         else:
-            mail.file_name = _write_file(msg, Path(config["LK_MAIL_DIR"]), mail)
-        mail.sent_at = utcnow()
-        mail.last_error = ""
+            file_name = _write_file(msg, settings.directory, mail)
+    except PermanentMailError as exc:
+        error, permanent = str(exc), True
     except (OSError, smtplib.SMTPException) as exc:
-        mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    session.commit()
-    return mail.sent_at is not None
+        error = f"{type(exc).__name__}: {exc}"
+    with own_transaction() as session:
+        row = session.get(OutgoingMail, mail_id)
+        assert row is not None
+        row.claimed_until = None
+        if not error:
+            row.sent_at = utcnow()
+            row.last_error = ""
+            row.file_name = file_name
+        else:
+            row.last_error = error[:2000]
+            if permanent or attempts >= settings.max_attempts:
+                row.failed_at = utcnow()
+    return not error
 
 
-def pending_mail_ids(session: Session, limit: int = 500) -> list[int]:
+@dataclass(frozen=True)
+class RetryReport:
+    sent: int
+    still_queued: int
+    given_up: int
+
+
+def queued_mail_ids(session: Session, limit: int = 500) -> list[int]:
     return list(session.scalars(
-        select(OutgoingMail.id).where(OutgoingMail.sent_at.is_(None))
+        select(OutgoingMail.id).where(OutgoingMail.sent_at.is_(None),
+                                      OutgoingMail.failed_at.is_(None))
         .order_by(OutgoingMail.id).limit(limit)
     ))
 
 
-def retry_pending(session: Session) -> tuple[int, int]:
+def retry_pending(session: Session, settings: MailSettings | None = None) -> RetryReport:
     """Deliver what is still queued (the periodic job and ``lk mail retry``)."""
-    sent = failed = 0
-    for mail_id in pending_mail_ids(session):
-        if deliver(session, mail_id):
+    sent = queued = given_up = 0
+    ids = queued_mail_ids(session)
+    session.rollback()  # hold no transaction while talking to the mail server
+    for mail_id in ids:
+        if deliver(mail_id, settings):
             sent += 1
-        else:
-            failed += 1
-    return sent, failed
+            continue
+        row = session.get(OutgoingMail, mail_id)
+        if row is not None and row.failed_at is not None:
+            given_up += 1
+        elif row is not None and row.sent_at is None:
+            queued += 1
+        session.rollback()
+    return RetryReport(sent, queued, given_up)
 
 
-def _send_smtp(msg: EmailMessage, config: dict) -> None:  # type: ignore[type-arg]
-    with smtplib.SMTP(config["LK_SMTP_HOST"], config["LK_SMTP_PORT"],
-                      timeout=config["LK_SMTP_TIMEOUT"]) as smtp:
-        if config["LK_SMTP_STARTTLS"]:
+@job("lk.deliver_mail")
+def deliver_mail_job(mail_id: int) -> None:
+    deliver(mail_id)
+
+
+@job("lk.retry_mail")
+def retry_mail_job() -> None:
+    """Periodic (Celery beat): deliver messages an SMTP failure left queued."""
+    from lk_corporate.core.extensions import db
+
+    retry_pending(db.session)
+
+
+def _send_smtp(msg: EmailMessage, settings: MailSettings) -> None:
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
+                      timeout=settings.smtp_timeout) as smtp:
+        if settings.smtp_starttls:
             smtp.starttls()
-        if config["LK_SMTP_USER"]:
-            smtp.login(config["LK_SMTP_USER"], config["LK_SMTP_PASSWORD"])
-        smtp.send_message(msg)
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        try:
+            # An address in non-Latin letters goes out with SMTPUTF8 when the server offers
+            # it; a server that does not can never take it.
+            smtp.send_message(msg)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                smtplib.SMTPNotSupportedError, UnicodeEncodeError) as exc:
+            raise PermanentMailError(f"{type(exc).__name__}: {exc}") from exc
+        except smtplib.SMTPResponseException as exc:
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentMailError(f"{type(exc).__name__}: {exc}") from exc
+            raise
 
 
 def _write_file(msg: EmailMessage, directory: Path, mail: OutgoingMail) -> str:

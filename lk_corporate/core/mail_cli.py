@@ -10,11 +10,14 @@ mail = AppGroup("mail", help="Outgoing e-mail.")
 
 @mail.command("retry")
 def retry_command() -> None:
-    """Try every queued message again; exit 1 when some still could not be delivered."""
+    """Try every queued message again. Exit 1 when a message could not be delivered now but
+    will be tried again (the mail server is down); messages given up for good (refused
+    address, too many attempts) are counted and listed for staff, and do not fail the run."""
+    from lk_corporate.core.extensions import db
     from lk_corporate.core.mail import retry_pending
-    from lk_corporate.extensions import db
 
-    sent, failed = retry_pending(db.session)
-    click.echo(f"Delivered {sent}, still queued {failed}.")
-    if failed:
+    report = retry_pending(db.session)
+    click.echo(f"Delivered {report.sent}, still queued {report.still_queued}, "
+               f"given up {report.given_up}.")
+    if report.still_queued:
         raise SystemExit(1)

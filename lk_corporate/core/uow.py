@@ -1,9 +1,18 @@
 """The unit of work: the one place that commits.
 
-Operations take the session, add and flush; the controller, task or CLI command that calls
-them wraps the call in ``unit_of_work()``. Whatever must leave the process (e-mail, webhooks)
-is recorded in the same transaction and dispatched only after the commit succeeded
-(``after_commit`` callbacks), so a rolled-back request never sends a message.
+Operations take the session, add and flush; whoever calls them — the request boundary
+(``core.requests``), a Celery task, an ``lk`` command — runs the call in ``unit_of_work()``.
+Whatever must leave the process (e-mail, webhooks) is recorded in the same transaction and
+dispatched only after the commit succeeded (``after_commit``), so a rolled-back request
+never sends a message.
+
+Writers are serialised where the database cannot do it for us. PostgreSQL runs each
+transaction at READ COMMITTED and the few places that need an order (the audit chain, the
+document numbers) take a lock of their own. SQLite has one writer at a time: a transaction
+that reads first and writes later can find another writer in between and fail with
+"database is locked", whatever the busy timeout. So on SQLite a unit of work that means to
+write takes the write lock when it begins (``BEGIN IMMEDIATE``, see ``core.db``), and two
+writers queue instead of failing.
 """
 
 from __future__ import annotations
@@ -12,17 +21,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from lk_corporate.extensions import db
+from lk_corporate.core.db import write_intent
+from lk_corporate.core.extensions import db
 
 _AFTER_COMMIT = "lk_after_commit"
 
 
+
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """Commit on success, roll back on any error; then run the after-commit callbacks."""
+def unit_of_work(*, write: bool = True) -> Iterator[Session]:
+    """Commit on success, roll back on any error; then run the after-commit callbacks.
+
+    ``write=False`` for a unit that only reads (on SQLite it then takes no write lock).
+    """
     session = db.session
+    token = write_intent.set(write)
     try:
         yield session
         session.commit()
@@ -30,13 +46,61 @@ def unit_of_work() -> Iterator[Session]:
         session.rollback()
         session.info.pop(_AFTER_COMMIT, None)
         raise
+    finally:
+        write_intent.reset(token)
     for callback in session.info.pop(_AFTER_COMMIT, []):
         callback()
+
+
+@contextmanager
+def own_transaction() -> Iterator[Session]:
+    """A short writing transaction on a session of its own, beside the caller's (e.g. the
+    mail sender's claim, which must be committed before the slow part starts)."""
+    token = write_intent.set(True)
+    try:
+        with Session(db.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+    finally:
+        write_intent.reset(token)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[Session]:
+    """Run a part of the unit of work that may be refused on its own: on an error its
+    writes and its after-commit callbacks are undone, the rest of the unit stays."""
+    callbacks = session.info.setdefault(_AFTER_COMMIT, [])
+    mark = len(callbacks)
+    nested = session.begin_nested()
+    try:
+        yield session
+    except BaseException:
+        if nested.is_active:
+            nested.rollback()
+        del session.info.setdefault(_AFTER_COMMIT, [])[mark:]
+        raise
+    nested.commit()
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the current unit of work has committed (dropped on rollback)."""
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A conflict between concurrent transactions that running again resolves: SQLite's
+    "database is locked", PostgreSQL's serialization failure or deadlock, a unique key two
+    transactions inserted at once."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "pgcode", None)
+    # 23505: two requests inserted the same unique key at once (a double submit, two
+    # registrations with one e-mail); run again, the second sees the first and refuses
+    # cleanly instead of failing.
+    if code in ("40001", "40P01", "23505"):
+        return True
+    text = str(exc.orig)
+    return ("database is locked" in text or "database table is locked" in text
+            or "UNIQUE constraint failed" in text)
 
 
 @event.listens_for(Session, "after_soft_rollback")

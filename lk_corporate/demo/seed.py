@@ -18,16 +18,16 @@ from sqlalchemy.orm import Session
 from lk_corporate.accounts.models import Membership, MembershipRole, User
 from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
 from lk_corporate.accounts.passwords import hash_password
-from lk_corporate.accounts.rights import (
+from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
+from lk_corporate.core.audit import Actor, record
+from lk_corporate.core.db import utcnow
+from lk_corporate.core.rights import (
     CLIENT_ACCOUNTANT,
     CLIENT_SIGNER,
     SUPPLIER_ADMIN,
     SUPPLIER_OPERATOR,
     SUPPLIER_SIGNER,
 )
-from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
-from lk_corporate.core.audit import Actor, record
-from lk_corporate.core.db import utcnow
 from lk_corporate.demo import data
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.supplier.models import SupplierSettings

@@ -10,8 +10,8 @@ from flask import abort, current_app, render_template
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from lk_corporate.core.extensions import db
 from lk_corporate.core.mail import OutgoingMail
-from lk_corporate.extensions import db
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
 

@@ -3,7 +3,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from lk_corporate.accounts import rights as R
+from lk_corporate.core import rights as R
 from lk_corporate.periods import controllers as c
 from lk_corporate.web.menu import register_menu_item
 

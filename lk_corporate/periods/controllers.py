@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lk_corporate.accounts import rights as R
+from lk_corporate.core import rights as R
 from lk_corporate.core.auth import require_right
-from lk_corporate.core.errors import DomainError, NotFound
-from lk_corporate.core.formkit import apply_error, current_actor
-from lk_corporate.core.uow import unit_of_work
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
+from lk_corporate.core.formkit import current_actor, submit_form
 from lk_corporate.periods import operations as ops
 from lk_corporate.periods.forms import PeriodForm
-from lk_corporate.periods.models import BillingPeriod
 
 STATUS_LABELS = {"planned": _l("Planned"), "open": _l("Open"), "closed": _l("Closed")}
-
-
-def _period(period_id: int) -> BillingPeriod:
-    try:
-        return ops.get_period(db.session, period_id)
-    except NotFound:
-        abort(404)
 
 
 @require_right(R.PERIODS_MANAGE)
@@ -47,31 +37,20 @@ def create() -> ResponseReturnValue:
         year, month = (year + 1, 1) if month >= 12 else (year, month + 1)
         form.year.data, form.month.data = year, month
         form.calculation_date.data = dt.date(year, month, 25)
-    if form.validate_on_submit():
-        try:
-            with unit_of_work() as session:
-                period = ops.create_period(session, year=form.year.data, month=form.month.data,
-                                           calculation_date=form.calculation_date.data,
-                                           actor=current_actor())
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            flash(_("Period %(label)s created.", label=period.label), "success")
-            return redirect(url_for("periods.index"))
+    if form.validate_on_submit() and (period := submit_form(
+            form, ops.create_period, year=form.year.data, month=form.month.data,
+            calculation_date=form.calculation_date.data, actor=current_actor())):
+        flash(_("Period %(label)s created.", label=period.label), "success")
+        return redirect(url_for("periods.index"))
     return render_template("periods/create.html", form=form)
 
 
 def _transition(period_id: int, action: str) -> ResponseReturnValue:
-    period = _period(period_id)
+    period = ops.get_period(db.session, period_id)
     operation = ops.open_period if action == "open" else ops.close_period
-    try:
-        with unit_of_work() as session:
-            operation(session, period, actor=current_actor())
-    except DomainError as exc:
-        flash(_(exc.message, **exc.params), "danger")
-    else:
-        flash(_("Period %(label)s is open for readings.", label=period.label) if action == "open"
-              else _("Period %(label)s is closed.", label=period.label), "success")
+    operation(db.session, period, actor=current_actor())
+    flash(_("Period %(label)s is open for readings.", label=period.label) if action == "open"
+          else _("Period %(label)s is closed.", label=period.label), "success")
     return redirect(url_for("periods.index"))
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange
+
+from lk_corporate.core.formkit import OnceForm
 
 MONTHS = [
     (1, _l("January")), (2, _l("February")), (3, _l("March")), (4, _l("April")),
@@ -14,7 +15,7 @@ MONTHS = [
 ]
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(OnceForm):
     year = IntegerField(_l("Year"), [InputRequired(), NumberRange(2000, 2100)],
                         render_kw={"inputmode": "numeric"})
     month = SelectField(_l("Month"), [InputRequired()], coerce=int, choices=[SelectChoice(n, label) for n, label in MONTHS])

@@ -1,6 +1,6 @@
 """Billing periods: create a month, open it for readings, close it.
 
-State machine: planned → open → closed (``TRANSITIONS``). Only one period is open at a time:
+State machine: planned → open → closed (``PERIOD_STATES``). Only one period is open at a time:
 readings, acts and invoices all hang off "the current period", and two open months would
 make "which month is this reading for" ambiguous. Every transition is audited.
 """
@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import utcnow
-from lk_corporate.core.errors import N_, DomainError, InvalidTransition, NotFound
+from lk_corporate.core.errors import N_, DomainError, NotFound
+from lk_corporate.core.states import StateMachine
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 
 
@@ -29,11 +30,15 @@ class PeriodError(DomainError):
 GRACE_DAYS_AFTER_MONTH = 10
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
-TRANSITIONS: dict[PeriodStatus, frozenset[PeriodStatus]] = {
-    PeriodStatus.PLANNED: frozenset({PeriodStatus.OPEN}),
-    PeriodStatus.OPEN: frozenset({PeriodStatus.CLOSED}),
-    PeriodStatus.CLOSED: frozenset(),
-}
+PERIOD_STATES = StateMachine[PeriodStatus](
+    name="period",
+    object_type="billing_period",
+    moves={
+        PeriodStatus.PLANNED: frozenset({PeriodStatus.OPEN}),
+        PeriodStatus.OPEN: frozenset({PeriodStatus.CLOSED}),
+    },
+    refusal=N_("The period %(label)s is %(state)s and cannot be changed that way."),
+)
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -76,20 +81,14 @@ def create_period(session: Session, *, year: int | None, month: int | None,
 
 def _transition(session: Session, period: BillingPeriod, target: PeriodStatus, *,
                 actor: Actor) -> BillingPeriod:
-    if target not in TRANSITIONS[period.status]:
-        raise InvalidTransition(N_("The period %(label)s is %(state)s and cannot be changed "
-                                   "that way."), label=period.label, state=period.status.value)
-    before = period.status
-    period.status = target
+    PERIOD_STATES.check(period.status, target, label=period.label)
     now = utcnow()
     if target == PeriodStatus.OPEN:
         period.opened_at = now
     elif target == PeriodStatus.CLOSED:
         period.closed_at = now
-    session.flush()
-    record(session, f"period.{target.value}", actor=actor, object_type="billing_period",
-           object_id=period.id, details={"period": period.label, "from": before.value,
-                                         "to": target.value})
+    PERIOD_STATES.transition(session, period, target, actor=actor, label=period.label,
+                             details={"period": period.label})
     return period
 
 

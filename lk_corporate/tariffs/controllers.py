@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from lk_corporate.accounts import rights as R
 from lk_corporate.clients.forms import SERVICE_LABELS, ZONE_LABELS
 from lk_corporate.clients.models import Service
+from lk_corporate.core import rights as R
 from lk_corporate.core.auth import require_right
-from lk_corporate.core.errors import NotFound
-from lk_corporate.core.formkit import commit_form, current_actor
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
+from lk_corporate.core.formkit import current_actor, submit_form
 from lk_corporate.supplier.operations import get_settings
 from lk_corporate.tariffs import operations as ops
 from lk_corporate.tariffs.forms import EndTariffForm, TariffForm
-from lk_corporate.tariffs.models import Tariff
-
-
-def _tariff(tariff_id: int) -> Tariff:
-    try:
-        return ops.get_tariff(db.session, tariff_id)
-    except NotFound:
-        abort(404)
 
 
 def _data(form: TariffForm) -> ops.TariffData:
@@ -52,7 +43,7 @@ def index() -> ResponseReturnValue:
 @require_right(R.TARIFFS_MANAGE)
 def create() -> ResponseReturnValue:
     form = TariffForm()
-    if form.validate_on_submit() and commit_form(form, ops.create_tariff,
+    if form.validate_on_submit() and submit_form(form, ops.create_tariff,
                                                  _data(form), actor=current_actor()):
         flash(_("Tariff added."), "success")
         return redirect(url_for("tariffs.index"))
@@ -61,11 +52,11 @@ def create() -> ResponseReturnValue:
 
 @require_right(R.TARIFFS_MANAGE)
 def edit(tariff_id: int) -> ResponseReturnValue:
-    tariff = _tariff(tariff_id)
+    tariff = ops.get_tariff(db.session, tariff_id)
     form = TariffForm(obj=tariff)
     if request.method == "GET":
         form.service.data = tariff.service.value
-    if form.validate_on_submit() and commit_form(form, ops.update_tariff,
+    if form.validate_on_submit() and submit_form(form, ops.update_tariff,
                                                  tariff, _data(form), actor=current_actor()):
         flash(_("Changes saved."), "success")
         return redirect(url_for("tariffs.index"))
@@ -74,9 +65,9 @@ def edit(tariff_id: int) -> ResponseReturnValue:
 
 @require_right(R.TARIFFS_MANAGE)
 def end(tariff_id: int) -> ResponseReturnValue:
-    tariff = _tariff(tariff_id)
+    tariff = ops.get_tariff(db.session, tariff_id)
     form = EndTariffForm(obj=tariff)
-    if form.validate_on_submit() and commit_form(form, ops.end_tariff,
+    if form.validate_on_submit() and submit_form(form, ops.end_tariff,
                                                  tariff, last_day=form.valid_to.data,
                                                  actor=current_actor()):
         flash(_("The tariff ends on the given day."), "success")

@@ -8,10 +8,10 @@ from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from lk_corporate.clients.forms import ZONE_LABELS, service_choices
-from lk_corporate.core.formkit import DecimalStringField, PositiveDecimal, strip
+from lk_corporate.core.formkit import DecimalStringField, OnceForm, PositiveDecimal, strip
 
 
-class TariffForm(FlaskForm):
+class TariffForm(OnceForm):
     service = SelectField(_l("Service"), [InputRequired()], choices=service_choices)
     zone = SelectField(_l("Zone"), [InputRequired()],
                        choices=[SelectChoice(k, v) for k, v in ZONE_LABELS.items()])

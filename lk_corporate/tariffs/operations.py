@@ -34,7 +34,7 @@ class TariffData:
     service: Service
     zone: str
     unit: str
-    price: Decimal
+    price: Decimal | None
     valid_from: dt.date
     valid_to: dt.date | None = None
     tariff_group: str = ""
@@ -54,6 +54,8 @@ def _checked(data: TariffData) -> TariffData:
     if len(unit) > 20:
         raise TariffError(N_("At most %(n)s characters."), "unit", n=20)
     price = data.price
+    if price is None:
+        raise TariffError(N_("Enter the price."), "price")
     if not isinstance(price, Decimal):
         raise TypeError("prices are Decimal")
     if not price.is_finite() or price <= 0:

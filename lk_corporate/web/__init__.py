@@ -29,7 +29,7 @@ def _ensure_user_loading(app: Flask) -> None:
     take every page (and the menu) down. A request loader that finds nobody is harmless: once
     accounts registers ``user_loader``, Flask-Login asks that first.
     """
-    from lk_corporate.extensions import login_manager
+    from lk_corporate.core.extensions import login_manager
 
     if getattr(login_manager, "_user_callback", None) is None and getattr(
         login_manager, "_request_callback", None

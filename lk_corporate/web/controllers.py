@@ -12,13 +12,13 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from lk_corporate.core.extensions import db, limiter
 from lk_corporate.core.i18n import (
     LOCALE_COOKIE,
     LOCALE_COOKIE_MAX_AGE,
     LOCALE_SESSION_KEY,
     supported_locales,
 )
-from lk_corporate.extensions import db, limiter
 from lk_corporate.web import hooks
 
 log = logging.getLogger(__name__)

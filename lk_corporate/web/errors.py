@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
+from lk_corporate.core.requests import wants_json
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +26,6 @@ FALLBACK_500 = (
     "<body><h1>Внутренняя ошибка сервера / Internal server error</h1>"
     "<p>Попробуйте позже. / Please try again later.</p></body></html>"
 )
-
-
-def wants_json() -> bool:
-    """API callers get JSON errors: the /api/ prefix, or a client that prefers JSON."""
-    if request.path.startswith("/api/"):
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
 def _json_error(code: int, error: HTTPException) -> Response:

@@ -1,7 +1,7 @@
-"""The two places where the web shell needs the accounts package's knowledge.
+"""The two places where the web shell needs to know about the signed-in user.
 
-The shell is written before the user model; these functions hold its guesses in one spot so
-the accounts package can replace them (edit the bodies, or provide the functions named below).
+The shell sits below every domain package and imports none: it asks the user object
+(``accounts.principal.Principal``) through the attributes named here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def home_endpoint_for(user: Any) -> str | None:
 
 def persist_locale(user: Any, code: str) -> None:
     """Called by ``/lang/<code>`` for a signed-in user after the session and cookie are set:
-    the choice is also saved on the account, so it follows the user to other browsers."""
-    from lk_corporate.accounts.operations import set_preferred_locale
-
-    set_preferred_locale(user, code)
+    the choice is also saved on the account (``save_locale``, when the user object offers
+    it), so it follows the user to other browsers."""
+    save = getattr(user, "save_locale", None)
+    if callable(save):
+        save(code)

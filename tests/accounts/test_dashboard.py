@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from lk_corporate.clients.models import MeterStatus
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from tests.support.factories import create_client, create_client_user, create_meter, login
 

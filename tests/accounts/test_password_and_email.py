@@ -9,7 +9,8 @@ import pytest
 
 from lk_corporate.accounts.models import AccountToken, User
 from lk_corporate.core.db import utcnow
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
+from lk_corporate.core.jobs import wait_idle
 from tests.support.factories import PASSWORD, create_client, create_client_user, login, post_form
 from tests.support.snapshots import row_counts
 
@@ -52,6 +53,7 @@ def test_reset_for_unknown_account_says_the_same_and_sends_nothing(client, user,
     before = row_counts()
     r = post_form(client, "/password/forgot", {"login": "nobody@nowhere.example"})
     assert r.status_code == 302
+    assert wait_idle(client.application)
     assert mailbox.messages == []
     assert row_counts() == before
 
@@ -82,6 +84,7 @@ def test_expired_and_superseded_tokens(client, user, mailbox):
     post_form(client, "/password/forgot", {"login": "vk123"})
     first = _reset_link(mailbox)
     post_form(client, "/password/forgot", {"login": "buh@romashka.example"})
+    mailbox.wait_count(2)
     second = _reset_link(mailbox)
     assert first != second
     r = client.get(first)
@@ -126,6 +129,7 @@ def test_change_email_refusals(client, user, mailbox, data, field, message):
     assert r.status_code == 422
     assert message in _error(r.get_data(as_text=True), field)
     assert row_counts() == before
+    assert wait_idle(client.application)
     assert mailbox.messages == []
 
 

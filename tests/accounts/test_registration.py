@@ -10,7 +10,8 @@ import pytest
 from lk_corporate.accounts.models import User
 from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
 from lk_corporate.core.audit import Actor
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
+from lk_corporate.core.jobs import wait_idle
 from tests.support.factories import create_client, create_supplier, login, post_form
 from tests.support.snapshots import row_counts, table_rows
 
@@ -133,6 +134,7 @@ def test_bad_input_changes_nothing(client, contract, mailbox, case, overrides, f
     assert r.status_code == 422, case
     assert message in _error_beside(html, field)
     assert row_counts() == before
+    assert wait_idle(client.application)
     assert mailbox.messages == []
 
 
@@ -166,6 +168,7 @@ def test_double_submit_registers_once(client, contract, mailbox):
     assert first.status_code == 302
     assert second.status_code == 422
     assert db.session.query(User).count() == 1
+    assert wait_idle(client.application)
     assert len(mailbox.messages) == 1
 
 

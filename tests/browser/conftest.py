@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +29,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.support.live import LiveServer
 
 CHROMIUM = os.environ.get("LK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -46,69 +45,6 @@ CHROMIUM_ARGS = [
 LOOPBACK_HOSTS = {"127.0.0.1"}
 # Schemes that never leave the browser.
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome-error", "devtools"}
-
-
-@dataclass
-class LiveServer:
-    url: str
-    app: Flask
-    server: BaseWSGIServer
-
-
-def _placeholder_app(environ: Any, start_response: Any) -> list[bytes]:
-    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-    return [b"starting"]
-
-
-def _fallback_config(tmp: Path) -> dict[str, Any]:
-    """Only while tests/conftest.py has no ``app_config``: a throw-away SQLite database."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "browser-test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'browser.sqlite3'}",
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-
-
-@pytest.fixture(scope="session")
-def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    tmp = tmp_path_factory.mktemp("live-server")
-    try:
-        config = dict(request.getfixturevalue("app_config"))
-        # The suite's ``app`` fixture builds the schema with the real migrations.
-        request.getfixturevalue("app")
-        schema_ready = True
-    except pytest.FixtureLookupError:
-        config = _fallback_config(tmp)
-        schema_ready = False
-
-    # Bind first: the app must know its own base URL (links in e-mails point at it).
-    server = make_server("127.0.0.1", 0, _placeholder_app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    config["LK_BASE_URL"] = url
-    config.setdefault("WTF_CSRF_SSL_STRICT", False)
-
-    from lk_corporate.app import create_app
-
-    app = create_app(config, instance_path=str(tmp / "instance"))
-    if not schema_ready:
-        from lk_corporate.extensions import db
-
-        with app.app_context():
-            db.create_all()
-    server.app = app  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, name="lk-live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=url, app=app, server=server)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        from lk_corporate.extensions import db
-
-        with app.app_context():
-            db.engine.dispose()
 
 
 # Package scope, not session: Playwright's sync API keeps an asyncio event loop running in the

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from lk_corporate.accounts.rights import SUPPLIER_OPERATOR
+from lk_corporate.core.rights import SUPPLIER_OPERATOR
 from tests.browser.conftest import login_in_browser
 from tests.support.factories import PASSWORD, create_client, create_staff_user, create_supplier
 

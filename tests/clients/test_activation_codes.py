@@ -7,12 +7,14 @@ import re
 
 import pytest
 
+from lk_corporate.accounts.links import account_links
 from lk_corporate.accounts.models import ActivationCode
+from lk_corporate.accounts.settings import AccountSettings
 from lk_corporate.accounts.operations import issue_activation_code, register
-from lk_corporate.accounts.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.db import utcnow
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
 from tests.clients.helpers import as_staff, audit_actions
 from tests.support.factories import PASSWORD, create_client, create_supplier, post_form
 from tests.support.snapshots import row_counts
@@ -24,14 +26,25 @@ def firm(session):
     return create_client(tax_id="7712345671", contract_number="123")
 
 
-def _issue(client, firm):
-    return post_form(client, f"/staff/clients/{firm.id}/codes", {},
+def _issue_form(client, firm) -> dict[str, str]:
+    page = client.get(f"/staff/clients/{firm.id}").get_data(as_text=True)
+    submission = re.search(r'name="submission_id" value="([^"]+)"', page)
+    assert submission, "the issue button carries a one-time submission id"
+    return {"submission_id": submission.group(1)}
+
+
+def _issue(client, firm, data=None):
+    return post_form(client, f"/staff/clients/{firm.id}/codes",
+                     data if data is not None else _issue_form(client, firm),
                      form_url=f"/staff/clients/{firm.id}")
 
 
 def test_issue_shows_the_plain_code_once_and_stores_only_its_hash(client, firm):
     as_staff(client, SUPPLIER_OPERATOR)
     r = _issue(client, firm)
+    assert r.status_code == 302  # redirect after POST: a refresh issues nothing
+    shown = r.headers["Location"]
+    r = client.get(shown)
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     plain = re.search(r'id="activation-code">([^<]+)<', page).group(1).strip()
@@ -41,15 +54,33 @@ def test_issue_shows_the_plain_code_once_and_stores_only_its_hash(client, firm):
     code = db.session.scalars(db.select(ActivationCode)).one()
     assert plain not in code.code_hash and code.code_hint == plain[-4:]
     assert audit_actions()[-1] == "activation_code.issued"
+    # A refresh of the page shows the code no more (only its hash exists).
+    again = client.get(shown).get_data(as_text=True)
+    assert plain not in again and 'data-lk="code-already-shown"' in again
     # The client page lists the code by its hint only, as active.
     detail = client.get(f"/staff/clients/{firm.id}").get_data(as_text=True)
     assert plain not in detail and f"…{plain[-4:]}" in detail
     # The code registers a user (the lead's operation accepts it).
-    with client.application.test_request_context():
+    app = client.application
+    with app.test_request_context():
         register(db.session, activation_code=plain, tax_id="7712345671", contract_number="123",
-                 email="buh@firm.example", password=PASSWORD, password_repeat=PASSWORD)
+                 email="buh@firm.example", password=PASSWORD, password_repeat=PASSWORD,
+                 settings=AccountSettings(), links=account_links(app))
         db.session.commit()
     assert "buh@firm.example" in client.get(f"/staff/clients/{firm.id}").get_data(as_text=True)
+
+
+def test_a_double_click_issues_one_code(client, firm):
+    """The same submission twice (double click, resent POST): one code, the second request
+    lands on the same page."""
+    as_staff(client, SUPPLIER_OPERATOR)
+    form = _issue_form(client, firm)
+    first = _issue(client, firm, form)
+    second = _issue(client, firm, form)
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert len(db.session.scalars(db.select(ActivationCode)).all()) == 1
+    assert audit_actions().count("activation_code.issued") == 1
 
 
 def test_revoke_and_states(client, firm):
@@ -81,9 +112,15 @@ def test_a_used_code_cannot_be_revoked(client, firm):
         code.used_at = utcnow()
         db.session.commit()
     before = row_counts()
-    r = post_form(client, f"/staff/clients/{firm.id}/codes/{code.id}/revoke", {},
-                  form_url=f"/staff/clients/{firm.id}", follow_redirects=True)
+    page = f"/staff/clients/{firm.id}"
+    # As a browser sends it (with the page it came from): back to that page, the refusal shown.
+    r = post_form(client, f"{page}/codes/{code.id}/revoke", {}, form_url=page,
+                  headers={"Referer": f"http://localhost{page}"}, follow_redirects=True)
     assert r.status_code == 200 and "alert-danger" in r.get_data(as_text=True)
+    assert r.request.path == page
+    # Without a Referer: a page that says why.
+    r = post_form(client, f"{page}/codes/{code.id}/revoke", {}, form_url=page)
+    assert r.status_code == 422 and "alert-danger" in r.get_data(as_text=True)
     assert row_counts() == before
 
 
@@ -112,6 +149,6 @@ def test_inactive_client_gets_no_code(client, session):
     firm = create_client(is_active=False)
     as_staff(client, SUPPLIER_OPERATOR)
     before = row_counts()
-    r = _issue(client, firm)
+    r = _issue(client, firm, {})
     assert r.status_code == 302
     assert row_counts() == before

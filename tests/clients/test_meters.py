@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from lk_corporate.accounts.rights import SUPPLIER_OPERATOR, SUPPLIER_SIGNER
+from lk_corporate.core.rights import SUPPLIER_OPERATOR, SUPPLIER_SIGNER
 from lk_corporate.clients.models import Meter, MeteringPoint, MeterStatus, Service
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
 from tests.clients.helpers import LONG, as_client_user, as_staff, audit_actions, field_error
 from tests.support.factories import create_client, create_meter, post_form
 from tests.support.snapshots import row_counts
@@ -180,7 +180,7 @@ def test_client_meter_page_needs_readings_view_and_a_client(client, firm):
 
 def test_client_without_readings_view_gets_403(client, firm):
     from lk_corporate.accounts.models import Role, RoleRight
-    from lk_corporate.accounts.rights import MONEY_VIEW, Scope
+    from lk_corporate.core.rights import MONEY_VIEW, Scope
 
     role = Role(code="money_only", scope=Scope.CLIENT, name_en="Money", name_ru="Деньги")
     role.rights = [RoleRight(right=MONEY_VIEW)]

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from lk_corporate.core.audit import Actor, AuditEntry, record, verify_chain
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
 
 LK = str(Path(sys.executable).parent / "lk")
 

@@ -6,7 +6,7 @@ import pytest
 
 from lk_corporate.accounts.models import Role, User
 from lk_corporate.accounts.operations import ensure_builtin_roles
-from lk_corporate.accounts.rights import (
+from lk_corporate.core.rights import (
     CLIENT_ACCOUNTANT,
     INVOICES_SIGN,
     ROLES_MANAGE,
@@ -15,7 +15,7 @@ from lk_corporate.accounts.rights import (
     SUPPLIER_OPERATOR,
     SUPPLIER_SIGNER,
 )
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
 from tests.clients.helpers import LONG, as_staff, audit_actions, field_error, form_error
 from tests.support.factories import PASSWORD, create_staff_user, login, post_form
 from tests.support.snapshots import row_counts
@@ -89,17 +89,20 @@ def test_duplicate_login_and_double_submit(client, admin):
     assert row_counts() == before
 
 
-def test_edit_role_and_name(client, admin):
+def test_edit_role_and_name(client, admin, app):
     other = create_staff_user(SUPPLIER_OPERATOR)
-    version = other.session_version
+    theirs = app.test_client()
+    assert login(theirs, other.login).status_code == 302
+    assert theirs.get("/profile").status_code == 200
     r = post_form(client, f"/staff/users/{other.id}/edit",
                   {"full_name": "Новое Имя", "role": str(_role(SUPPLIER_SIGNER).id)})
     assert r.status_code == 302
     db.session.expire_all()
     other = db.session.get(User, other.id)
     assert other.full_name == "Новое Имя" and other.staff_role.code == SUPPLIER_SIGNER
-    assert other.session_version == version + 1
     assert audit_actions()[-1] == "staff.updated"
+    # A new role means new rights: the session opened under the old role has ended.
+    assert theirs.get("/profile").status_code == 302
 
 
 def test_admin_cannot_demote_or_block_themselves(client, admin):
@@ -107,8 +110,9 @@ def test_admin_cannot_demote_or_block_themselves(client, admin):
     r = post_form(client, f"/staff/users/{admin.id}/edit",
                   {"full_name": "", "role": str(_role(SUPPLIER_OPERATOR).id)})
     assert field_error(r.get_data(as_text=True), "role")
-    r = post_form(client, f"/staff/users/{admin.id}/block", {}, form_url="/staff/users")
-    assert r.status_code == 302
+    r = post_form(client, f"/staff/users/{admin.id}/block", {}, form_url="/staff/users",
+                  headers={"Referer": "http://localhost/staff/users"})
+    assert r.status_code == 302 and r.headers["Location"] == "/staff/users"
     assert row_counts() == before
 
 

@@ -87,7 +87,7 @@ def app(app_config: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) ->
         upgrade(directory=str(Path(application.root_path) / "migrations"))
     yield application
     with application.app_context():
-        from lk_corporate.extensions import db
+        from lk_corporate.core.extensions import db
 
         db.session.remove()
         db.engine.dispose()
@@ -106,7 +106,7 @@ class IsolatedClient(FlaskClient):
 
 
 def _clear_tables(app: Flask) -> None:
-    from lk_corporate.extensions import db
+    from lk_corporate.core.extensions import db
 
     with app.app_context():
         db.session.remove()
@@ -124,20 +124,20 @@ def _clear_tables(app: Flask) -> None:
 @pytest.fixture()
 def clean_app(app: Flask) -> Iterator[Flask]:
     """The app with empty tables, an app context pushed, and the rate limits reset."""
-    from lk_corporate.extensions import limiter
+    from lk_corporate.core.extensions import limiter
 
     _clear_tables(app)
     with app.app_context():
         limiter.reset()
         yield app
-        from lk_corporate.extensions import db
+        from lk_corporate.core.extensions import db
 
         db.session.remove()
 
 
 @pytest.fixture()
 def session(clean_app: Flask) -> Any:
-    from lk_corporate.extensions import db
+    from lk_corporate.core.extensions import db
 
     return db.session
 

@@ -15,17 +15,14 @@ from typing import Any
 import pytest
 
 from lk_corporate.accounts.models import Membership, MembershipRole, User
-from lk_corporate.accounts.operations import (
-    create_staff_user as _create_staff_user,
-    ensure_builtin_roles,
-    role_by_code,
-)
+from lk_corporate.accounts.operations import ensure_builtin_roles, role_by_code
 from lk_corporate.accounts.passwords import hash_password
-from lk_corporate.accounts.rights import CLIENT_ACCOUNTANT, CLIENT_SIGNER
+from lk_corporate.core.rights import CLIENT_ACCOUNTANT, CLIENT_SIGNER
 from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.db import utcnow
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
+from lk_corporate.staff.operations import create_staff_user as _create_staff_user
 from lk_corporate.supplier.models import SupplierSettings
 
 PASSWORD = "Secret-pass-2026"

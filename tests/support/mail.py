@@ -11,6 +11,7 @@ import email.policy
 import smtplib
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -47,11 +48,27 @@ class SmtpServer:
         with self.recorder.lock:
             self.recorder.messages.clear()
 
-    def last_to(self, address: str) -> EmailMessage:
-        for msg in reversed(self.messages):
-            if address.lower() in str(msg["To"]).lower():
-                return msg
-        raise AssertionError(f"no message to {address}; got {[m['To'] for m in self.messages]}")
+    def wait_count(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        """Wait until at least ``count`` messages have arrived (mail leaves on a job)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+            time.sleep(0.02)
+        return self.messages
+
+    def last_to(self, address: str, timeout: float = 10.0) -> EmailMessage:
+        """The newest message to ``address``. Mail leaves after the response, on a
+        background job, so this waits for it to arrive (up to ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for msg in reversed(self.messages):
+                if address.lower() in str(msg["To"]).lower():
+                    return msg
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no message to {address}; got {[m['To'] for m in self.messages]}")
+            time.sleep(0.02)
 
 
 def _free_port() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
 
 
 def row_counts() -> dict[str, int]:

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from lk_corporate.accounts.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.clients.models import Service
-from lk_corporate.extensions import db
+from lk_corporate.core.extensions import db
 from lk_corporate.tariffs.models import Tariff
 from tests.clients.helpers import LONG, as_client_user, as_staff, audit_actions, field_error
 from tests.support.factories import create_client, create_supplier, post_form
@@ -146,3 +146,15 @@ def test_client_page_shows_current_and_upcoming(client, session):
 def test_client_tariffs_page_refuses_staff(client, session):
     as_staff(client, SUPPLIER_ADMIN)
     assert client.get("/tariffs").status_code == 403
+
+
+@pytest.mark.parametrize("price", ["", "   ", "\u00a0"])
+def test_a_blank_price_is_a_field_error_not_a_crash(client, admin, price):
+    before = row_counts()
+    r = post_form(client, "/staff/tariffs/new", {**BASE, "price": price})
+    assert r.status_code == 200
+    assert field_error(r.get_data(as_text=True), "price")
+    assert row_counts() == before
+    tariff = _add()
+    r = post_form(client, f"/staff/tariffs/{tariff.id}/edit", {**BASE, "price": price})
+    assert r.status_code == 200 and field_error(r.get_data(as_text=True), "price")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask, abort, request
 
-from lk_corporate.accounts.rights import CLIENT_ACCOUNTANT, MONEY_VIEW, SUPPLIER_OPERATOR
+from lk_corporate.core.rights import CLIENT_ACCOUNTANT, MONEY_VIEW, SUPPLIER_OPERATOR
 from lk_corporate.core.security import CONTENT_SECURITY_POLICY
 from lk_corporate.web import menu
 from tests.support.factories import create_client, create_client_user, create_staff_user, login
@@ -19,7 +19,7 @@ from tests.support.factories import create_client, create_client_user, create_st
 def make_app(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Any]:
     """Another app on the test database with some settings changed (and test-only routes)."""
     from lk_corporate.app import create_app
-    from lk_corporate.extensions import db
+    from lk_corporate.core.extensions import db
 
     made: list[Flask] = []
 
@@ -106,7 +106,7 @@ def test_healthz_reports_a_dead_database(make_app: Any) -> None:
 
 @pytest.fixture()
 def error_app(make_app: Any) -> Flask:
-    from lk_corporate.extensions import limiter
+    from lk_corporate.core.extensions import limiter
 
     application = make_app(TESTING=False, MAX_CONTENT_LENGTH=2 * 1024 * 1024, WTF_CSRF_ENABLED=False,
                            RATELIMIT_STORAGE_URI="memory://")

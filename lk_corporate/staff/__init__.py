@@ -1,0 +1,1 @@
+"""The supplier's staff: users, roles, rights and IP allow-lists (pages under /staff/)."""
