@@ -74,9 +74,18 @@ def refresh_revocation_task() -> None:
     refresh_revocation_index(_app())
 
 
+@celery_app.task(name="lk.audit_checkpoint", ignore_result=True)
+def audit_checkpoint_task() -> None:
+    """Periodic (Celery beat): sign and timestamp the audit chain's head, when it moved."""
+    from lk_corporate.core.audit_anchor import checkpoint_now
+
+    checkpoint_now(_app())
+
+
 celery_app.conf.beat_schedule = {
     "retry-queued-mail": {"task": "lk.retry_mail", "schedule": 300.0},
     "refresh-revocation-index": {"task": "lk.refresh_revocation_index", "schedule": 3600.0},
+    "audit-checkpoint": {"task": "lk.audit_checkpoint", "schedule": 3600.0},
 }
 
 
