@@ -78,6 +78,9 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LK_SUPPLIER_P12": get("LK_SUPPLIER_P12") or "",
         "LK_SUPPLIER_P12_PASSWORD_FILE": get("LK_SUPPLIER_P12_PASSWORD_FILE") or "",
         "LK_STORAGE_DIR": get("LK_STORAGE_DIR") or str(instance_path / "files"),
+        # Signed, timestamped checkpoints of the audit chain head (lk audit checkpoint).
+        "LK_AUDIT_CHECKPOINT_DIR": get("LK_AUDIT_CHECKPOINT_DIR")
+        or str(instance_path / "audit-checkpoints"),
         # Accounts and security.
         "LK_ACTIVATION_CODE_DAYS": int(get("LK_ACTIVATION_CODE_DAYS") or 30),
         "LK_RESET_TOKEN_MINUTES": int(get("LK_RESET_TOKEN_MINUTES") or 60),

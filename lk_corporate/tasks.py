@@ -14,9 +14,11 @@ from lk_corporate.core.jobs import celery_app, set_app_factory
 set_app_factory(create_app)
 import_jobs()
 
+
 celery_app.conf.beat_schedule = {
     "retry-queued-mail": {"task": "lk.retry_mail", "schedule": 300.0},
     "refresh-revocation-index": {"task": "lk.refresh_revocation_index", "schedule": 3600.0},
+    "audit-checkpoint": {"task": "lk.audit_checkpoint", "schedule": 3600.0},
 }
 
 __all__ = ["celery_app"]

@@ -61,6 +61,9 @@ def demo(host: str, port: int, no_server: bool) -> None:
         click.echo(f"CRL / OCSP / TSA not started: port {PKI_PORT} is in use; "
                    "if `lk pki serve` already runs there, that is fine.", err=True)
     _start_revocation_refresh(app)
+    from lk_corporate.core.audit_anchor import start_periodic_checkpoints
+
+    start_periodic_checkpoints(app)
     from werkzeug.serving import run_simple
 
     click.echo(f"\nThe portal: {base_url}/   (Ctrl+C stops it)\n")
