@@ -93,10 +93,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
 
     from lk_corporate.audit.blueprint import bp as audit_bp
+    from lk_corporate.delivery.blueprint import bp as delivery_bp
     from lk_corporate.outbox.blueprint import bp as outbox_bp
 
     app.register_blueprint(outbox_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(delivery_bp)
 
     from lk_corporate.clients.blueprint import bp as clients_bp
     from lk_corporate.periods.blueprint import bp as periods_bp

@@ -67,6 +67,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LK_SMTP_PASSWORD": get("LK_SMTP_PASSWORD") or "",
         "LK_SMTP_STARTTLS": _bool(get("LK_SMTP_STARTTLS"), False),
         "LK_SMTP_TIMEOUT": float(get("LK_SMTP_TIMEOUT") or 10),
+        "LK_MAIL_MAX_ATTEMPTS": int(get("LK_MAIL_MAX_ATTEMPTS") or 8),
         # Background jobs: in-process unless a Celery broker is configured.
         "LK_CELERY_BROKER_URL": get("LK_CELERY_BROKER_URL") or "",
         "LK_RATELIMIT_STORAGE_URL": get("LK_RATELIMIT_STORAGE_URL") or "memory://",
@@ -88,6 +89,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LK_ARGON2_TIME_COST": int(get("LK_ARGON2_TIME_COST") or 3),
         "LK_ARGON2_MEMORY_KIB": int(get("LK_ARGON2_MEMORY_KIB") or 65536),
         "LK_LOGIN_ATTEMPTS_PER_ACCOUNT": int(get("LK_LOGIN_ATTEMPTS_PER_ACCOUNT") or 5),
+        "LK_LOGIN_ATTEMPTS_ACCOUNT_TOTAL": int(get("LK_LOGIN_ATTEMPTS_ACCOUNT_TOTAL") or 20),
         "LK_LOGIN_ATTEMPTS_PER_IP": int(get("LK_LOGIN_ATTEMPTS_PER_IP") or 30),
         "LK_LOGIN_LOCK_MINUTES": int(get("LK_LOGIN_LOCK_MINUTES") or 15),
         "SESSION_COOKIE_SECURE": _bool(get("LK_COOKIE_SECURE"), base_url.startswith("https")),

@@ -42,7 +42,7 @@ class AccountSettings:
             session_hours=max(1, int(config["PERMANENT_SESSION_LIFETIME"]) // 3600),
             remember_days=max(1, int(config["REMEMBER_COOKIE_DURATION"]) // 86400),
             login_attempts_per_address=int(config["LK_LOGIN_ATTEMPTS_PER_ACCOUNT"]),
-            login_attempts_per_account=int(config.get("LK_LOGIN_ATTEMPTS_ACCOUNT_TOTAL", 20)),
+            login_attempts_per_account=int(config["LK_LOGIN_ATTEMPTS_ACCOUNT_TOTAL"]),
             login_lock_minutes=int(config["LK_LOGIN_LOCK_MINUTES"]),
             languages=tuple(config["LK_LANGUAGES"]),
         )

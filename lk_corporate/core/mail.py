@@ -32,6 +32,7 @@ from sqlalchemy import Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lk_corporate.core.db import Base, UTCDateTime, utcnow
+from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.jobs import dispatch, job
 from lk_corporate.core.uow import after_commit, own_transaction
 
@@ -250,3 +251,29 @@ def _write_file(msg: EmailMessage, directory: Path, mail: OutgoingMail) -> str:
     tmp.write_bytes(msg.as_bytes())
     tmp.replace(path)
     return name
+
+
+def mail_queue(session: Session, status: MailStatus | None, *, limit: int = 200) -> list[OutgoingMail]:
+    """The newest messages, of one status or all (the staff's outgoing-mail page)."""
+    query = select(OutgoingMail).order_by(OutgoingMail.id.desc()).limit(limit)
+    if status == MailStatus.SENT:
+        query = query.where(OutgoingMail.sent_at.is_not(None))
+    elif status == MailStatus.FAILED:
+        query = query.where(OutgoingMail.failed_at.is_not(None))
+    elif status == MailStatus.QUEUED:
+        query = query.where(OutgoingMail.sent_at.is_(None), OutgoingMail.failed_at.is_(None))
+    return list(session.scalars(query))
+
+
+def requeue(session: Session, mail_id: int) -> OutgoingMail:
+    """Give a failed message a new series of attempts (after the address was corrected or
+    the mail server fixed); it is sent after the caller's commit."""
+    mail = session.get(OutgoingMail, mail_id)
+    if mail is None or mail.sent_at is not None:
+        raise NotFound(N_("No such message."))
+    mail.failed_at = None
+    mail.claimed_until = None
+    mail.attempts = 0
+    session.flush()
+    after_commit(session, lambda: dispatch("lk.deliver_mail", mail_id))
+    return mail
