@@ -7,7 +7,7 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from lk_corporate.accounts import rights as R
 from lk_corporate.core.auth import require_right
@@ -19,7 +19,9 @@ from lk_corporate.periods import operations as ops
 from lk_corporate.periods.forms import PeriodForm
 from lk_corporate.periods.models import BillingPeriod
 
-STATUS_LABELS = {"planned": _l("Planned"), "open": _l("Open"), "closed": _l("Closed")}
+# A context: "Open" the status («Открыт») is not "Open" the button («Открыть»).
+STATUS_LABELS = {"planned": lazy_pgettext("period status", "Planned"), "open": lazy_pgettext("period status", "Open"),
+                 "closed": lazy_pgettext("period status", "Closed")}
 
 
 def _period(period_id: int) -> BillingPeriod:
