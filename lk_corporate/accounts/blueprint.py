@@ -54,4 +54,4 @@ register_menu_item(_l("Change e-mail"), "accounts.change_email", section="profil
 register_menu_item(_l("Change password"), "accounts.change_password", section="profile",
                    order=30, icon="key")
 register_menu_item(_l("My contracts"), "accounts.contracts", section="profile", order=40,
-                   icon="briefcase")
+                   icon="briefcase", audience="client")

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from flask import Flask, abort, request
 
-from lk_corporate.accounts.rights import CLIENT_ACCOUNTANT, MONEY_VIEW, SUPPLIER_OPERATOR
+from lk_corporate.accounts.rights import (
+    CLIENT_ACCOUNTANT,
+    MONEY_VIEW,
+    SUPPLIER_ADMIN,
+    SUPPLIER_OPERATOR,
+    SUPPLIER_SIGNER,
+)
 from lk_corporate.core.security import CONTENT_SECURITY_POLICY
 from lk_corporate.web import menu
 from tests.support.factories import create_client, create_client_user, create_staff_user, login
@@ -218,6 +224,42 @@ def test_staff_see_staff_sections_only(client: Any, supplier: Any, scratch_menu:
     # One visible item: a plain link under the section's name.
     assert 'href="/healthz"><i class="bi bi-percent me-1" aria-hidden="true"></i>Тарифы</a>' in nav
     assert "Invoices-test" not in nav and 'data-lk-section="money"' not in nav
+
+
+@pytest.mark.parametrize("role", [SUPPLIER_OPERATOR, SUPPLIER_SIGNER, SUPPLIER_ADMIN])
+def test_every_menu_link_of_a_staff_user_opens(client: Any, supplier: Any, role: str) -> None:
+    """No dead ends: each link of the header (sections and profile menu) and of the profile
+    page's side menu answers 200. «My contracts» is a client's page: not offered to staff."""
+    import re
+
+    login(client, create_staff_user(role).login)
+    nav = _nav(client)
+    profile_page = client.get("/profile").get_data(as_text=True)
+    assert "/profile/contracts" not in nav and "Мои договоры" not in nav
+    assert "/profile/contracts" not in profile_page and "Мои договоры" not in profile_page
+    links = set(re.findall(r'href="(/[^"]*)"', nav + profile_page))
+    assert "/profile/password" in links
+    for href in sorted(links):
+        if href.startswith(("/lang/", "/static/")):
+            continue
+        assert client.get(href, follow_redirects=True).status_code == 200, href
+
+
+def test_demo_outbox_is_in_the_menu_only_in_the_demo(make_app: Any, supplier: Any) -> None:
+    """Outside the demo the outbox answers 404, so it has no menu entry there."""
+    staff = create_staff_user(SUPPLIER_OPERATOR)
+    for demo in (False, True):
+        browser = make_app(LK_DEMO=demo).test_client()
+        login(browser, staff.login)
+        assert ('href="/outbox/"' in _nav(browser)) is demo
+        assert browser.get("/outbox/").status_code == (200 if demo else 404)
+
+
+def test_client_users_are_offered_my_contracts(client: Any, supplier: Any) -> None:
+    login(client, create_client_user(create_client()).login)
+    assert 'href="/profile/contracts"' in _nav(client)
+    assert 'href="/profile/contracts"' in client.get("/profile").get_data(as_text=True)
+    assert client.get("/profile/contracts").status_code == 200
 
 
 def test_register_refuses_an_unknown_section(scratch_menu: None) -> None:
