@@ -22,10 +22,13 @@ WIDTHS = (1366, 390)
 
 
 @pytest.fixture()
-def demo_data(clean_app: Any) -> Any:
-    """The demo's supplier, clients, meters, tariffs, periods and a user for every role."""
+def demo_data(clean_app: Any, live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The demo's supplier, clients, meters, tariffs, periods and a user for every role, and
+    the served app in demo mode (its menu has the demo outbox, as `lk demo` shows it)."""
     from lk_corporate.demo.seed import seed_demo
     from lk_corporate.extensions import db
+
+    monkeypatch.setitem(live_server.app.config, "LK_DEMO", True)
 
     seeded = seed_demo(db.session)
     db.session.commit()
@@ -71,3 +74,75 @@ def test_contract_requisites_labels_do_not_overlap_values(demo_data: Any, make_p
     _shot(page, "vk123", width, "/contract")
     assert page.evaluate(DETAILS_PROBLEMS) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+# --- every page of every role's menu fits the screen ------------------------------------------
+
+def _demo_logins() -> list[str]:
+    from lk_corporate.demo.seed import DEMO_USERS
+
+    return [user[0] for user in DEMO_USERS]
+
+
+MENU_LINKS = """() => {
+  const links = document.querySelectorAll(
+    '#lk-nav .nav-link[href^="/"], #lk-nav .dropdown-item[href^="/"]');
+  return [...new Set([...links].map(a => a.getAttribute('href')))]
+    .filter(href => !href.startsWith('/lang/'));
+}"""
+
+
+def _open_user_menu(page: Any, width: int) -> None:
+    """The user menu can be reached and opened, and the whole of it is on the screen."""
+    if page.locator(".navbar-toggler").is_visible():
+        page.locator(".navbar-toggler").click()
+        page.locator("#lk-nav.collapse.show").wait_for()
+    button = page.locator(".lk-profile > button")
+    assert button.is_visible()
+    box = button.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    button.click()
+    menu = page.locator(".lk-profile .dropdown-menu.show")
+    menu.wait_for()
+    box = menu.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    assert menu.get_by_role("button", name=re.compile("Выйти")).is_visible()
+    page.keyboard.press("Escape")
+
+
+def _assert_fits(page: Any, width: int, where: str) -> None:
+    # (On a phone a too wide page also zooms out: innerWidth grows with it.)
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= width and inner_width == width, (
+        f"{where}: the page is {scroll_width} px wide on a {width} px screen")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("login", _demo_logins())
+def test_every_menu_page_fits_the_screen(demo_data: Any, make_page: Any, login: str,
+                                         width: int) -> None:
+    page = make_page(width=width, height=800, is_mobile=width < 576, has_touch=width < 576)
+    login_in_browser(page, login, _password(demo_data, login))
+    links = page.evaluate(MENU_LINKS)
+    assert "/profile" in links and len(links) >= 4, links
+    for href in links:
+        response = page.goto(href)
+        assert response is not None and response.status == 200, (href, response and response.status)
+        _assert_fits(page, width, f"{login} {href}")
+        _shot(page, login, width, href)
+        _open_user_menu(page, width)
+        _assert_fits(page, width, f"{login} {href} with the user menu open")
+
+
+ANONYMOUS_PAGES = ("/", "/login", "/register", "/password/forgot", "/confirm/resend",
+                   "/no-such-page")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_public_pages_fit_the_screen(make_page: Any, live_server: Any, width: int) -> None:
+    page = make_page(width=width, height=800, is_mobile=width < 576, has_touch=width < 576)
+    for href in ANONYMOUS_PAGES:
+        page.goto(href)
+        _assert_fits(page, width, href)
+        _shot(page, "anonymous", width, href)
