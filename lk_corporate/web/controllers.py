@@ -20,6 +20,7 @@ from lk_corporate.core.i18n import (
 )
 from lk_corporate.extensions import db, limiter
 from lk_corporate.web import hooks
+from lk_corporate.web.landing import available_features, available_steps
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ def index() -> ResponseReturnValue:
         endpoint = hooks.home_endpoint_for(current_user._get_current_object())
         if endpoint and endpoint != request.endpoint:
             return redirect(url_for(endpoint))
-    return render_template("home/index.html")
+    return render_template("home/index.html", features=available_features(),
+                           steps=available_steps())
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
