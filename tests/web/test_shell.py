@@ -93,7 +93,8 @@ def test_proxy_headers_trusted_only_when_configured(make_app: Any) -> None:
 # --- /healthz -------------------------------------------------------------------------------
 
 def test_healthz(client: Any) -> None:
-    response = client.get("/healthz")
+    """From the machine itself (the container's health check): the checks and the worker."""
+    response = client.get("/healthz")  # the test client's address is 127.0.0.1
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok"
@@ -101,11 +102,49 @@ def test_healthz(client: Any) -> None:
     assert isinstance(body["pid"], int)
 
 
+@pytest.mark.parametrize(("remote", "headers"), [
+    ("203.0.113.5", {}),
+    ("10.0.0.7", {}),
+    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.5"}),  # through a proxy on the same host
+    ("127.0.0.1", {"Forwarded": "for=203.0.113.5"}),
+])
+def test_healthz_tells_others_only_the_status(client: Any, remote: str, headers: dict[str, str]) -> None:
+    response = client.get("/healthz", headers=headers, environ_base={"REMOTE_ADDR": remote})
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}  # no process ID, no list of backends
+
+
 def test_healthz_reports_a_dead_database(make_app: Any) -> None:
     broken = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg2://postgres@127.0.0.1:9/nothing")
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] == "error"
+    outside = broken.test_client().get("/healthz", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert outside.status_code == 503 and outside.get_json() == {"status": "error"}
+
+
+def test_the_server_header_names_no_versions(clean_app: Flask) -> None:
+    """Werkzeug's server (`lk run`, `lk demo`) said «Werkzeug/3.1.9 Python/3.11.7»."""
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, clean_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for path in ("/", "/static/css/lk.css", "/nope", "/healthz"):
+            connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            assert [v for k, v in response.getheaders() if k.lower() == "server"] == ["lk"], path
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 # --- error pages ----------------------------------------------------------------------------
