@@ -130,6 +130,7 @@ def test_every_menu_page_fits_the_screen(demo_data: Any, make_page: Any, login: 
         response = page.goto(href)
         assert response is not None and response.status == 200, (href, response and response.status)
         _assert_fits(page, width, f"{login} {href}")
+        assert page.evaluate(DETAILS_PROBLEMS) == [], f"{login} {href}"
         _shot(page, login, width, href)
         _open_user_menu(page, width)
         _assert_fits(page, width, f"{login} {href} with the user menu open")
