@@ -14,6 +14,13 @@ complete with msgstr = msgid, so every shipped string is visibly accounted for.
 For plural strings (``ngettext``) the JSON value is a list of the three Russian forms
 (1 счётчик, 2 счётчика, 5 счётчиков) under the singular msgid.
 
+Message contexts: one short English word can need two Russian ones («Register» of a meter is
+«Разрядность», the «Register» button is «Зарегистрироваться»). Mark such a string with its
+context — ``pgettext("meter", "Register")`` in Python and templates, ``lazy_pgettext`` for
+module-level labels, ``npgettext`` for plurals — and it becomes a message of its own. In the
+JSON of ``missing`` / ``fill`` its key is the context, the character U+0004 and the msgid (the
+gettext convention: ``"meter\u0004Register"``); reports show it as ``'Register' [meter]``.
+
 Several people run this at once on one working tree, so every command that writes holds an
 exclusive ``flock`` on /tmp/lk-i18n.lock. Output is deterministic (sorted, no source
 locations, header dates kept) so that re-running changes nothing and commits of the .po/.mo
@@ -47,13 +54,17 @@ TRANSLATIONS = ROOT / "lk_corporate" / "translations"
 LOCALES = ("ru", "en")
 DOMAIN = "messages"
 LOCK_PATH = Path("/tmp/lk-i18n.lock")
+# DEFAULT_KEYWORDS already has gettext, ngettext, pgettext, npgettext and N_ (the jinja2
+# extractor is given the same names, so pgettext in templates is found too).
 KEYWORDS = {
     **DEFAULT_KEYWORDS,
     "_l": None,
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
     "lazy_pgettext": ((1, "c"), 2),
+    "lazy_npgettext": ((1, "c"), 2, 3),
 }
+CONTEXT_SEPARATOR = "\x04"  # between context and msgid in JSON keys, as in .mo files
 PROJECT = "LK Corporate"
 
 
@@ -105,7 +116,7 @@ def msgids(catalog: Catalog) -> set[tuple[str | tuple[str, ...], str | None]]:
 
 
 def new_catalog(locale: str) -> Catalog:
-    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     catalog = Catalog(
         locale=locale,
         domain=DOMAIN,
@@ -236,12 +247,20 @@ def missing(catalog: Catalog) -> list[Message]:
 
 
 def _key(message: Message) -> str:
-    return message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    """The message's key in the JSON of ``missing`` and ``fill``."""
+    msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    return f"{message.context}{CONTEXT_SEPARATOR}{msgid}" if message.context else msgid
+
+
+def describe(msgid: str | tuple[str, ...], context: str | None) -> str:
+    """A message for humans: ``'Register'``, or ``'Register' [meter]`` with a context."""
+    return f"{msgid!r} [{context}]" if context else repr(msgid)
 
 
 def merge(catalog: Catalog, translations: dict[str, str | list[str]]) -> tuple[int, list[str]]:
-    """Apply {msgid: russian} to ``catalog``; returns (applied, unknown msgids)."""
-    by_key = {_key(m): m for m in catalog if m.id and not m.context}
+    """Apply {msgid: russian} to ``catalog`` (keys of messages with a context:
+    ``context + CONTEXT_SEPARATOR + msgid``); returns (applied, unknown keys)."""
+    by_key = {_key(m): m for m in catalog if m.id}
     applied, unknown = 0, []
     for key, value in translations.items():
         message = by_key.get(key)
@@ -329,12 +348,12 @@ def problems() -> list[str]:
             out.append(f"{_rel(po_path(locale))} is missing")
             continue
         have = msgids(catalog)
-        for msgid, _ctx in sorted(source - have, key=str):
-            out.append(f"{locale}: not extracted yet: {msgid!r}")
-        for msgid, _ctx in sorted(have - source, key=str):
-            out.append(f"{locale}: no longer in the sources: {msgid!r}")
+        for msgid, ctx in sorted(source - have, key=str):
+            out.append(f"{locale}: not extracted yet: {describe(msgid, ctx)}")
+        for msgid, ctx in sorted(have - source, key=str):
+            out.append(f"{locale}: no longer in the sources: {describe(msgid, ctx)}")
         for message in missing(catalog):
-            out.append(f"{locale}: no translation: {message.id!r}")
+            out.append(f"{locale}: no translation: {describe(message.id, message.context)}")
         mo = mo_path(locale)
         if not mo.exists() or mo.read_bytes() != render_mo(catalog):
             out.append(f"{_rel(mo)} does not match the .po (run compile)")

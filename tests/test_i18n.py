@@ -115,12 +115,92 @@ def test_fill_merges_russian_and_compiles(tmp_path: Path, monkeypatch: pytest.Mo
         assert Translations(fileobj).gettext("Page not found") == "Нет такой страницы"
 
 
+# --- message contexts: one English word, two Russian ones --------------------------------------
+
+def _ru(message: str, context: str | None = None) -> str:
+    catalog = script.read_catalog("ru")
+    assert catalog is not None
+    entry = catalog.get(message, context=context)
+    assert entry is not None, (message, context)
+    return str(entry.string)
+
+
+def test_ambiguous_short_strings_have_contexts() -> None:
+    """pgettext in templates and lazy_pgettext in Python are extracted as messages of their
+    own, and the meanings get different Russian words."""
+    source = script.msgids(script.extract())
+    for msgid, context in [("Register", "meter"), ("Register", None), ("Open", "period status"),
+                           ("Open", None), ("Change password", "button"), ("Change password", None),
+                           ("Previous", "pagination"), ("Verification", "meter")]:
+        assert (msgid, context) in source, (msgid, context)
+    assert _ru("Register", "meter") == "Разрядность"
+    assert _ru("Register") == "Зарегистрироваться"
+    assert _ru("Open", "period status") == "Открыт"
+    assert _ru("Open") == "Открыть"
+    assert _ru("Change password", "button") == "Изменить пароль"
+    assert _ru("Change password") == "Изменение пароля"
+
+
+def test_missing_fill_and_check_understand_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import shutil
+
+    copy = tmp_path / "translations"
+    shutil.copytree(script.TRANSLATIONS, copy)
+    monkeypatch.setattr(script, "TRANSLATIONS", copy)
+    monkeypatch.setattr(script, "LOCK_PATH", tmp_path / "lock")
+    catalog = script.read_catalog("ru")
+    catalog.get("Register", context="meter").string = ""
+    script.po_path("ru").write_bytes(script.render_po(catalog))
+
+    assert "ru: no translation: 'Register' [meter]" in script.problems()
+    assert script.main(["missing"]) == 0
+    skeleton = json.loads(capsys.readouterr().out)
+    assert skeleton == {"meter\u0004Register": ""}  # the sign-up button is not touched
+
+    data = tmp_path / "ru.json"
+    data.write_text(json.dumps({"meter\u0004Register": "Разрядность"}), encoding="utf-8")
+    assert script.main(["fill", str(data)]) == 0
+    assert script.read_catalog("ru").get("Register", context="meter").string == "Разрядность"
+    assert script.read_catalog("ru").get("Register").string == "Зарегистрироваться"
+    from babel.support import Translations
+
+    with open(script.mo_path("ru"), "rb") as fileobj:
+        compiled = Translations(fileobj)
+    assert compiled.pgettext("meter", "Register") == "Разрядность"
+    assert compiled.gettext("Register") == "Зарегистрироваться"
+
+
+def test_pages_use_the_right_meaning(client: Any, clean_app: Flask, supplier: Any) -> None:
+    from lk_corporate.core.rights import SUPPLIER_ADMIN
+    from lk_corporate.core.extensions import db
+    from lk_corporate.periods.models import BillingPeriod, PeriodStatus
+    from tests.support.factories import create_meter, create_staff_user
+
+    owner = create_client()
+    meter = create_meter(owner)
+    login(client, create_client_user(owner).login)
+    page = client.get(f"/meters/{meter.id}").get_data(as_text=True)
+    assert "Разрядность" in page
+    assert "Зарегистрироваться" not in page
+    assert ">Изменить пароль<" in client.get("/profile/password").get_data(as_text=True).replace("\n", "")
+
+    db.session.add(BillingPeriod(year=2026, month=11, calculation_date=dt.date(2026, 11, 25),
+                                 status=PeriodStatus.OPEN))
+    db.session.commit()
+    staff = clean_app.test_client()
+    login(staff, create_staff_user(SUPPLIER_ADMIN).login)
+    periods = staff.get("/staff/periods").get_data(as_text=True)
+    assert ">Открыт</span>" in periods  # the status badge, not the verb of the button
+
+
 # --- language selection ---------------------------------------------------------------------
 
 def _h1(response: Any) -> str:
     import re
 
-    match = re.search(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.S)
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.DOTALL)
     assert match, response.get_data(as_text=True)[:500]
     return match.group(1).strip()
 
@@ -199,7 +279,7 @@ def test_money_the_russian_way(ru: Any) -> None:
     assert i18n.format_money(Decimal("1234.56")) == "1\u00a0234,56"
     assert i18n.format_money(Decimal("1234567.5")) == "1\u00a0234\u00a0567,50"
     assert i18n.format_money(Decimal("-0.5")) == "-0,50"
-    assert i18n.format_money(Decimal("12"), "₽") == "12,00\u00a0₽"
+    assert i18n.format_money(Decimal(12), "₽") == "12,00\u00a0₽"
     assert i18n.format_money(None) == "—"
 
 
@@ -216,14 +296,14 @@ def test_float_is_refused(ru: Any) -> None:
 
 def test_numbers_keep_their_precision(ru: Any) -> None:
     assert i18n.format_number(Decimal("145.554")) == "145,554"
-    assert i18n.format_number(Decimal("12345"), 3) == "12\u00a0345,000"
+    assert i18n.format_number(Decimal(12345), 3) == "12\u00a0345,000"
     assert i18n.format_number(7) == "7"
 
 
 def test_dates(ru: Any) -> None:
     assert i18n.format_date(dt.date(2026, 11, 24)) == "24.11.2026"
     # 22:30 UTC on the 23rd is already the 24th in Moscow (the default time zone).
-    late = dt.datetime(2026, 11, 23, 22, 30, tzinfo=dt.timezone.utc)
+    late = dt.datetime(2026, 11, 23, 22, 30, tzinfo=dt.UTC)
     assert i18n.format_date(late) == "24.11.2026"
     assert i18n.format_datetime(late) == "24.11.2026 01:30"
     assert i18n.format_period(dt.date(2026, 11, 1)) == "Ноябрь 2026"

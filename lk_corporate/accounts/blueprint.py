@@ -69,6 +69,6 @@ register_menu_item(_l("Change e-mail"), "accounts.change_email", section="profil
 register_menu_item(_l("Change password"), "accounts.change_password", section="profile",
                    order=30, icon="key")
 register_menu_item(_l("My contracts"), "accounts.contracts", section="profile", order=40,
-                   icon="briefcase")
+                   icon="briefcase", audience="client")
 register_menu_item(_l("Active sessions"), "accounts.login_sessions", section="profile",
                    order=35, icon="pc-display")

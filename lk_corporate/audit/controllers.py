@@ -7,6 +7,7 @@ from typing import Any
 from flask import render_template, request
 from sqlalchemy import Select, select
 
+from lk_corporate.audit.presentation import action_label, detail_lines, known_actions
 from lk_corporate.core.audit import AuditEntry, verify_chain
 from lk_corporate.core.auth import require_right
 from lk_corporate.core.extensions import db
@@ -36,7 +37,9 @@ def index() -> Any:
     query, filters = _filtered()
     page = request.args.get("page", 1, type=page_number)
     pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
-    return render_template("audit/index.html", pagination=pagination, filters=filters)
+    return render_template("audit/index.html", pagination=pagination, filters=filters,
+                           action_label=action_label, detail_lines=detail_lines,
+                           known_actions=known_actions())
 
 
 @require_right(AUDIT_VIEW)

@@ -7,7 +7,7 @@ import datetime as dt
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from lk_corporate.core import rights as R
 from lk_corporate.core.auth import require_right
@@ -16,7 +16,9 @@ from lk_corporate.core.formkit import current_actor, submit_form
 from lk_corporate.periods import operations as ops
 from lk_corporate.periods.forms import PeriodForm
 
-STATUS_LABELS = {"planned": _l("Planned"), "open": _l("Open"), "closed": _l("Closed")}
+# A context: "Open" the status («Открыт») is not "Open" the button («Открыть»).
+STATUS_LABELS = {"planned": lazy_pgettext("period status", "Planned"), "open": lazy_pgettext("period status", "Open"),
+                 "closed": lazy_pgettext("period status", "Closed")}
 
 
 @require_right(R.PERIODS_MANAGE)

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from lk_corporate.core import i18n, security
     from lk_corporate.web import errors, navigation
     from lk_corporate.web.blueprint import bp
+    from lk_corporate.web.server_header import hide_werkzeug_version
 
     i18n.init_app(app)
     security.init_app(app)
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(bp)
     _ensure_user_loading(app)
+    hide_werkzeug_version()  # `lk run` / `lk demo`: no "Werkzeug/x Python/y" in responses
 
 
 def _ensure_user_loading(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from lk_corporate.core.i18n import (
     supported_locales,
 )
 from lk_corporate.web import hooks
+from lk_corporate.web.landing import available_features, available_steps
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,8 @@ def index() -> ResponseReturnValue:
         endpoint = hooks.home_endpoint_for(current_user._get_current_object())
         if endpoint and endpoint != request.endpoint:
             return redirect(url_for(endpoint))
-    return render_template("home/index.html")
+    return render_template("home/index.html", features=available_features(),
+                           steps=available_steps())
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -66,12 +69,29 @@ def set_language(code: str) -> ResponseReturnValue:
     return response
 
 
+def _sees_health_details() -> bool:
+    """The checks and the worker's process ID are for the machine itself (the container's
+    health check, an operator on the host), not for the Internet: only a loopback peer that
+    did not come through a proxy (no forwarding headers) gets them."""
+    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+        return False
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
 @limiter.exempt
 def healthz() -> ResponseReturnValue:
     """For load balancers and ``docker-compose``: is this worker able to serve?
 
     Checks the database (``SELECT 1``) and the rate-limit storage (Redis in production: without
-    it the login limits would not be shared between workers). ``pid`` tells the workers apart.
+    it the login limits would not be shared between workers). Everyone gets ``{"status": "ok"}``
+    (200) or ``{"status": "error"}`` (503); a local caller also gets the checks and ``pid``,
+    which tells the workers apart.
     """
     checks: dict[str, str] = {}
     try:
@@ -88,5 +108,7 @@ def healthz() -> ResponseReturnValue:
         storage_ok = False
     checks["ratelimit_storage"] = "ok" if storage_ok else "error"
     healthy = all(v == "ok" for v in checks.values())
-    body = {"status": "ok" if healthy else "error", "checks": checks, "pid": os.getpid()}
+    body: dict[str, object] = {"status": "ok" if healthy else "error"}
+    if _sees_health_details():
+        body.update(checks=checks, pid=os.getpid())
     return jsonify(body), 200 if healthy else 503

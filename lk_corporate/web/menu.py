@@ -48,6 +48,12 @@ class MenuItem:
     icon: str | None = None
     url_values: tuple[tuple[str, Any], ...] = ()
     """Fixed URL arguments for ``url_for`` (e.g. ``(("tab", "limits"),)``)."""
+    audience: Audience | None = None
+    """Only users of this audience see the item; None: everyone who sees its section. For the
+    profile menu, which every signed-in user has: ``audience="client"`` keeps a client-only
+    page (e.g. «My contracts») out of the staff's menu."""
+    config_flag: str | None = None
+    """Shown only while this setting of the app is true (the demo outbox: ``"LK_DEMO"``)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,8 @@ for _section in (
     register_section(_section)
 
 # The profile menu sits at the right of the bar, not among the sections above; its items are
-# registered like any other (section="profile").
+# registered like any other (section="profile"). Every signed-in user has it, staff included:
+# an item meant for clients only says so with audience="client".
 PROFILE_SECTION = MenuSection("profile", _l("Profile"), "client", 900, "person-circle")
 register_section(PROFILE_SECTION)
 
@@ -99,13 +106,16 @@ def register_menu_item(
     section: str = "supplier",
     order: int = 100,
     icon: str | None = None,
+    audience: Audience | None = None,
+    config_flag: str | None = None,
     **url_values: Any,
 ) -> MenuItem:
     """Add a page to the menu. Registering the same (section, endpoint) again replaces it, so a
     module imported twice (tests create many apps) does not duplicate entries."""
     if section not in SECTIONS:
         raise KeyError(f"unknown menu section {section!r}; known: {sorted(SECTIONS)}")
-    item = MenuItem(label, endpoint, right, section, order, icon, tuple(sorted(url_values.items())))
+    item = MenuItem(label, endpoint, right, section, order, icon, tuple(sorted(url_values.items())),
+                    audience, config_flag)
     _ITEMS[(section, endpoint)] = item
     return item
 
@@ -130,18 +140,21 @@ def user_has_right(user: Any, right: str | None) -> bool:
     return bool(has_right(right)) if callable(has_right) else False
 
 
+def _item_visible(item: MenuItem, user: Any, audiences: set[str]) -> bool:
+    return (
+        item.endpoint in current_app.view_functions
+        and (item.audience is None or item.audience in audiences)
+        and (item.config_flag is None or bool(current_app.config.get(item.config_flag)))
+        and user_has_right(user, item.right)
+    )
+
+
 def visible_items(user: Any, section: str) -> list[MenuItem]:
     audiences = user_audiences(user)
     if SECTIONS[section].audience not in audiences:
         return []
-    view_functions = current_app.view_functions
-    return [
-        item
-        for item in registered_items()
-        if item.section == section
-        and item.endpoint in view_functions
-        and user_has_right(user, item.right)
-    ]
+    return [item for item in registered_items()
+            if item.section == section and _item_visible(item, user, audiences)]
 
 
 def build_menu(user: Any, current_endpoint: str | None) -> list[MenuEntry]:
@@ -166,14 +179,9 @@ def build_profile_menu(user: Any) -> tuple[tuple[MenuItem, str], ...]:
 
     if not getattr(user, "is_authenticated", False):
         return ()
-    view_functions = current_app.view_functions
-    items = [
-        item
-        for item in registered_items()
-        if item.section == PROFILE_SECTION.key
-        and item.endpoint in view_functions
-        and user_has_right(user, item.right)
-    ]
+    audiences = user_audiences(user)
+    items = [item for item in registered_items()
+             if item.section == PROFILE_SECTION.key and _item_visible(item, user, audiences)]
     return tuple((item, url_for(item.endpoint, **dict(item.url_values))) for item in items)
 
 

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from flask import Flask, abort, request
 
-from lk_corporate.core.rights import CLIENT_ACCOUNTANT, MONEY_VIEW, SUPPLIER_OPERATOR
+from lk_corporate.core.rights import (
+    CLIENT_ACCOUNTANT,
+    MONEY_VIEW,
+    SUPPLIER_ADMIN,
+    SUPPLIER_OPERATOR,
+    SUPPLIER_SIGNER,
+)
 from lk_corporate.core.security import CONTENT_SECURITY_POLICY
 from lk_corporate.web import menu
 from tests.support.factories import create_client, create_client_user, create_staff_user, login
@@ -87,7 +93,8 @@ def test_proxy_headers_trusted_only_when_configured(make_app: Any) -> None:
 # --- /healthz -------------------------------------------------------------------------------
 
 def test_healthz(client: Any) -> None:
-    response = client.get("/healthz")
+    """From the machine itself (the container's health check): the checks and the worker."""
+    response = client.get("/healthz")  # the test client's address is 127.0.0.1
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok"
@@ -95,11 +102,49 @@ def test_healthz(client: Any) -> None:
     assert isinstance(body["pid"], int)
 
 
+@pytest.mark.parametrize(("remote", "headers"), [
+    ("203.0.113.5", {}),
+    ("10.0.0.7", {}),
+    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.5"}),  # through a proxy on the same host
+    ("127.0.0.1", {"Forwarded": "for=203.0.113.5"}),
+])
+def test_healthz_tells_others_only_the_status(client: Any, remote: str, headers: dict[str, str]) -> None:
+    response = client.get("/healthz", headers=headers, environ_base={"REMOTE_ADDR": remote})
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}  # no process ID, no list of backends
+
+
 def test_healthz_reports_a_dead_database(make_app: Any) -> None:
     broken = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg2://postgres@127.0.0.1:9/nothing")
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] == "error"
+    outside = broken.test_client().get("/healthz", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert outside.status_code == 503 and outside.get_json() == {"status": "error"}
+
+
+def test_the_server_header_names_no_versions(clean_app: Flask) -> None:
+    """Werkzeug's server (`lk run`, `lk demo`) said «Werkzeug/3.1.9 Python/3.11.7»."""
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, clean_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for path in ("/", "/static/css/lk.css", "/nope", "/healthz"):
+            connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            assert [v for k, v in response.getheaders() if k.lower() == "server"] == ["lk"], path
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 # --- error pages ----------------------------------------------------------------------------
@@ -218,6 +263,42 @@ def test_staff_see_staff_sections_only(client: Any, supplier: Any, scratch_menu:
     # One visible item: a plain link under the section's name.
     assert 'href="/healthz"><i class="bi bi-percent me-1" aria-hidden="true"></i>Тарифы</a>' in nav
     assert "Invoices-test" not in nav and 'data-lk-section="money"' not in nav
+
+
+@pytest.mark.parametrize("role", [SUPPLIER_OPERATOR, SUPPLIER_SIGNER, SUPPLIER_ADMIN])
+def test_every_menu_link_of_a_staff_user_opens(client: Any, supplier: Any, role: str) -> None:
+    """No dead ends: each link of the header (sections and profile menu) and of the profile
+    page's side menu answers 200. «My contracts» is a client's page: not offered to staff."""
+    import re
+
+    login(client, create_staff_user(role).login)
+    nav = _nav(client)
+    profile_page = client.get("/profile").get_data(as_text=True)
+    assert "/profile/contracts" not in nav and "Мои договоры" not in nav
+    assert "/profile/contracts" not in profile_page and "Мои договоры" not in profile_page
+    links = set(re.findall(r'href="(/[^"]*)"', nav + profile_page))
+    assert "/profile/password" in links
+    for href in sorted(links):
+        if href.startswith(("/lang/", "/static/")):
+            continue
+        assert client.get(href, follow_redirects=True).status_code == 200, href
+
+
+def test_demo_outbox_is_in_the_menu_only_in_the_demo(make_app: Any, supplier: Any) -> None:
+    """Outside the demo the outbox answers 404, so it has no menu entry there."""
+    staff = create_staff_user(SUPPLIER_OPERATOR)
+    for demo in (False, True):
+        browser = make_app(LK_DEMO=demo).test_client()
+        login(browser, staff.login)
+        assert ('href="/outbox/"' in _nav(browser)) is demo
+        assert browser.get("/outbox/").status_code == (200 if demo else 404)
+
+
+def test_client_users_are_offered_my_contracts(client: Any, supplier: Any) -> None:
+    login(client, create_client_user(create_client()).login)
+    assert 'href="/profile/contracts"' in _nav(client)
+    assert 'href="/profile/contracts"' in client.get("/profile").get_data(as_text=True)
+    assert client.get("/profile/contracts").status_code == 200
 
 
 def test_register_refuses_an_unknown_section(scratch_menu: None) -> None:
