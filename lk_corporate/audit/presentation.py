@@ -25,13 +25,17 @@ from lk_corporate.core.rights import BUILTIN_ROLES
 from lk_corporate.clients.forms import SERVICE_LABELS, ZONE_LABELS
 from lk_corporate.clients.forms import STATUS_LABELS as METER_STATUS_LABELS
 from lk_corporate.core.i18n import format_date, format_datetime, format_number
-from lk_corporate.supplier.forms import RIGHT_LABELS
+from lk_corporate.staff.forms import RIGHT_LABELS
 
 ACTION_LABELS: dict[str, Any] = {
     # Accounts and logins
     "login.succeeded": _l("Login succeeded"),
     "login.refused_network": _l("Login refused: network not allowed"),
     "logout": _l("Logged out"),
+    "session.ended": _l("Session ended"),
+    "session.ended_others": _l("Other sessions ended"),
+    "session.ended_all": _l("All sessions ended"),
+    "mail.requeued": _l("Message sent again"),
     "account.registered": _l("User registered"),
     "account.email_confirmed": _l("E-mail address confirmed"),
     "password.reset_requested": _l("Password reset requested"),
@@ -69,6 +73,10 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 DETAIL_LABELS: dict[str, Any] = {
+    "session": _l("Session"),
+    "remember": _l("Remember me"),
+    "count": _l("How many"),
+    "to": _l("To"),
     # Who and what
     "login": _l("Login"),
     "code": _l("Code"),  # of a role in role.* entries: shown as «Роль»

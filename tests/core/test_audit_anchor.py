@@ -356,10 +356,11 @@ def test_hourly_job_checkpoints_when_the_head_moved(session, clean_app, demo_pki
     """The Celery beat task (and the demo's thread, which runs the same function); the demo
     signs with the demo PKI's supplier, as no LK_SUPPLIER_P12 is configured there."""
     from lk_corporate import tasks
+    from lk_corporate.core import jobs
 
     assert tasks.celery_app.conf.beat_schedule["audit-checkpoint"] == {
         "task": "lk.audit_checkpoint", "schedule": 3600.0}
-    monkeypatch.setattr(tasks, "_flask_app", clean_app)  # other tests may have made apps since
+    monkeypatch.setattr(jobs, "_app", clean_app)  # other tests may have made apps since
     directory = tmp_path / "checkpoints"
     config = {"LK_DEMO": True, "LK_SUPPLIER_P12": "", "LK_PKI_DIR": str(demo_pki.directory),
               "LK_TSA_URL": demo_pki.tsa_url, "LK_TRUST_ROOTS": str(demo_pki.root_pem),
@@ -367,11 +368,11 @@ def test_hourly_job_checkpoints_when_the_head_moved(session, clean_app, demo_pki
     for key, value in config.items():
         monkeypatch.setitem(clean_app.config, key, value)
     _append(2)
-    tasks.audit_checkpoint_task()
-    tasks.audit_checkpoint_task()  # the head did not move: nothing new
+    jobs.run_now("lk.audit_checkpoint")
+    jobs.run_now("lk.audit_checkpoint")  # the head did not move: nothing new
     assert sorted(p.name for p in directory.iterdir()) == ["000001"]
     _append(1)
-    tasks.audit_checkpoint_task()
+    jobs.run_now("lk.audit_checkpoint")
     assert sorted(p.name for p in directory.iterdir()) == ["000001", "000002"]
     settings = AnchorSettings.from_app(clean_app)
     assert settings.p12 == demo_pki.supplier.p12
