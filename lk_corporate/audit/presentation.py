@@ -73,10 +73,6 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 DETAIL_LABELS: dict[str, Any] = {
-    "session": _l("Session"),
-    "remember": _l("Remember me"),
-    "count": _l("How many"),
-    "to": _l("To"),
     # Who and what
     "login": _l("Login"),
     "code": _l("Code"),  # of a role in role.* entries: shown as «Роль»
@@ -147,6 +143,11 @@ DETAIL_LABELS: dict[str, Any] = {
     "changes": _l("Changes"),
     "before": _l("Before"),
     "after": _l("After"),
+    # Sessions and mail
+    "session": _l("Session"),
+    "remember": _l("Remember me"),
+    "count": _l("How many"),
+    "recipient": _l("Recipient"),
 }
 _ORDER = {key: n for n, key in enumerate(DETAIL_LABELS)}
 

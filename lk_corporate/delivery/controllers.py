@@ -26,6 +26,6 @@ def index() -> ResponseReturnValue:
 def send_again(mail_id: int) -> ResponseReturnValue:
     mail = requeue(db.session, mail_id)
     record(db.session, "mail.requeued", actor=current_actor(), object_type="mail",
-           object_id=mail.id, details={"to": mail.to, "kind": mail.kind})
+           object_id=mail.id, details={"recipient": mail.to, "kind": mail.kind})
     flash(_("The message to %(to)s will be sent again.", to=mail.to), "success")
     return redirect(url_for("delivery.index", status="queued"))
