@@ -114,6 +114,74 @@ def _find_signer_cert(si: cms.SignerInfo, certs: list[asn1_x509.Certificate]) ->
     return None
 
 
+# Algorithms whose parameters are NULL or absent, both encodings naming the same algorithm:
+# SHA-1 and SHA-2 (RFC 3370 2.1, RFC 5754 2) and RSA PKCS#1 v1.5 (RFC 3370 3.2, RFC 4055 5,
+# RFC 8017 A.2.4). Signers differ on which they write, and may write one in the SignerInfo
+# and the other in the algorithm-protection attribute.
+_NULL_OR_ABSENT_PARAMETERS = frozenset({
+    "1.3.14.3.2.26",  # sha1
+    "2.16.840.1.101.3.4.2.1",  # sha256
+    "2.16.840.1.101.3.4.2.2",  # sha384
+    "2.16.840.1.101.3.4.2.3",  # sha512
+    "2.16.840.1.101.3.4.2.4",  # sha224
+    "2.16.840.1.101.3.4.2.5",  # sha512-224
+    "2.16.840.1.101.3.4.2.6",  # sha512-256
+    "1.2.840.113549.1.1.1",  # rsaEncryption
+    "1.2.840.113549.1.1.5",  # sha1WithRSAEncryption
+    "1.2.840.113549.1.1.11",  # sha256WithRSAEncryption
+    "1.2.840.113549.1.1.12",  # sha384WithRSAEncryption
+    "1.2.840.113549.1.1.13",  # sha512WithRSAEncryption
+    "1.2.840.113549.1.1.14",  # sha224WithRSAEncryption
+    "1.2.840.113549.1.1.15",  # sha512-224WithRSAEncryption
+    "1.2.840.113549.1.1.16",  # sha512-256WithRSAEncryption
+})
+
+
+def _algorithm_value(alg: core.Sequence) -> tuple[str, str, object]:
+    """An AlgorithmIdentifier as a comparable value: (OID, parameters' kind, parameters).
+
+    Decoded, never compared as bytes: the same algorithm is encoded with another tag in the
+    RFC 6211 attribute (``[1] IMPLICIT``), and its parameters may be BER or (for the
+    algorithms above) NULL instead of absent. Parameters compare by their decoded value, so
+    an RSASSA-PSS default written out equals the default left out.
+    """
+    oid: str = alg["algorithm"].dotted
+    params = alg["parameters"]
+    if isinstance(params, core.Any):
+        params = params.parsed
+    if isinstance(params, core.Void):
+        return oid, "absent", None
+    if isinstance(params, core.Null):
+        return oid, "absent" if oid in _NULL_OR_ABSENT_PARAMETERS else "null", None
+    return oid, "value", params.native
+
+
+def _check_algorithm_protection(protection: cms.CMSAlgorithmProtection,
+                                digest_algorithm: cms.DigestAlgorithm,
+                                signature_algorithm: cms.SignedDigestAlgorithm) -> None:
+    """RFC 6211: the algorithms the signer protected are the ones the SignerInfo names.
+
+    The attribute is signed; a difference means someone substituted an algorithm in the
+    unsigned SignerInfo fields (or the signer is broken), and the signature is refused.
+    """
+    protected_digest = protection["digest_algorithm"]
+    if _algorithm_value(protected_digest) != _algorithm_value(digest_algorithm):
+        raise CmsError(
+            "the CMS algorithm protection attribute names another digest algorithm "
+            f"({protected_digest['algorithm'].native}) than the SignerInfo "
+            f"({digest_algorithm['algorithm'].native})"
+        )
+    protected_sig = protection["signature_algorithm"]
+    if isinstance(protected_sig, core.Void):
+        raise CmsError("the CMS algorithm protection attribute has no signature algorithm")
+    if _algorithm_value(protected_sig) != _algorithm_value(signature_algorithm):
+        raise CmsError(
+            "the CMS algorithm protection attribute names another signature algorithm "
+            f"({protected_sig['algorithm'].native}) than the SignerInfo "
+            f"({signature_algorithm['algorithm'].native})"
+        )
+
+
 _SIG_VALIDATOR = DefaultSignatureValidator()
 
 
@@ -179,11 +247,8 @@ def check_signer_info(
             raise CmsError(f"content-type attribute is {ctype.native}, not {expected_content_type}")
         embedded_digest = _unique_attr(attrs, "message_digest", True).native
         protection = _unique_attr(attrs, "cms_algorithm_protection", False)
-        if protection is not None and (
-            protection["digest_algorithm"].dump() != si["digest_algorithm"].dump()
-            or protection["signature_algorithm"].dump() != sig_algo_obj.dump()
-        ):
-            raise CmsError("algorithms differ from the CMS algorithm protection attribute")
+        if protection is not None:
+            _check_algorithm_protection(protection, si["digest_algorithm"], sig_algo_obj)
         ess_v2 = _unique_attr(attrs, "signing_certificate_v2", False)
         ess_v1 = _unique_attr(attrs, "signing_certificate", False)
         ess = ess_v2 if ess_v2 is not None else ess_v1

@@ -92,15 +92,17 @@ def sign(
     embed_chain: bool = True,
     ignore_docmdp: bool = False,
     tsa: Identity | None = None,
+    subfilter: fields.SigSeedSubFilter = fields.SigSeedSubFilter.PADES,
 ) -> bytes:
-    """Sign ``pdf`` as ``who`` at PAdES level B-B, B-T, B-LT or B-LTA."""
+    """Sign ``pdf`` as ``who`` at PAdES level B-B, B-T, B-LT or B-LTA (with another
+    ``subfilter``, e.g. ``adbe.pkcs7.detached``, the same CMS without the PAdES rules)."""
     certs = [who.asn1_cert] + ([_asn1(c) for c in who.chain()] if embed_chain else [])
     signer = signers.SimpleSigner(
         signing_cert=who.asn1_cert,
         signing_key=who.asn1_key,
         cert_registry=SimpleCertificateStore.from_certs(certs),
     )
-    meta_kwargs: dict[str, Any] = {"field_name": field, "subfilter": fields.SigSeedSubFilter.PADES}
+    meta_kwargs: dict[str, Any] = {"field_name": field, "subfilter": subfilter}
     if level in ("B-LT", "B-LTA"):
         meta_kwargs.update(embed_validation_info=True, validation_context=validation_context(pki, signer=who))
     if level == "B-LTA":

@@ -154,3 +154,19 @@ def cms_der(contents: bytes) -> bytes:
         return contents[: 2 + n]
     k = n & 0x7F
     return contents[: 2 + k + int.from_bytes(contents[2 : 2 + k], "big")]
+
+
+def signature_cms(pdf: bytes, index: int = 0) -> bytes:
+    """The CMS of the ``index``-th signature in file order, without its zero padding."""
+    start, end = signature_contents_span(pdf, index)
+    return cms_der(bytes.fromhex(pdf[start + 1 : end - 1].decode()))
+
+
+def replace_cms(pdf: bytes, cms: bytes, index: int = 0) -> bytes:
+    """``pdf`` with the ``index``-th signature's /Contents replaced by ``cms`` (zero-padded to
+    the reserved size, so that the /ByteRange and every offset stay as they are)."""
+    start, end = signature_contents_span(pdf, index)
+    room = end - start - 2
+    hexed = cms.hex().encode()
+    assert len(hexed) <= room, "the new CMS does not fit in the reserved /Contents"
+    return pdf[: start + 1] + hexed + b"0" * (room - len(hexed)) + pdf[end - 1 :]
