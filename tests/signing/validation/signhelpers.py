@@ -134,3 +134,14 @@ def sign(
     else:
         pdf_signer.sign_pdf(w, output=out)
     return out.getvalue()
+
+
+def document_timestamp(pdf: bytes, pki: TestPki, *, with_empty_field: str | None = None) -> bytes:
+    """Add a document timestamp (in a new invisible field, as every timestamping tool does);
+    ``with_empty_field``: also create an empty signature field in the same update."""
+    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    if with_empty_field is not None:
+        fields.append_signature_field(w, fields.SigFieldSpec(with_empty_field))
+    out = io.BytesIO()
+    signers.PdfTimeStamper(timestamper(pki)).timestamp_pdf(w, "sha256", output=out)
+    return out.getvalue()
