@@ -60,7 +60,14 @@ from .report import (
     SubIndication,
     TimestampReport,
 )
-from .revocation import CrlIndex, Fetcher, RevocationSources, check_revocation, load_crl
+from .revocation import (
+    CrlIndex,
+    FetchBudget,
+    Fetcher,
+    RevocationSources,
+    check_revocation,
+    load_crl,
+)
 from .structure import PdfFile, Resolver, Revision
 from .syntax import Name, PdfDict, PdfString, Ref, Stream, decode_stream
 from .trust import PathOutcome, certificate_info, load_trust_roots, validate_path
@@ -93,6 +100,8 @@ class ValidationSettings:
     supplied_crls: tuple[bytes, ...] = ()
     #: may the validator fetch OCSP/CRLs over the network? Never on a web request.
     allow_fetch: bool = False
+    #: seconds of real time one OCSP/CRL request may take (whatever the clock does); a
+    #: validation makes at most ``revocation.MAX_FETCHES`` requests
     fetch_timeout: float = 3.0
     #: "now" for the validation (None: the current time)
     validation_time: datetime | None = None
@@ -194,6 +203,7 @@ class _Doc:
         self.cms_ocsps: list[bytes] = []
         self.cms_crls: list[bytes] = []
         self._paths: dict[tuple[bytes, datetime, str], PathOutcome] = {}
+        self.fetch_budget = FetchBudget()
 
     def close(self) -> None:
         self.loop.close()
@@ -269,6 +279,7 @@ class _Doc:
             allow_fetch=s.allow_fetch,
             fetch_timeout=s.fetch_timeout,
             fetch=s.fetch,
+            budget=self.fetch_budget,
         )
 
 
