@@ -109,7 +109,7 @@ def _length(n: int) -> bytes:
 
 def _children(data: bytes, pos: int, length: int | None) -> tuple[list[tuple[int, int]], int]:
     """Spans of the values inside a constructed value whose content starts at ``pos``."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     limit = len(data) if length is None else pos + length
     if limit > len(data):
         raise BerError("truncated: a length exceeds the data")

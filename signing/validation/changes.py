@@ -527,7 +527,7 @@ def _visible(d: PdfDict) -> bool:
     rect = d.get("Rect")
     if isinstance(rect, list) and len(rect) == 4 and all(isinstance(x, (int, float)) or hasattr(x, "as_tuple") for x in rect):
         try:
-            x1, y1, x2, y2 = (float(x) for x in rect)  # type: ignore[arg-type]
+            x1, y1, x2, y2 = (float(x) for x in rect)
         except (TypeError, ValueError):
             return True
         return abs(x2 - x1) > 0 and abs(y2 - y1) > 0

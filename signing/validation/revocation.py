@@ -177,11 +177,12 @@ def _from_crl(der: bytes, cert: asn1_x509.Certificate, issuer: asn1_x509.Certifi
     if crl is None or not _crl_applies(crl, cert):
         return None
     rc = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-    common = {"source": source, "this_update": crl.last_update_utc, "next_update": crl.next_update_utc}
     if rc is None:
-        return _Info(RevocationStatus.GOOD, **common)  # type: ignore[arg-type]
-    return _Info(RevocationStatus.REVOKED, revoked_at=rc.revocation_date_utc, reason=_reason_text(rc),
-                 **common)  # type: ignore[arg-type]
+        return _Info(RevocationStatus.GOOD, source, this_update=crl.last_update_utc,
+                     next_update=crl.next_update_utc)
+    return _Info(RevocationStatus.REVOKED, source, revoked_at=rc.revocation_date_utc,
+                 reason=_reason_text(rc), this_update=crl.last_update_utc,
+                 next_update=crl.next_update_utc)
 
 
 # -- OCSP --------------------------------------------------------------------------------------
@@ -286,15 +287,16 @@ def _verify_ocsp(
     except Exception:  # noqa: BLE001 - malformed or unverifiable: not usable
         return None
     status = single["cert_status"]
-    common = {"source": source, "this_update": single["this_update"].native,
-              "next_update": single["next_update"].native}
+    this_update: datetime | None = single["this_update"].native
+    next_update: datetime | None = single["next_update"].native
     if status.name == "good":
-        return _Info(RevocationStatus.GOOD, **common)  # type: ignore[arg-type]
+        return _Info(RevocationStatus.GOOD, source, this_update=this_update, next_update=next_update)
     if status.name == "revoked":
         info = status.chosen
-        reason = info["revocation_reason"].native if info["revocation_reason"].native else None
-        return _Info(RevocationStatus.REVOKED, revoked_at=info["revocation_time"].native,
-                     reason=reason, **common)  # type: ignore[arg-type]
+        revoked_at: datetime = info["revocation_time"].native
+        reason: str | None = info["revocation_reason"].native or None
+        return _Info(RevocationStatus.REVOKED, source, revoked_at=revoked_at, reason=reason,
+                     this_update=this_update, next_update=next_update)
     return None
 
 

@@ -218,23 +218,29 @@ class _Doc:
             return certs, ocsps, crls
         if dss is None:
             return certs, ocsps, crls
-        for key, sink in (("Certs", certs), ("OCSPs", ocsps), ("CRLs", crls)):
-            arr = self.res.resolve(dss.get(key))
-            for item in arr if isinstance(arr, list) else []:
-                try:
-                    s = self.res.resolve(item)
-                    if not isinstance(s, Stream):
-                        continue
-                    raw = decode_stream(s)
-                    if key == "Certs":
-                        c = asn1_x509.Certificate.load(raw)
-                        c.native  # noqa: B018
-                        certs.append(c)
-                    else:
-                        sink.append(raw)  # type: ignore[arg-type]
-                except (PdfStructureError, ValueError, TypeError):
-                    continue
+        for raw in self._dss_streams(dss, "Certs"):
+            try:
+                c = asn1_x509.Certificate.load(raw)
+                c.native  # noqa: B018 - parse it all now: a broken one is skipped here
+            except (ValueError, TypeError):
+                continue
+            certs.append(c)
+        ocsps.extend(self._dss_streams(dss, "OCSPs"))
+        crls.extend(self._dss_streams(dss, "CRLs"))
         return certs, ocsps, crls
+
+    def _dss_streams(self, dss: PdfDict, key: str) -> list[bytes]:
+        """The decoded streams of the DSS array ``key``; unreadable entries are skipped."""
+        out: list[bytes] = []
+        arr = self.res.resolve(dss.get(key))
+        for item in arr if isinstance(arr, list) else []:
+            try:
+                s = self.res.resolve(item)
+                if isinstance(s, Stream):
+                    out.append(decode_stream(s))
+            except (PdfStructureError, ValueError, TypeError):
+                continue
+        return out
 
     def update(self, revision: int) -> UpdateChanges:
         hit = self._updates.get(revision)
@@ -422,10 +428,11 @@ def _structure_of(doc: _Doc, found: _Found) -> _Sig:
     br = sig.get("ByteRange")
     if not isinstance(br, list):
         return fail("/ByteRange is missing")
-    if len(br) != 4 or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in br):
+    ints = [x for x in br if isinstance(x, int) and not isinstance(x, bool) and x >= 0]
+    if len(br) != 4 or len(ints) != 4:
         return fail("/ByteRange is not four non-negative integers")
-    s.byte_range = tuple(br)  # type: ignore[arg-type]
-    a0, l0, b0, l1 = br  # type: ignore[misc]
+    a0, l0, b0, l1 = ints
+    s.byte_range = (a0, l0, b0, l1)
     data = doc.data
     if a0 != 0:
         return fail("/ByteRange does not start at offset 0")
@@ -514,8 +521,8 @@ def _check_crypto(doc: _Doc, s: _Sig) -> None:
     if tokens:
         token = tokens[0]
         sigval = si["signature"].native
-        s.tst_token = token  # type: ignore[assignment]
-        s.tst = check_tst(token, lambda algo: hashlib.new(algo, sigval).digest())  # type: ignore[arg-type]
+        s.tst_token = token
+        s.tst = check_tst(token, lambda algo: hashlib.new(algo, sigval).digest())
         doc.extra_certs.extend(s.tst.certs)
         if s.tst.failure is not None:
             s.findings.append(_Finding(s.tst.failure, s.tst.message or "signature timestamp invalid"))
