@@ -4,7 +4,8 @@ For each signature, in this order (all checks run; the worst finding decides):
 
 1. format: ``/ByteRange`` is ``[0 a b c]``, the gap is exactly this signature dictionary's
    ``/Contents`` hex string, the range ends at a revision's ``%%EOF``, the signature
-   dictionary was written in that revision, ``/Contents`` is one DER CMS plus zero padding;
+   dictionary was written in that revision, ``/Contents`` is one CMS (DER or BER) plus zero
+   padding;
 2. integrity: message digest vs the bytes, signature value vs the signer's key, the
    signing-certificate attribute vs the signer's certificate; timestamp tokens likewise;
 3. what follows the signed revision (:mod:`.structure`, :mod:`.changes`), with the signature's
