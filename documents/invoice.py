@@ -183,7 +183,7 @@ def _bank_block(page: Page, x: float, y: float, width: float, data: InvoiceData)
     c1, c2 = width * 0.30, width * 0.28  # ИНН | КПП (bank name and recipient span both)
     c3 = 14 * mm  # "БИК" / "Сч. №"
     c4 = width - c1 - c2 - c3
-    r = 5.2 * mm
+    r: float = 5.2 * mm
     xl, xm, xr = x, x + c1 + c2, x + c1 + c2 + c3
     # left column: bank (2 rows), INN|KPP (1 row), recipient (2 rows)
     page.rect(xl, y, c1 + c2, 2 * r)

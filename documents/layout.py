@@ -72,10 +72,10 @@ __all__ = [
 
 Align = Literal["l", "r", "c"]
 
-MARGIN_LEFT = 15 * mm
-MARGIN_RIGHT = 10 * mm
-MARGIN_TOP = 8 * mm
-MARGIN_BOTTOM = 7 * mm
+MARGIN_LEFT: float = 15 * mm
+MARGIN_RIGHT: float = 10 * mm
+MARGIN_TOP: float = 8 * mm
+MARGIN_BOTTOM: float = 7 * mm
 HEADER_HEIGHT = 17 * mm  # logo, supplier name, requisites line, rule
 BODY_TOP = MARGIN_TOP + HEADER_HEIGHT + 3 * mm
 QR_SIZE = 17 * mm
@@ -540,7 +540,8 @@ class Frame:
 
     @property
     def pagesize(self) -> tuple[float, float]:
-        return landscape(A4) if self.landscape else A4
+        size: tuple[float, float] = landscape(A4) if self.landscape else A4
+        return size
 
 
 class _FixedTimeStamp:
@@ -667,7 +668,7 @@ def _signature_widget(c: Canvas, box: SignatureBox, h: float) -> PDFObjectRefere
     })
     name = f"SigField.{box.name}"
     c._addAnnotation(widget, name)
-    return doc.refAnnotation(name)  # type: ignore[no-any-return]
+    return doc.refAnnotation(name)
 
 
 PAGE_COMPRESSION_LEVEL = 1

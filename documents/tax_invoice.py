@@ -200,7 +200,10 @@ def render_tax_invoice(data: TaxInvoiceData) -> bytes:
     flow.space(3)
     s, b = data.seller, data.buyer
     consignee = data.consignee or b
-    ids = lambda p: f"{p.tax_id}/{p.kpp}" if p.kpp else p.tax_id
+
+    def ids(p: Party) -> str:
+        return f"{p.tax_id}/{p.kpp}" if p.kpp else p.tax_id
+
     lines = [
         (L.seller, s.name, "2"), (L.address, s.address, "2а"), (L.seller_ids, ids(s), "2б"),
         (L.shipper, L.same, "3"), (L.consignee, f"{consignee.name}, {consignee.address}", "4"),

@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests drive as independent, real parts:
 # poppler (pdfsig, pdftotext, pdffonts, pdftoppm), NSS tools (a trust store for pdfsig),
 # Chromium (browser tests through Playwright), SoftHSM2 (a PKCS#11 token), docker-compose
-# (validates docker-compose.yml; no container engine runs here), qpdf and mupdf-tools.
+# (validates docker-compose.yml; no container engine runs here), qpdf, mupdf-tools and
+# faketime (lk verify must end under a faked or frozen clock).
 # Installs only what is missing, so a second run costs nothing.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ declare -A need=(
   [docker-compose]=docker-compose
   [qpdf]=qpdf
   [mutool]=mupdf-tools
+  [faketime]=faketime
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -38,7 +38,8 @@ def _tlv(tag: int, content: bytes) -> bytes:
 
 
 def _oid(dotted: str) -> bytes:
-    return core.ObjectIdentifier(dotted).dump()
+    der: bytes = core.ObjectIdentifier(dotted).dump()
+    return der
 
 
 def _attribute(oid: str, value_der: bytes) -> bytes:

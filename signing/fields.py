@@ -18,6 +18,11 @@ Which field a signature fills (:func:`plan_signing`):
   document of ``documents/``) gets no new visible field, since the bottom of its
   page is its footer: signing it means signing one of its boxes (or invisibly).
 
+A document certified with DocMDP P=2 or 3 gets no new field at all (nor new empty
+fields): the certification permits filling the fields it had when it was certified, and
+a new one would break it (:class:`DocumentLockedError`). The certifier creates the
+fields for later signers (``add_empty_fields``) in the certifying revision.
+
 ``add_empty_fields`` naming a field that already exists keeps that field as it is
 (an empty one is exactly what was asked for); an already signed one is refused.
 """
@@ -31,7 +36,12 @@ from pyhanko.pdf_utils.rw_common import PdfHandler
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields as ph_fields
 
-from signing.errors import DuplicateFieldError, FieldAlreadySignedError, FieldError
+from signing.errors import (
+    DocumentLockedError,
+    DuplicateFieldError,
+    FieldAlreadySignedError,
+    FieldError,
+)
 from signing.stamp import STAMP_SIZE
 
 __all__ = [
@@ -39,6 +49,7 @@ __all__ = [
     "NewField",
     "SigningPlan",
     "add_empty_fields",
+    "certification_level",
     "existing_signature_fields",
     "field_spec",
     "plan_fields",
@@ -246,6 +257,23 @@ class SigningPlan:
     prepared: bool
 
 
+def certification_level(handler: PdfHandler) -> int | None:
+    """The DocMDP ``/P`` of the document's certification signature (1, 2 or 3), or None
+    when the document is not certified."""
+    try:
+        sig = handler.root["/Perms"]["/DocMDP"]
+        refs = sig.get("/Reference", generic.ArrayObject())
+    except (KeyError, TypeError, AttributeError):
+        return None
+    for ref in refs:
+        ref = ref.get_object()
+        if ref.get("/TransformMethod") != "/DocMDP":
+            continue
+        p = ref.get("/TransformParams", generic.DictionaryObject()).get("/P", 2)
+        return int(p) if int(p) in (1, 2, 3) else 2
+    return 2  # certified without a readable level: the default permissions (ISO 32000, 12.8.2.2)
+
+
 def plan_signing(handler: PdfHandler, field_name: str | None, add_empty: tuple[str, ...] = (),
                  *, page: int = -1, visible: bool = True) -> SigningPlan:
     """The field to sign and the empty fields to create, checked against the document."""
@@ -275,6 +303,13 @@ def plan_signing(handler: PdfHandler, field_name: str | None, add_empty: tuple[s
         # an existing empty field is exactly what was asked for: kept as it is
     wanted = ([] if target is not None else [NewField(name, page)])
     wanted += [NewField(n, page) for n in new_empty]
+    level = certification_level(handler)
+    if wanted and level in (2, 3):
+        raise DocumentLockedError(
+            f"the document is certified (DocMDP P={level}): only the signature fields it had when "
+            f"it was certified may be signed, and a new field "
+            f"({', '.join(w.name for w in wanted)}) would break the certification; the certifier "
+            f"creates the fields for later signers (add_empty_fields / --add-empty-field)")
     boxes = [f.name for f in existing if f.prepared]
     if visible and wanted and boxes:
         raise FieldError(

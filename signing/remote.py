@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign import fields as ph_fields
 from pyhanko.sign import signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
@@ -255,7 +256,10 @@ def _mechanism(cert: asn1_x509.Certificate, scheme: str | None) -> tuple[str, al
         f"scheme {scheme!r} does not fit a {algo.upper()} key (use one of {Scheme.ALL})")
 
 
-def prepare(pdf: bytes, signer_chain: tuple[bytes, ...], options: SigningOptions = SigningOptions(),
+_DEFAULT_OPTIONS = SigningOptions()  # frozen: one shared default is safe
+
+
+def prepare(pdf: bytes, signer_chain: tuple[bytes, ...], options: SigningOptions = _DEFAULT_OPTIONS,
             *, scheme: str | None = None, now: dt.datetime | None = None) -> ToBeSigned:
     """Prepare ``pdf`` for a signature by the holder of ``signer_chain[0]``.
 
@@ -286,9 +290,9 @@ def prepare(pdf: bytes, signer_chain: tuple[bytes, ...], options: SigningOptions
                                         signature_value=256, signature_mechanism=mechanism)
     meta = signers.PdfSignatureMetadata(
         field_name=name, md_algorithm=DIGEST,
-        subfilter=signers.pdf_signer.SigSeedSubFilter.PADES,
+        subfilter=ph_fields.SigSeedSubFilter.PADES,
         certify=options.certify,
-        docmdp_permissions=signers.pdf_signer.MDPPerm.FILL_FORMS,
+        docmdp_permissions=ph_fields.MDPPerm.FILL_FORMS,
         reason=options.reason, location=options.location,
         name=describe_certificate(cert).person,
     )
@@ -419,7 +423,7 @@ def finish(state: SigningState | bytes, signature_value: bytes) -> SigningResult
     sig_der = _normalize_signature(state, public_key, bytes(signature_value))
 
     chain = [asn1_x509.Certificate.load(c) for c in state.chain]
-    scheme, mechanism = _mechanism(cert, state.scheme)
+    _scheme, mechanism = _mechanism(cert, state.scheme)
     ext_signer = signers.ExternalSigner(
         signing_cert=cert, cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),
         signature_value=sig_der, signature_mechanism=mechanism)

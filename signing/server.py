@@ -23,6 +23,7 @@ import asyncio
 import datetime as dt
 import io
 
+from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields as ph_fields
@@ -92,7 +93,7 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _trust_roots(identity: SigningIdentity, options: SigningOptions) -> list:
+def _trust_roots(identity: SigningIdentity, options: SigningOptions) -> list[asn1_x509.Certificate]:
     roots = load_roots(options.trust_roots) if options.trust_roots else []
     return roots or list(identity.self_signed_roots)
 
@@ -194,8 +195,11 @@ def _fallbacks(target: Level) -> list[Level]:
     return levels
 
 
+_DEFAULT_OPTIONS = SigningOptions()  # frozen: one shared default is safe
+
+
 def sign_pdf(pdf: bytes, identity: SigningIdentity,
-             options: SigningOptions = SigningOptions()) -> SigningResult:
+             options: SigningOptions = _DEFAULT_OPTIONS) -> SigningResult:
     """Sign ``pdf`` with ``identity`` as ``options`` say; returns the signed bytes.
 
     Raises a :class:`~signing.errors.SigningError` subclass: bad input, identity

@@ -68,7 +68,7 @@ def _is_doc_ts(sig: EmbeddedPdfSignature) -> bool:
 
 
 def _pick(reader: PdfFileReader, field_name: str | None) -> EmbeddedPdfSignature:
-    sigs = [s for s in reader.embedded_signatures if not _is_doc_ts(s)]
+    sigs: list[EmbeddedPdfSignature] = [s for s in reader.embedded_signatures if not _is_doc_ts(s)]
     if field_name is not None:
         sigs = [s for s in sigs if s.field_name == field_name]
     if not sigs:

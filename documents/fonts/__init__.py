@@ -63,7 +63,9 @@ _REF_MARK = b"\x00LK-REFERENCE\x00"
 def _pdf_object_classes() -> tuple[type, type]:
     from reportlab.pdfbase import pdfdoc
 
-    class Formatted(pdfdoc.PDFObject):
+    # reportlab has no type information (types-reportlab lacks the internals used here), so
+    # its classes are Any to mypy; pdfdoc.format() needs PDFObject subclasses all the same
+    class Formatted(pdfdoc.PDFObject):  # type: ignore[misc]
         """A PDF object whose bytes are already formatted."""
 
         def __init__(self, data: bytes) -> None:
@@ -72,7 +74,7 @@ def _pdf_object_classes() -> tuple[type, type]:
         def format(self, document: object) -> bytes:
             return self.data
 
-    class Spliced(pdfdoc.PDFObject):
+    class Spliced(pdfdoc.PDFObject):  # type: ignore[misc]
         """A dictionary formatted once per process around one indirect reference, which is
         formatted per document (its object number differs)."""
 
@@ -80,7 +82,8 @@ def _pdf_object_classes() -> tuple[type, type]:
             self.head, self.ref, self.tail = head, ref, tail
 
         def format(self, document: object) -> bytes:
-            return self.head + self.ref.format(document) + self.tail
+            ref: bytes = self.ref.format(document)
+            return self.head + ref + self.tail
 
     return Formatted, Spliced
 
@@ -93,7 +96,7 @@ def _caching_face_class(base: type) -> type:
 
     _Formatted, _Spliced = _pdf_object_classes()
 
-    class _CachingFace(base):  # type: ignore[valid-type, misc]
+    class _CachingFace(base):  # type: ignore[misc]  # reportlab's face class: Any to mypy
         def addSubsetObjects(self, doc: object, fontname: str, subset: list[int]) -> object:
             cache: dict[tuple[int, ...], tuple[bytes, int]] = self.__dict__.setdefault(
                 "_lk_subset_cache", {})
@@ -142,7 +145,7 @@ def _caching_font_class(base: type) -> type:
 
     _Formatted, _ = _pdf_object_classes()
 
-    class _CachingFont(base):  # type: ignore[valid-type, misc]
+    class _CachingFont(base):  # type: ignore[misc]  # reportlab's TTFont: Any to mypy
         def addObjects(self, doc: Any) -> None:
             import zlib
 

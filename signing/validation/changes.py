@@ -6,6 +6,7 @@ revision (catalog, page, annotation array, signature field, DSS...). An update m
 * add or extend the DSS (``/DSS``, its arrays and VRI dictionaries) and ``/Extensions``;
 * add document timestamps and signatures: new signature fields (with their widgets and
   appearance streams), or fill a pre-existing empty signature field (``/V``, ``/AP``);
+  after a certification only the latter, and new fields for document timestamps;
 * append those fields to ``/AcroForm /Fields`` and their widgets to a page's ``/Annots``;
 * change ``/Info``, the catalog's ``/Metadata`` stream, ``/Version``, ``/AcroForm /SigFlags``
   and ``/DR``.
@@ -14,7 +15,9 @@ Everything else is a violation: changed page contents or resources, new pages, a
 annotation, a new or changed action, a redefined object used by a page, a freed object, a new
 object nobody references, a new object filling a reference that dangled in the signed revision
 (the "shadow" trick), a changed signature dictionary. DocMDP and FieldMDP locks are applied per
-signature by :func:`judge_changes_after`.
+signature by :func:`judge_changes_after`: a certification with P=2 or P=3 permits filling the
+signature fields that existed when the document was certified, not creating new ones (the
+certifier laid out who signs where); P=1 permits only LTV data and document timestamps.
 """
 
 from __future__ import annotations
@@ -46,9 +49,17 @@ class UpdateChanges:
     adds_doc_timestamp: bool
     adds_dss: bool
     filled_fields: frozenset[str]  # pre-existing signature fields that received a value
-    new_fields: frozenset[str]
+    new_fields: frozenset[str]  # every field created by the update
     details: tuple[str, ...]
     violations: tuple[str, ...]
+    #: the new fields holding a document timestamp added by the same update (LTV data, which
+    #: every certification level permits)
+    new_timestamp_fields: frozenset[str] = frozenset()
+
+    @property
+    def new_form_fields(self) -> frozenset[str]:
+        """New fields other than document timestamps': a change of the form's layout."""
+        return self.new_fields - self.new_timestamp_fields
 
     @property
     def ltv_only(self) -> bool:
@@ -233,6 +244,7 @@ class _UpdateJudge:
         self.adds_dss = False
         self.filled: set[str] = set()
         self.new_fields: set[str] = set()
+        self.new_timestamp_fields: set[str] = set()
         self.new_widgets_ok: set[int] = set()
 
     def v(self, msg: str) -> None:
@@ -266,6 +278,7 @@ class _UpdateJudge:
             new_fields=frozenset(self.new_fields),
             details=tuple(dict.fromkeys(self.details)),
             violations=tuple(dict.fromkeys(self.violations)),
+            new_timestamp_fields=frozenset(self.new_timestamp_fields),
         )
 
     # -- modified objects ------------------------------------------------------------------------
@@ -291,7 +304,7 @@ class _UpdateJudge:
                 return
             self._dict_rule(num, f"signature field {name!r}", before, after, EMPTY_SIGFIELD_MUTABLE)
             if (isinstance(after, PdfDict) and "V" in after
-                    and self._check_sig_value(after.get("V"), f"field {name!r}")):
+                    and self._check_sig_value(after.get("V"), f"field {name!r}") is not None):
                 self.filled.add(name)
             elif isinstance(after, PdfDict) and isinstance(before, PdfDict) and _appearance_changed(before, after):
                 # an appearance without a signature is an overlay, not a signature
@@ -401,7 +414,10 @@ class _UpdateJudge:
         self.new_fields.add(name)
         signed = False
         if "V" in d:
-            signed = self._check_sig_value(d.get("V"), f"new field {name!r}")
+            value = self._check_sig_value(d.get("V"), f"new field {name!r}")
+            signed = value is not None
+            if value == "DocTimeStamp":
+                self.new_timestamp_fields.add(name)
         widgets = []
         if d.get("Subtype") == "Widget":
             widgets.append((ref, d))
@@ -428,25 +444,27 @@ class _UpdateJudge:
             if not signed and _visible(wd):
                 self.v(f"new unsigned signature field {name!r} has a visible appearance")
 
-    def _check_sig_value(self, value: PdfValue, where: str) -> bool:
+    def _check_sig_value(self, value: PdfValue, where: str) -> str | None:
+        """What a field's new value is, ``"Sig"`` or ``"DocTimeStamp"``; None (with a
+        violation) when it is not a new signature dictionary."""
         if not isinstance(value, Ref) or value.num not in self.added:
             self.v(f"{where}: /V is not a new signature dictionary")
-            return False
+            return None
         sd = self.new.dict_of(value)
         if sd is None:
             self.v(f"{where}: /V is not a dictionary")
-            return False
+            return None
         typ = sd.get("Type")
         if typ == "DocTimeStamp" or sd.get("SubFilter") == "ETSI.RFC3161":
             self.adds_doc_timestamp = True
             self.details.append("document timestamp added")
-        elif typ in ("Sig", None):
+            return "DocTimeStamp"
+        if typ in ("Sig", None):
             self.adds_signature = True
             self.details.append("signature added")
-        else:
-            self.v(f"{where}: /V is a /{typ}, not a signature")
-            return False
-        return True
+            return "Sig"
+        self.v(f"{where}: /V is a /{typ}, not a signature")
+        return None
 
     def _annots(self, page: int, before: PdfValue, after: PdfValue) -> None:
         if before == after:
@@ -509,7 +527,7 @@ def _visible(d: PdfDict) -> bool:
     rect = d.get("Rect")
     if isinstance(rect, list) and len(rect) == 4 and all(isinstance(x, (int, float)) or hasattr(x, "as_tuple") for x in rect):
         try:
-            x1, y1, x2, y2 = (float(x) for x in rect)  # type: ignore[arg-type]
+            x1, y1, x2, y2 = (float(x) for x in rect)
         except (TypeError, ValueError):
             return True
         return abs(x2 - x1) > 0 and abs(y2 - y1) > 0
@@ -552,9 +570,7 @@ def judge_changes_after(
         any_update = True
         details.extend(u.details)
         violations.extend(u.violations)
-        changes_form = u.adds_signature or bool(u.filled_fields) or bool(
-            u.new_fields and not u.adds_doc_timestamp
-        )
+        changes_form = u.adds_signature or bool(u.filled_fields) or bool(u.new_form_fields)
         if u.adds_signature or changes_form:
             kind = ChangesAfter.SIGNATURES
         elif kind is ChangesAfter.NONE:
@@ -564,6 +580,13 @@ def judge_changes_after(
                 f"revision {u.revision}: the certification (DocMDP P=1) forbids any change but "
                 "LTV data and document timestamps"
             )
+        elif locks.docmdp in (2, 3):
+            for name in sorted(u.new_form_fields):
+                violations.append(
+                    f"revision {u.revision}: signature field {name!r} is created after the "
+                    f"certification (DocMDP P={locks.docmdp} permits only filling the fields "
+                    "that existed when the document was certified)"
+                )
         if locks.field_action is not None and u.filled_fields:
             if locks.field_action == "All":
                 locked = set(u.filled_fields)

@@ -4,8 +4,15 @@ signing-certificate attribute, and RFC 3161 timestamp tokens.
 The cryptographic primitive (a signature value over the DER of the signed attributes, for RSA
 PKCS#1 v1.5/PSS, ECDSA, EdDSA) is pyhanko-certvalidator's; the rest (which certificate is the
 signer, content-type/message-digest/signing-certificate/algorithm-protection attributes, what
-is a format failure, what the timestamp imprint must cover) is done here, on the signed
-attributes' original bytes (never re-encoded: a re-encoding would hide a non-DER trick).
+is a format failure, what the timestamp imprint must cover) is done here.
+
+The CMS may be BER (RFC 5652 allows it; signers write indefinite lengths). The signature value
+is over the DER encoding of the signed attributes (RFC 5652, 5.4): when they arrive as DER
+that is their original bytes; when they arrive as BER it is their DER re-encoding
+(:func:`.ber.to_der`, which keeps every value as parsed). The encoding as read (the original
+bytes when the lengths are definite) is also tried, as pyHanko and other validators do, for
+signers that signed a slightly non-DER encoding (an unsorted SET OF…) as they wrote it;
+either way the attribute values checked here are the ones that were signed.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from cryptography.exceptions import InvalidSignature
 from pyhanko.sign.general import check_ess_certid
 from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator, SignatureValidationContext
 
+from .ber import BerError, tlv_end, to_der
 from .report import SubIndication
 
 __all__ = ["CmsError", "SignerCheck", "TstCheck", "check_signer_info", "check_tst", "decode_contents", "find_attr"]
@@ -38,28 +46,17 @@ class CmsError(Exception):
 _DECODE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError)
 
 
-def _der_length(data: bytes) -> int:
-    """Total length of the DER TLV at the start of ``data``."""
-    if len(data) < 2 or data[0] != 0x30:
-        raise CmsError("/Contents is not a DER SEQUENCE")
-    first = data[1]
-    if first < 0x80:
-        return 2 + first
-    n = first & 0x7F
-    if n == 0 or n > 4 or len(data) < 2 + n:
-        raise CmsError("/Contents has an invalid DER length")
-    length = int.from_bytes(data[2 : 2 + n], "big")
-    return 2 + n + length
-
-
 def decode_contents(contents: bytes) -> cms.ContentInfo:
-    """The CMS ContentInfo in a signature's ``/Contents``: exactly one DER structure followed
-    by nothing but zero padding."""
+    """The CMS ContentInfo in a signature's ``/Contents``: exactly one BER (usually DER)
+    structure followed by nothing but zero padding."""
     if not contents or not contents.strip(b"\x00"):
         raise CmsError("/Contents is empty or zeroed")
-    total = _der_length(contents)
-    if total > len(contents):
-        raise CmsError("/Contents is truncated (DER length exceeds the string)")
+    if contents[0] != 0x30:
+        raise CmsError("/Contents is not a CMS SEQUENCE")
+    try:
+        total = tlv_end(contents)
+    except BerError as e:
+        raise CmsError(f"/Contents is not a valid BER structure ({e})") from None
     if contents[total:].strip(b"\x00"):
         raise CmsError("/Contents has data after the CMS structure")
     try:
@@ -114,6 +111,74 @@ def _find_signer_cert(si: cms.SignerInfo, certs: list[asn1_x509.Certificate]) ->
     return None
 
 
+# Algorithms whose parameters are NULL or absent, both encodings naming the same algorithm:
+# SHA-1 and SHA-2 (RFC 3370 2.1, RFC 5754 2) and RSA PKCS#1 v1.5 (RFC 3370 3.2, RFC 4055 5,
+# RFC 8017 A.2.4). Signers differ on which they write, and may write one in the SignerInfo
+# and the other in the algorithm-protection attribute.
+_NULL_OR_ABSENT_PARAMETERS = frozenset({
+    "1.3.14.3.2.26",  # sha1
+    "2.16.840.1.101.3.4.2.1",  # sha256
+    "2.16.840.1.101.3.4.2.2",  # sha384
+    "2.16.840.1.101.3.4.2.3",  # sha512
+    "2.16.840.1.101.3.4.2.4",  # sha224
+    "2.16.840.1.101.3.4.2.5",  # sha512-224
+    "2.16.840.1.101.3.4.2.6",  # sha512-256
+    "1.2.840.113549.1.1.1",  # rsaEncryption
+    "1.2.840.113549.1.1.5",  # sha1WithRSAEncryption
+    "1.2.840.113549.1.1.11",  # sha256WithRSAEncryption
+    "1.2.840.113549.1.1.12",  # sha384WithRSAEncryption
+    "1.2.840.113549.1.1.13",  # sha512WithRSAEncryption
+    "1.2.840.113549.1.1.14",  # sha224WithRSAEncryption
+    "1.2.840.113549.1.1.15",  # sha512-224WithRSAEncryption
+    "1.2.840.113549.1.1.16",  # sha512-256WithRSAEncryption
+})
+
+
+def _algorithm_value(alg: core.Sequence) -> tuple[str, str, object]:
+    """An AlgorithmIdentifier as a comparable value: (OID, parameters' kind, parameters).
+
+    Decoded, never compared as bytes: the same algorithm is encoded with another tag in the
+    RFC 6211 attribute (``[1] IMPLICIT``), and its parameters may be BER or (for the
+    algorithms above) NULL instead of absent. Parameters compare by their decoded value, so
+    an RSASSA-PSS default written out equals the default left out.
+    """
+    oid: str = alg["algorithm"].dotted
+    params = alg["parameters"]
+    if isinstance(params, core.Any):
+        params = params.parsed
+    if isinstance(params, core.Void):
+        return oid, "absent", None
+    if isinstance(params, core.Null):
+        return oid, "absent" if oid in _NULL_OR_ABSENT_PARAMETERS else "null", None
+    return oid, "value", params.native
+
+
+def _check_algorithm_protection(protection: cms.CMSAlgorithmProtection,
+                                digest_algorithm: cms.DigestAlgorithm,
+                                signature_algorithm: cms.SignedDigestAlgorithm) -> None:
+    """RFC 6211: the algorithms the signer protected are the ones the SignerInfo names.
+
+    The attribute is signed; a difference means someone substituted an algorithm in the
+    unsigned SignerInfo fields (or the signer is broken), and the signature is refused.
+    """
+    protected_digest = protection["digest_algorithm"]
+    if _algorithm_value(protected_digest) != _algorithm_value(digest_algorithm):
+        raise CmsError(
+            "the CMS algorithm protection attribute names another digest algorithm "
+            f"({protected_digest['algorithm'].native}) than the SignerInfo "
+            f"({digest_algorithm['algorithm'].native})"
+        )
+    protected_sig = protection["signature_algorithm"]
+    if isinstance(protected_sig, core.Void):
+        raise CmsError("the CMS algorithm protection attribute has no signature algorithm")
+    if _algorithm_value(protected_sig) != _algorithm_value(signature_algorithm):
+        raise CmsError(
+            "the CMS algorithm protection attribute names another signature algorithm "
+            f"({protected_sig['algorithm'].native}) than the SignerInfo "
+            f"({signature_algorithm['algorithm'].native})"
+        )
+
+
 _SIG_VALIDATOR = DefaultSignatureValidator()
 
 
@@ -158,10 +223,15 @@ def check_signer_info(
         attrs = si["signed_attrs"]
         if isinstance(attrs, core.Void) or not len(attrs):
             raise CmsError("no signed attributes")
-        # The bytes the signature covers: the attributes as they are in the file, with the
-        # [0] IMPLICIT tag replaced by the SET OF tag (RFC 5652, 5.4).
+        # The bytes the signature covers: the DER of the attributes with the SET OF tag in
+        # place of the [0] IMPLICIT one (RFC 5652, 5.4); see the module docstring.
         raw_attrs = attrs.dump()
-        signed_bytes = b"\x31" + raw_attrs[1:]
+        as_written = b"\x31" + raw_attrs[1:]
+        try:
+            der_attrs = to_der(as_written)
+        except BerError as e:
+            raise CmsError(f"the signed attributes are not a valid BER structure ({e})") from None
+        signed_versions = [as_written] if der_attrs == as_written else [der_attrs, as_written]
         eci = sd["encap_content_info"]
         if expected_content_type == "data" and not isinstance(eci["content"], core.Void):
             raise CmsError("CMS is not detached (encapsulated content present)")
@@ -179,11 +249,8 @@ def check_signer_info(
             raise CmsError(f"content-type attribute is {ctype.native}, not {expected_content_type}")
         embedded_digest = _unique_attr(attrs, "message_digest", True).native
         protection = _unique_attr(attrs, "cms_algorithm_protection", False)
-        if protection is not None and (
-            protection["digest_algorithm"].dump() != si["digest_algorithm"].dump()
-            or protection["signature_algorithm"].dump() != sig_algo_obj.dump()
-        ):
-            raise CmsError("algorithms differ from the CMS algorithm protection attribute")
+        if protection is not None:
+            _check_algorithm_protection(protection, si["digest_algorithm"], sig_algo_obj)
         ess_v2 = _unique_attr(attrs, "signing_certificate_v2", False)
         ess_v1 = _unique_attr(attrs, "signing_certificate", False)
         ess = ess_v2 if ess_v2 is not None else ess_v1
@@ -195,14 +262,18 @@ def check_signer_info(
         except ValueError:
             raise CmsError(f"unsupported digest algorithm {md_algo}") from None
         intact = digest == embedded_digest
+        valid = False
         try:
-            _SIG_VALIDATOR.validate_signature(
-                si["signature"].native, signed_bytes, cert.public_key, sig_algo_obj,
-                context=SignatureValidationContext(contextual_md_algorithm=md_algo),
-            )
-            valid = True
-        except InvalidSignature:
-            valid = False
+            for signed_bytes in signed_versions:
+                try:
+                    _SIG_VALIDATOR.validate_signature(
+                        si["signature"].native, signed_bytes, cert.public_key, sig_algo_obj,
+                        context=SignatureValidationContext(contextual_md_algorithm=md_algo),
+                    )
+                except InvalidSignature:
+                    continue
+                valid = True
+                break
         except _DECODE_ERRORS + (NotImplementedError,) as e:
             return SignerCheck(si, cert, tuple(certs), md_algo, sig_algo, intact, False, ess_ok,
                                ess is not None, SubIndication.SIG_CRYPTO_FAILURE,
@@ -246,7 +317,9 @@ def check_tst(token: cms.ContentInfo, imprint_of: Callable[[str], bytes]) -> Tst
         eci = sd["encap_content_info"]
         if eci["content_type"].native != "tst_info":
             raise CmsError("timestamp token does not contain TSTInfo")
-        raw_tst = eci["content"].contents
+        # the eContent octets (a BER constructed OCTET STRING is the concatenation of its
+        # segments), which the message-digest attribute covers (RFC 5652, 5.4)
+        raw_tst = bytes(eci["content"])
         tst_info = tsp.TSTInfo.load(raw_tst)
         gen_time = tst_info["gen_time"].native
         mi = tst_info["message_imprint"]

@@ -10,7 +10,10 @@ Sources are consulted in this order and the source of the answer is reported:
    the issuer and stores the revoked serials keyed by the issuer's key hash, so that a lookup
    during validation is one B-tree probe whatever the size of the CRL;
 4. only when the caller allows it (``allow_fetch``; the CLI does, a web request must not): a
-   live OCSP request, then a CRL download, with a short timeout.
+   live OCSP request, then a CRL download. Each request ends within ``fetch_timeout`` seconds
+   of real time whatever the clock does (:func:`.deadline.call_within`); a certificate gets
+   at most :data:`MAX_URLS` URLs of each kind tried, and one validation at most
+   :data:`MAX_FETCHES` requests (:class:`FetchBudget`), so its time on the network is bounded.
 
 Every OCSP response and CRL is verified (issuer name and key, signature, delegated OCSP
 responder authorised by the issuer) before it is believed.
@@ -26,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,11 +44,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp as cocsp
 from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
+from .deadline import call_within
 from .errors import RevocationIndexError, TrustConfigurationError
 from .report import RevocationReport, RevocationSource, RevocationStatus
 
 __all__ = [
     "CrlIndex",
+    "FetchBudget",
     "Fetcher",
     "IndexHit",
     "RefreshReport",
@@ -57,6 +63,10 @@ __all__ = [
 
 GRACE = timedelta(minutes=5)
 MAX_FETCH_BYTES = 32 * 1024 * 1024
+#: network requests (OCSP or CRL) one validation may make
+MAX_FETCHES = 16
+#: OCSP URLs, and CRL URLs, tried per certificate (a certificate may name any number)
+MAX_URLS = 2
 
 Fetcher = Callable[[str, float, bytes | None], bytes]
 """``fetch(url, timeout, body)``: GET (body None) or POST an OCSP request; returns the body."""
@@ -167,11 +177,12 @@ def _from_crl(der: bytes, cert: asn1_x509.Certificate, issuer: asn1_x509.Certifi
     if crl is None or not _crl_applies(crl, cert):
         return None
     rc = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-    common = {"source": source, "this_update": crl.last_update_utc, "next_update": crl.next_update_utc}
     if rc is None:
-        return _Info(RevocationStatus.GOOD, **common)  # type: ignore[arg-type]
-    return _Info(RevocationStatus.REVOKED, revoked_at=rc.revocation_date_utc, reason=_reason_text(rc),
-                 **common)  # type: ignore[arg-type]
+        return _Info(RevocationStatus.GOOD, source, this_update=crl.last_update_utc,
+                     next_update=crl.next_update_utc)
+    return _Info(RevocationStatus.REVOKED, source, revoked_at=rc.revocation_date_utc,
+                 reason=_reason_text(rc), this_update=crl.last_update_utc,
+                 next_update=crl.next_update_utc)
 
 
 # -- OCSP --------------------------------------------------------------------------------------
@@ -276,15 +287,16 @@ def _verify_ocsp(
     except Exception:  # noqa: BLE001 - malformed or unverifiable: not usable
         return None
     status = single["cert_status"]
-    common = {"source": source, "this_update": single["this_update"].native,
-              "next_update": single["next_update"].native}
+    this_update: datetime | None = single["this_update"].native
+    next_update: datetime | None = single["next_update"].native
     if status.name == "good":
-        return _Info(RevocationStatus.GOOD, **common)  # type: ignore[arg-type]
+        return _Info(RevocationStatus.GOOD, source, this_update=this_update, next_update=next_update)
     if status.name == "revoked":
         info = status.chosen
-        reason = info["revocation_reason"].native if info["revocation_reason"].native else None
-        return _Info(RevocationStatus.REVOKED, revoked_at=info["revocation_time"].native,
-                     reason=reason, **common)  # type: ignore[arg-type]
+        revoked_at: datetime = info["revocation_time"].native
+        reason: str | None = info["revocation_reason"].native or None
+        return _Info(RevocationStatus.REVOKED, source, revoked_at=revoked_at, reason=reason,
+                     this_update=this_update, next_update=next_update)
     return None
 
 
@@ -439,21 +451,38 @@ class RefreshReport:
 
 
 def _default_fetch(url: str, timeout: float, body: bytes | None) -> bytes:
+    """GET ``url`` (or POST an OCSP request) with ``timeout`` per socket operation and for
+    the whole response (on the monotonic clock, checked after every read of what has
+    arrived): a server that trickles bytes is cut off, not waited for."""
     import requests
 
+    deadline = time.monotonic() + timeout
     if body is None:
         r = requests.get(url, timeout=timeout, stream=True)
     else:
         r = requests.post(url, data=body, timeout=timeout, stream=True,
                           headers={"Content-Type": "application/ocsp-request"})
-    r.raise_for_status()
-    chunks, total = [], 0
-    for chunk in r.iter_content(65536):
-        total += len(chunk)
-        if total > MAX_FETCH_BYTES:
-            raise ValueError(f"response from {url} is larger than {MAX_FETCH_BYTES} bytes")
-        chunks.append(chunk)
+    with r:
+        r.raise_for_status()
+        chunks, total = [], 0
+        while chunk := r.raw.read1(65536):  # what has arrived, not a full 64 KiB
+            total += len(chunk)
+            if total > MAX_FETCH_BYTES:
+                raise ValueError(f"response from {url} is larger than {MAX_FETCH_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"response from {url} took more than {timeout:g} s")
+            chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _bounded(fetch: Fetcher, url: str, timeout: float, body: bytes | None) -> bytes:
+    """``fetch(url, timeout, body)``, given up after ``timeout`` seconds of real time.
+
+    The fetcher's own timeouts (socket operations; the total, on the monotonic clock) end
+    its work in the ordinary case; this bound holds when they cannot: a frozen or faked
+    clock, a name lookup that hangs, a fetcher without timeouts.
+    """
+    return call_within(lambda: fetch(url, timeout, body), timeout, name=f"lk-fetch {url}")
 
 
 def _cdp_urls(cert: asn1_x509.Certificate) -> list[str]:
@@ -499,7 +528,7 @@ def refresh_crl_index(
     errors: list[str] = []
     for url in wanted:
         try:
-            der = load_crl(fetch(url, timeout, None))
+            der = load_crl(_bounded(fetch, url, timeout, None))
         except Exception as e:  # noqa: BLE001 - one bad URL must not stop the job
             errors.append(f"{url}: {e}")
             continue
@@ -523,6 +552,36 @@ def refresh_crl_index(
 
 # -- the decision --------------------------------------------------------------------------------
 
+class FetchBudget:
+    """The network requests one validation may still make, and the answers it had.
+
+    Counting requests rather than seconds bounds a validation's time on the network whatever
+    the clock does: each request ends within its timeout (:func:`_bounded`), so the whole
+    validation waits at most ``requests × timeout``. Answers are kept per request, so one CRL
+    serves every certificate of its CA and every signature of the document.
+    Not thread-safe: one per validation.
+    """
+
+    def __init__(self, requests: int = MAX_FETCHES) -> None:
+        self.remaining = requests
+        self._answers: dict[tuple[str, bytes | None], bytes | None] = {}
+
+    def fetch(self, fetch: Fetcher, url: str, timeout: float, body: bytes | None) -> bytes | None:
+        """The body ``url`` answers, or None when it fails, times out or the budget is spent."""
+        key = (url, body)
+        if key in self._answers:
+            return self._answers[key]
+        if self.remaining <= 0:
+            return None
+        self.remaining -= 1
+        try:
+            answer: bytes | None = _bounded(fetch, url, timeout, body)
+        except Exception:  # noqa: BLE001 - an unreachable responder: the next source is tried
+            answer = None
+        self._answers[key] = answer
+        return answer
+
+
 @dataclass(frozen=True)
 class RevocationSources:
     """Where :func:`check_revocation` may look, in order."""
@@ -534,13 +593,16 @@ class RevocationSources:
     allow_fetch: bool = False
     fetch_timeout: float = 3.0
     fetch: Fetcher | None = field(default=None, compare=False)
+    #: shared by the checks of one validation; None: a budget of its own for each check
+    budget: FetchBudget | None = field(default=None, compare=False)
 
 
 def _fetch_live(cert: asn1_x509.Certificate, issuer: asn1_x509.Certificate,
                 sources: RevocationSources) -> list[_Info]:
     fetch = sources.fetch or _default_fetch
+    budget = sources.budget if sources.budget is not None else FetchBudget()
     out: list[_Info] = []
-    for url in _ocsp_urls(cert):
+    for url in _ocsp_urls(cert)[:MAX_URLS]:
         try:
             req = (
                 cocsp.OCSPRequestBuilder()
@@ -548,16 +610,19 @@ def _fetch_live(cert: asn1_x509.Certificate, issuer: asn1_x509.Certificate,
                 .build()
                 .public_bytes(serialization.Encoding.DER)
             )
-            info = _from_ocsp(fetch(url, sources.fetch_timeout, req), cert, issuer, RevocationSource.FETCHED_OCSP)
-        except Exception:  # noqa: BLE001 - unreachable responder: try the next source
+            answer = budget.fetch(fetch, url, sources.fetch_timeout, req)
+            info = None if answer is None else _from_ocsp(answer, cert, issuer,
+                                                           RevocationSource.FETCHED_OCSP)
+        except Exception:  # noqa: BLE001 - an unusable answer: try the next source
             info = None
         if info is not None:
             out.append(info)
             return out
-    for url in _cdp_urls(cert):
+    for url in _cdp_urls(cert)[:MAX_URLS]:
         try:
-            info = _from_crl(load_crl(fetch(url, sources.fetch_timeout, None)), cert, issuer,
-                             RevocationSource.FETCHED_CRL)
+            answer = budget.fetch(fetch, url, sources.fetch_timeout, None)
+            info = None if answer is None else _from_crl(load_crl(answer), cert, issuer,
+                                                         RevocationSource.FETCHED_CRL)
         except Exception:  # noqa: BLE001
             info = None
         if info is not None:

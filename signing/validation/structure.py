@@ -236,7 +236,7 @@ class PdfFile:
         if not isinstance(index, list) or len(index) % 2 or not all(isinstance(x, int) for x in index):
             raise PdfSyntaxError("bad /Index in cross-reference stream", offset)
         raw = decode_stream(value)
-        width = sum(w)  # type: ignore[arg-type]
+        width = sum(w)
         if width == 0:
             raise PdfSyntaxError("zero-width cross-reference stream", offset)
         entries: dict[int, XrefEntry] = {}

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple, Union
+from typing import Any, NamedTuple, Union
 
 from .errors import PdfSyntaxError, ResourceLimitError
 
@@ -91,8 +91,13 @@ class PdfString(bytes):
         return self.decode("latin-1")
 
 
-class PdfDict(dict):  # type: ignore[type-arg]
-    """A PDF dictionary; ``spans`` holds each value's ``(start, end)`` byte offsets."""
+class PdfDict(dict[str, Any]):
+    """A PDF dictionary; ``spans`` holds each value's ``(start, end)`` byte offsets.
+
+    Values are typed ``Any`` rather than :data:`PdfValue`: every reader of a dictionary
+    checks what it finds with ``isinstance`` (a hostile file can put anything anywhere), and
+    the recursive union would demand a cast at each of those places instead.
+    """
 
     __slots__ = ("spans",)
 

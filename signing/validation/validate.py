@@ -4,7 +4,8 @@ For each signature, in this order (all checks run; the worst finding decides):
 
 1. format: ``/ByteRange`` is ``[0 a b c]``, the gap is exactly this signature dictionary's
    ``/Contents`` hex string, the range ends at a revision's ``%%EOF``, the signature
-   dictionary was written in that revision, ``/Contents`` is one DER CMS plus zero padding;
+   dictionary was written in that revision, ``/Contents`` is one CMS (DER or BER) plus zero
+   padding;
 2. integrity: message digest vs the bytes, signature value vs the signer's key, the
    signing-certificate attribute vs the signer's certificate; timestamp tokens likewise;
 3. what follows the signed revision (:mod:`.structure`, :mod:`.changes`), with the signature's
@@ -60,7 +61,14 @@ from .report import (
     SubIndication,
     TimestampReport,
 )
-from .revocation import CrlIndex, Fetcher, RevocationSources, check_revocation, load_crl
+from .revocation import (
+    CrlIndex,
+    FetchBudget,
+    Fetcher,
+    RevocationSources,
+    check_revocation,
+    load_crl,
+)
 from .structure import PdfFile, Resolver, Revision
 from .syntax import Name, PdfDict, PdfString, Ref, Stream, decode_stream
 from .trust import PathOutcome, certificate_info, load_trust_roots, validate_path
@@ -93,6 +101,8 @@ class ValidationSettings:
     supplied_crls: tuple[bytes, ...] = ()
     #: may the validator fetch OCSP/CRLs over the network? Never on a web request.
     allow_fetch: bool = False
+    #: seconds of real time one OCSP/CRL request may take (whatever the clock does); a
+    #: validation makes at most ``revocation.MAX_FETCHES`` requests
     fetch_timeout: float = 3.0
     #: "now" for the validation (None: the current time)
     validation_time: datetime | None = None
@@ -194,6 +204,7 @@ class _Doc:
         self.cms_ocsps: list[bytes] = []
         self.cms_crls: list[bytes] = []
         self._paths: dict[tuple[bytes, datetime, str], PathOutcome] = {}
+        self.fetch_budget = FetchBudget()
 
     def close(self) -> None:
         self.loop.close()
@@ -208,23 +219,29 @@ class _Doc:
             return certs, ocsps, crls
         if dss is None:
             return certs, ocsps, crls
-        for key, sink in (("Certs", certs), ("OCSPs", ocsps), ("CRLs", crls)):
-            arr = self.res.resolve(dss.get(key))
-            for item in arr if isinstance(arr, list) else []:
-                try:
-                    s = self.res.resolve(item)
-                    if not isinstance(s, Stream):
-                        continue
-                    raw = decode_stream(s)
-                    if key == "Certs":
-                        c = asn1_x509.Certificate.load(raw)
-                        c.native  # noqa: B018
-                        certs.append(c)
-                    else:
-                        sink.append(raw)  # type: ignore[arg-type]
-                except (PdfStructureError, ValueError, TypeError):
-                    continue
+        for raw in self._dss_streams(dss, "Certs"):
+            try:
+                c = asn1_x509.Certificate.load(raw)
+                c.native  # noqa: B018 - parse it all now: a broken one is skipped here
+            except (ValueError, TypeError):
+                continue
+            certs.append(c)
+        ocsps.extend(self._dss_streams(dss, "OCSPs"))
+        crls.extend(self._dss_streams(dss, "CRLs"))
         return certs, ocsps, crls
+
+    def _dss_streams(self, dss: PdfDict, key: str) -> list[bytes]:
+        """The decoded streams of the DSS array ``key``; unreadable entries are skipped."""
+        out: list[bytes] = []
+        arr = self.res.resolve(dss.get(key))
+        for item in arr if isinstance(arr, list) else []:
+            try:
+                s = self.res.resolve(item)
+                if isinstance(s, Stream):
+                    out.append(decode_stream(s))
+            except (PdfStructureError, ValueError, TypeError):
+                continue
+        return out
 
     def update(self, revision: int) -> UpdateChanges:
         hit = self._updates.get(revision)
@@ -269,6 +286,7 @@ class _Doc:
             allow_fetch=s.allow_fetch,
             fetch_timeout=s.fetch_timeout,
             fetch=s.fetch,
+            budget=self.fetch_budget,
         )
 
 
@@ -411,10 +429,11 @@ def _structure_of(doc: _Doc, found: _Found) -> _Sig:
     br = sig.get("ByteRange")
     if not isinstance(br, list):
         return fail("/ByteRange is missing")
-    if len(br) != 4 or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in br):
+    ints = [x for x in br if isinstance(x, int) and not isinstance(x, bool) and x >= 0]
+    if len(br) != 4 or len(ints) != 4:
         return fail("/ByteRange is not four non-negative integers")
-    s.byte_range = tuple(br)  # type: ignore[arg-type]
-    a0, l0, b0, l1 = br  # type: ignore[misc]
+    a0, l0, b0, l1 = ints
+    s.byte_range = (a0, l0, b0, l1)
     data = doc.data
     if a0 != 0:
         return fail("/ByteRange does not start at offset 0")
@@ -503,8 +522,8 @@ def _check_crypto(doc: _Doc, s: _Sig) -> None:
     if tokens:
         token = tokens[0]
         sigval = si["signature"].native
-        s.tst_token = token  # type: ignore[assignment]
-        s.tst = check_tst(token, lambda algo: hashlib.new(algo, sigval).digest())  # type: ignore[arg-type]
+        s.tst_token = token
+        s.tst = check_tst(token, lambda algo: hashlib.new(algo, sigval).digest())
         doc.extra_certs.extend(s.tst.certs)
         if s.tst.failure is not None:
             s.findings.append(_Finding(s.tst.failure, s.tst.message or "signature timestamp invalid"))

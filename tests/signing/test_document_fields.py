@@ -23,7 +23,7 @@ from documents import render_reading_act, signature_fields
 from documents.layout import FOOTER_LINE
 from lk_corporate.docflow import samples
 from signing import Level, check_upload
-from signing.errors import FieldAlreadySignedError, FieldError
+from signing.errors import DocumentLockedError, FieldAlreadySignedError, FieldError
 from signing.remote import Scheme, SigningState, finish, prepare
 from signing.stamp import STAMP_SIZE, stamp_size
 from signing.validation import Indication, ValidationSettings, validate_pdf
@@ -214,6 +214,20 @@ def test_field_contract_on_a_document_with_boxes(sign_sample, act, supplier_sign
     # the only box left is chosen when no field is named
     client_only = sign_sample("B-B", "romashka", pdf=supplier_signed)
     assert fields(client_only)["client"][1]
+
+
+def test_no_new_field_after_a_certification(sign_sample, supplier_signed):
+    """DocMDP P=2 permits filling the fields the certified document has; a new one would
+    break the certification (our validator and pyHanko refuse it), so the signer refuses to
+    create it and names the way: the certifier keeps an empty field for each later signer."""
+    with pytest.raises(DocumentLockedError, match=r"certified \(DocMDP P=2\).*auditor"):
+        sign_sample("B-B", "zmk", pdf=supplier_signed, field_name="auditor", visible=False)
+    with pytest.raises(DocumentLockedError, match="auditor"):
+        sign_sample("B-B", "romashka", pdf=supplier_signed, field_name="client",
+                    add_empty_fields=("auditor",))
+    certified = sign_sample("B-B", "supplier", certify=True)  # a foreign PDF, no field kept
+    with pytest.raises(DocumentLockedError, match="Signature2"):
+        sign_sample("B-B", "romashka", pdf=certified)
 
 
 def test_stamp_size():

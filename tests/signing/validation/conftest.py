@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 
 from signing.validation import ValidationSettings
 
-from .signhelpers import base_pdf, sign
+from .signhelpers import base_pdf, document_timestamp, sign
 from .testpki import TestPki, build_pki
 
 
@@ -95,9 +95,18 @@ def docs(pki: TestPki) -> Docs:
         if name == "certified_p1_plus":
             return sign(get("certified_p1"), pki, pki.client_a, level="B-T", field="Client",
                         ignore_docmdp=True)
+        if name == "certified_p2":
+            return sign(get("fields"), pki, pki.supplier, level="B-T", field="Supplier", certify=2)
         if name == "certified_p2_plus":
-            p2 = sign(get("fields"), pki, pki.supplier, level="B-T", field="Supplier", certify=2)
-            return sign(p2, pki, pki.client_a, level="B-T", field="Client")
+            return sign(get("certified_p2"), pki, pki.client_a, level="B-T", field="Client")
+        if name == "certified_p2_new_field":
+            # the client signs a field of its own instead of the one the certifier laid out
+            return sign(get("certified_p2"), pki, pki.client_a, level="B-T", field="Extra")
+        if name == "certified_p2_new_invisible_field":
+            return sign(get("certified_p2"), pki, pki.client_a, level="B-T", field="Extra",
+                        new_field_box=None)
+        if name == "certified_p2_timestamped":
+            return document_timestamp(get("certified_p2"), pki)
         if name == "locked_then_filled":
             locked = sign(get("fields"), pki, pki.supplier, level="B-T", field="Approval",
                           lock=("Client",))

@@ -92,15 +92,17 @@ def sign(
     embed_chain: bool = True,
     ignore_docmdp: bool = False,
     tsa: Identity | None = None,
+    subfilter: fields.SigSeedSubFilter = fields.SigSeedSubFilter.PADES,
 ) -> bytes:
-    """Sign ``pdf`` as ``who`` at PAdES level B-B, B-T, B-LT or B-LTA."""
+    """Sign ``pdf`` as ``who`` at PAdES level B-B, B-T, B-LT or B-LTA (with another
+    ``subfilter``, e.g. ``adbe.pkcs7.detached``, the same CMS without the PAdES rules)."""
     certs = [who.asn1_cert] + ([_asn1(c) for c in who.chain()] if embed_chain else [])
     signer = signers.SimpleSigner(
         signing_cert=who.asn1_cert,
         signing_key=who.asn1_key,
         cert_registry=SimpleCertificateStore.from_certs(certs),
     )
-    meta_kwargs: dict[str, Any] = {"field_name": field, "subfilter": fields.SigSeedSubFilter.PADES}
+    meta_kwargs: dict[str, Any] = {"field_name": field, "subfilter": subfilter}
     if level in ("B-LT", "B-LTA"):
         meta_kwargs.update(embed_validation_info=True, validation_context=validation_context(pki, signer=who))
     if level == "B-LTA":
@@ -131,4 +133,15 @@ def sign(
             pdf_signer.sign_pdf(w, output=out)
     else:
         pdf_signer.sign_pdf(w, output=out)
+    return out.getvalue()
+
+
+def document_timestamp(pdf: bytes, pki: TestPki, *, with_empty_field: str | None = None) -> bytes:
+    """Add a document timestamp (in a new invisible field, as every timestamping tool does);
+    ``with_empty_field``: also create an empty signature field in the same update."""
+    w = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    if with_empty_field is not None:
+        fields.append_signature_field(w, fields.SigFieldSpec(with_empty_field))
+    out = io.BytesIO()
+    signers.PdfTimeStamper(timestamper(pki)).timestamp_pdf(w, "sha256", output=out)
     return out.getvalue()

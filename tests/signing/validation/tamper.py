@@ -4,6 +4,7 @@ updates with correct cross-reference offsets, so that ordinary readers accept th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from signing.validation.structure import PdfFile
 from signing.validation.syntax import Ref
@@ -146,11 +147,69 @@ def simple_page_objects(extra_catalog: bytes = b"") -> dict[int, bytes]:
     }
 
 
-def cms_der(contents: bytes) -> bytes:
-    """The DER CMS at the start of a decoded /Contents (by its DER length: stripping zero
-    padding would also strip a CMS that happens to end with a zero byte)."""
-    n = contents[1]
+def _tlv(data: bytes, pos: int) -> tuple[int, int | None, int]:
+    """(header start, content length or None for indefinite, content start) of a definite or
+    indefinite-length TLV with a one-byte tag."""
+    n = data[pos + 1]
     if n < 0x80:
-        return contents[: 2 + n]
+        return pos, n, pos + 2
+    if n == 0x80:
+        return pos, None, pos + 2
     k = n & 0x7F
-    return contents[: 2 + k + int.from_bytes(contents[2 : 2 + k], "big")]
+    return pos, int.from_bytes(data[pos + 2 : pos + 2 + k], "big"), pos + 2 + k
+
+
+def _tlv_end(data: bytes, pos: int) -> int:
+    _, length, start = _tlv(data, pos)
+    if length is not None:
+        return start + length
+    pos = start
+    while data[pos : pos + 2] != b"\x00\x00":
+        pos = _tlv_end(data, pos)
+    return pos + 2
+
+
+def cms_der(contents: bytes) -> bytes:
+    """The CMS at the start of a decoded /Contents (by its encoded length: stripping zero
+    padding would also strip a CMS that ends with a zero byte, or an end-of-contents)."""
+    return contents[: _tlv_end(contents, 0)]
+
+
+def to_indefinite(der: bytes, select: Callable[[tuple[int, ...]], bool], at: tuple[int, ...] = ()) -> bytes:
+    """Re-encode ``der`` with indefinite lengths (``… 80 <children> 00 00``) for the
+    constructed values that ``select(path)`` picks (``path``: child indices from the top,
+    ``()`` the outer value, ``(1, 0)`` the first child of its second child), as streaming BER
+    encoders write them. The rest keeps its DER encoding."""
+    _, length, start = _tlv(der, 0)
+    assert length is not None
+    tag, body = der[:1], der[start : start + length]
+    if not tag[0] & 0x20:
+        return der[: start + length]
+    children, pos = [], 0
+    while pos < len(body):
+        end = _tlv_end(body, pos)
+        children.append(to_indefinite(body[pos:end], select, at + (len(children),)))
+        pos = end
+    content = b"".join(children)
+    if select(at):
+        return tag + b"\x80" + content + b"\x00\x00"
+    if len(content) < 0x80:
+        return tag + bytes([len(content)]) + content
+    raw = len(content).to_bytes((len(content).bit_length() + 7) // 8, "big")
+    return tag + bytes([0x80 | len(raw)]) + raw + content
+
+
+def signature_cms(pdf: bytes, index: int = 0) -> bytes:
+    """The CMS of the ``index``-th signature in file order, without its zero padding."""
+    start, end = signature_contents_span(pdf, index)
+    return cms_der(bytes.fromhex(pdf[start + 1 : end - 1].decode()))
+
+
+def replace_cms(pdf: bytes, cms: bytes, index: int = 0) -> bytes:
+    """``pdf`` with the ``index``-th signature's /Contents replaced by ``cms`` (zero-padded to
+    the reserved size, so that the /ByteRange and every offset stay as they are)."""
+    start, end = signature_contents_span(pdf, index)
+    room = end - start - 2
+    hexed = cms.hex().encode()
+    assert len(hexed) <= room, "the new CMS does not fit in the reserved /Contents"
+    return pdf[: start + 1] + hexed + b"0" * (room - len(hexed)) + pdf[end - 1 :]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +132,37 @@ def test_the_real_lk_command(files: dict[str, Path], root_pem: Path, tmp_path: P
     assert bad.returncode == 1
     assert json.loads(bad.stdout)["signatures"][0]["sub_indication"] == "FORMAT_FAILURE"
     assert not (tmp_path / "absent").exists()
+
+
+FAKETIME = shutil.which("faketime")
+
+
+@pytest.mark.skipif(FAKETIME is None, reason="faketime is not installed (scripts/install-system-deps.sh)")
+@pytest.mark.parametrize(("clock", "year"), [
+    ("+3y", dt.datetime.now(dt.UTC).year + 3),
+    ("2031-06-01 12:00:00", 2031),  # no "@": the clock stands still
+], ids=["three-years-ahead", "frozen"])
+def test_lk_verify_ends_whatever_the_clock_does(files: dict[str, Path], root_pem: Path, tmp_path: Path,
+                                                clock: str, year: int) -> None:
+    """Under libfaketime with the monotonic clock faked too, a wait that computes its deadline
+    on the faked clock and waits on the real one never ends (``lk verify`` hung at exit on the
+    web app's rate-limiter timer thread). Fetching stays on: the test PKI's OCSP/CRL URLs
+    refuse connections, so the network code runs under the faked clock as well."""
+    assert FAKETIME is not None
+    env = dict(os.environ, FAKETIME_DONT_FAKE_MONOTONIC="0", LK_TRUST_ROOTS=str(root_pem),
+               LK_DATABASE_URL=f"sqlite:///{tmp_path}/absent/x.db")
+    lk = Path(sys.executable).parent / "lk"
+    # a session of its own: faketime forks, and a hung child must not outlive the test
+    proc = subprocess.Popen([FAKETIME, "-f", clock, str(lk), "verify", str(files["two_t"]), "--json"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"lk verify did not end within 60 s under faketime -f {clock!r}")
+    assert proc.returncode in (0, 1), err.decode()[-2000:]
+    report = json.loads(out)
+    assert report["validation_time"].startswith(str(year))  # the clock was faked indeed
+    assert len(report["signatures"]) == 2

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 
 from signing.validation import (
@@ -21,6 +23,7 @@ from signing.validation import (
 )
 
 from .conftest import Docs
+from .signhelpers import document_timestamp
 from .testpki import TestPki
 
 P, F, I = Indication.TOTAL_PASSED, Indication.TOTAL_FAILED, Indication.INDETERMINATE
@@ -177,6 +180,61 @@ def test_certification_p2_allows_filling_an_empty_field(docs: Docs, settings: Va
     r = validate_pdf(docs("certified_p2_plus"), settings)
     assert verdicts(r) == [(P, None), (P, None)]
     assert r.signatures[0].certification_level == 2
+
+
+def test_certification_p2_refuses_a_signature_field_created_later(
+    docs: Docs, settings: ValidationSettings, pki: TestPki
+) -> None:
+    """P=2 permits filling the fields the certified document has, not adding a signature of
+    one's own beside them: the certification fails, the new signature itself is valid."""
+    data = docs("certified_p2_new_field")
+    r = validate_pdf(data, settings)
+    cert_sig, approval = r.signatures
+    assert cert_sig.certification_level == 2
+    assert (cert_sig.indication, cert_sig.sub_indication) == (F, SubIndication.FORMAT_FAILURE)
+    assert cert_sig.changes_after.kind is ChangesAfter.OTHER
+    assert any("signature field 'Extra' is created after the certification" in v
+               for v in cert_sig.changes_after.violations), cert_sig.changes_after.violations
+    assert approval.indication is P, approval.messages
+    # pyHanko agrees: the new (visible) field is not a change the certification permits
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    from .signhelpers import validation_context
+
+    reader = PdfFileReader(io.BytesIO(data))
+    st = validate_pdf_signature(reader.embedded_signatures[0],
+                                signer_validation_context=validation_context(pki))
+    assert st.docmdp_ok is False, st.pretty_print_details()
+
+
+def test_certification_p2_refuses_an_invisible_field_created_later(docs: Docs, settings: ValidationSettings) -> None:
+    # stricter than pyHanko, which lets an invisible new field pass as an LTV-level change:
+    # an approval signature in it is still a signature the certifier did not lay out
+    cert_sig, approval = validate_pdf(docs("certified_p2_new_invisible_field"), settings).signatures
+    assert (cert_sig.indication, cert_sig.sub_indication) == (F, SubIndication.FORMAT_FAILURE)
+    assert any("'Extra' is created after the certification" in v for v in cert_sig.changes_after.violations)
+    assert approval.indication is P
+
+
+def test_certification_p2_then_document_timestamp_passes(docs: Docs, settings: ValidationSettings) -> None:
+    # a document timestamp comes in a new field of its own: LTV data, permitted at every level
+    r = validate_pdf(docs("certified_p2_timestamped"), settings)
+    cert_sig, dts = r.signatures
+    assert cert_sig.certification_level == 2
+    assert cert_sig.indication is P, cert_sig.messages
+    assert cert_sig.changes_after.kind is ChangesAfter.LTV_ONLY
+    assert dts.kind is SignatureKind.DOCUMENT_TIMESTAMP and dts.indication is P, dts.messages
+
+
+@pytest.mark.parametrize("certified", ["certified_p1", "certified_p2"])
+def test_a_document_timestamp_does_not_carry_a_new_field_past_a_certification(
+    certified: str, docs: Docs, pki: TestPki, settings: ValidationSettings
+) -> None:
+    data = document_timestamp(docs(certified), pki, with_empty_field="Later")
+    cert_sig = validate_pdf(data, settings).signatures[0]
+    assert (cert_sig.indication, cert_sig.sub_indication) == (F, SubIndication.FORMAT_FAILURE)
+    assert cert_sig.changes_after.kind is ChangesAfter.OTHER, cert_sig.changes_after
 
 
 def test_fieldmdp_locked_field_filled_later_fails_the_locking_signature(
