@@ -358,9 +358,8 @@ def init_pki(out_dir: Path, base_url: str = DEFAULT_BASE_URL, *,
             "not_before": issued.cert.not_valid_before_utc.isoformat(),
             "not_after": issued.cert.not_valid_after_utc.isoformat(),
         }
-        contract = _client_contract(ident.organization.tax_id)
-        if contract is not None:
-            entry["client_contract"] = contract
+        if ident.organization.contract is not None:
+            entry["client_contract"] = ident.organization.contract
         manifest["identities"].append(entry)
         if ident.revoked_days_ago is not None:
             manifest["revocations"].append({
@@ -388,15 +387,6 @@ def _chain_ids(gen: _Generator, issuer_id: str) -> list[str]:
         ids.append(current)
         current = gen.ca_decls[current].issuer
     return ids
-
-
-def _client_contract(tax_id: str) -> str | None:
-    from lk_corporate.demo.data import CLIENTS
-
-    for client in CLIENTS:
-        if client.tax_id == tax_id:
-            return client.contract_number
-    return None
 
 
 def ensure_demo_pki(pki_dir: Path, base_url: str = DEFAULT_BASE_URL) -> Manifest:

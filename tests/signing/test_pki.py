@@ -204,3 +204,37 @@ def test_lk_pki_serve_refuses_a_busy_port(demo_pki, pki_services):
                            str(pki_services.port)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "already in use" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_pki_does_not_import_the_demo():
+    """The demo uses the PKI, never the other way round: not at the top of a module, not in
+    a function (the declaration used to resolve organisations through lk_corporate.demo)."""
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "lk_corporate" / "pki"
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not [n for n in names if n.startswith("lk_corporate.demo")], \
+                f"{path.name}:{node.lineno} imports the demo"
+
+
+def test_declared_organisations_are_the_demo_ones():
+    """certs/demo-pki.yml declares its organisations itself; they must stay the demo's, so
+    that certificates, the portal and the PDFs name the same companies and tax IDs."""
+    from lk_corporate.pki.declaration import load_declaration
+
+    declared = {i.organization.tax_id: i.organization for i in load_declaration().identities}
+    demo = {SUPPLIER.tax_id: (SUPPLIER, None)} | {c.tax_id: (c, c.contract_number) for c in CLIENTS}
+    assert set(declared) == set(demo)
+    for tax_id, org in declared.items():
+        company, contract = demo[tax_id]
+        assert (org.name, org.short_name, org.ogrn, org.contract) == \
+            (company.name, company.short_name, company.ogrn, contract)
+        assert f"г. {org.locality}" in company.address
+        assert org.region is None or org.region in company.address
