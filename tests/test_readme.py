@@ -43,7 +43,7 @@ def test_readme_commands_exist():
     for args, options in ((["sign"], ["--p12", "--password-file", "--level", "--tsa", "--certify",
                                       "--field", "--add-empty-field"]),
                           (["verify"], ["--trust", "--crl", "--tax-id", "--json"]),
-                          (["demo"], ["--host", "--port"]),
+                          (["demo"], ["--host", "--port", "--pki-port"]),
                           (["pki", "init"], ["--base-url"]),
                           (["pki", "serve"], ["--port"])):
         text = subprocess.run([LK, *args, "--help"], capture_output=True, text=True, timeout=60,
