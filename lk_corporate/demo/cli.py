@@ -143,14 +143,17 @@ def _foreign_port(pki_port: int) -> click.ClickException:
 
 
 def _port_mismatch(directory: Path, made_for: str, pki_port: int) -> click.ClickException:
+    made = urlsplit(made_for)
+    # Only a PKI made for this host can be served here at all, on its own port.
+    same_port = (f"Run the demo with the PKI's port (--pki-port {made.port}), or set "
+                 if made.hostname == PKI_HOST and made.port else "Set ")
     return click.ClickException(
         f"the demo PKI in {directory} was generated for {made_for}: its certificates carry "
-        f"that address (CRL, OCSP, CA certificates), so it cannot be served on port "
-        f"{pki_port}. Run the demo with the PKI's port (--pki-port "
-        f"{urlsplit(made_for).port}), or set LK_PKI_DIR to another folder, or move {directory} "
-        f"away to generate a new PKI for port {pki_port} (documents signed with the old one "
-        f"will not validate against the new root, and a reader that trusted the old root must "
-        f"be told to trust the new one).")
+        f"that address (CRL, OCSP, CA certificates), so it cannot be served at "
+        f"http://{PKI_HOST}:{pki_port}. {same_port}LK_PKI_DIR to another folder, or move "
+        f"{directory} away to generate a new PKI for port {pki_port} (documents signed with "
+        f"the old one will not validate against the new root, and a reader that trusted the "
+        f"old root must be told to trust the new one).")
 
 
 def _start_revocation_refresh(app: object, every_seconds: float = 3600.0) -> None:
