@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 5000
 HOST ?= 127.0.0.1
+# The demo PKI's CRL/OCSP/TSA port; unset, lk demo takes LK_PKI_PORT, the existing PKI's, or 8765.
+PKI_PORT ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
@@ -21,7 +23,7 @@ install: $(STAMP)
 
 ## make demo: set up and start the demo (SQLite, demo PKI, local CRL/OCSP/TSA, mail to files)
 demo: $(STAMP)
-	$(BIN)/lk demo --host $(HOST) --port $(PORT)
+	$(BIN)/lk demo --host $(HOST) --port $(PORT)$(if $(PKI_PORT), --pki-port $(PKI_PORT))
 
 ## make test: install what the tests need and run them (SQLite unless LK_TEST_DATABASE_URL is set)
 test: $(STAMP) system-deps

@@ -46,7 +46,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
 
     _bind_extensions(app)
     _register_blueprints(app)
-    _register_commands(app)
+    # No commands on app.cli: `lk` (lk_corporate.cli) knows them and imports each on use, so
+    # building the app does not import the signing stack for commands it is not running.
 
     from lk_corporate.core import requests
 
@@ -109,16 +110,3 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (clients_bp, supplier_bp, staff_bp, periods_bp, tariffs_bp):
         app.register_blueprint(blueprint)
 
-
-def _register_commands(app: Flask) -> None:
-    from lk_corporate.core.audit_cli import audit
-    from lk_corporate.core.mail_cli import mail
-    from lk_corporate.demo.cli import demo
-    from lk_corporate.docflow.cli import documents
-    from lk_corporate.pki.cli import pki
-    from lk_corporate.signatures.cli import sign
-    from lk_corporate.verification.cli import verify
-    from lk_corporate.verification.jobs_cli import revocation
-
-    for command in (audit, demo, mail, pki, revocation, sign, verify, documents):
-        app.cli.add_command(command)

@@ -28,7 +28,7 @@ def _variables_read_by_code() -> set[str]:
 
 
 def test_every_environment_variable_is_documented():
-    documented = set(re.findall(r"^\| `(LK_[A-Z0-9_]+)`", README, re.M))
+    documented = set(re.findall(r"^\| `(LK_[A-Z0-9_]+)`", README, re.MULTILINE))
     documented |= set(re.findall(r"`(LK_[A-Z0-9_]+)` / `", README))
     documented |= set(re.findall(r"/ `(LK_[A-Z0-9_]+)` \|", README))
     missing = _variables_read_by_code() - documented
@@ -37,22 +37,22 @@ def test_every_environment_variable_is_documented():
 
 def test_readme_commands_exist():
     out = subprocess.run([LK, "--help"], capture_output=True, text=True, timeout=60,
-                         stdin=subprocess.DEVNULL).stdout
+                         stdin=subprocess.DEVNULL, check=False).stdout
     for command in ("run", "db", "demo", "audit", "pki", "sign", "verify", "documents"):
-        assert re.search(rf"^\s+{command}\s", out, re.M), f"lk {command} missing:\n{out}"
+        assert re.search(rf"^\s+{command}\s", out, re.MULTILINE), f"lk {command} missing:\n{out}"
     for args, options in ((["sign"], ["--p12", "--password-file", "--level", "--tsa", "--certify",
                                       "--field", "--add-empty-field"]),
                           (["verify"], ["--trust", "--crl", "--tax-id", "--json"]),
-                          (["demo"], ["--host", "--port"]),
+                          (["demo"], ["--host", "--port", "--pki-port"]),
                           (["pki", "init"], ["--base-url"]),
                           (["pki", "serve"], ["--port"])):
         text = subprocess.run([LK, *args, "--help"], capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL).stdout
+                              stdin=subprocess.DEVNULL, check=False).stdout
         for option in options:
             assert option in text, f"lk {' '.join(args)} lacks {option}"
 
 
 def test_the_two_commands_are_make_targets():
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert re.search(r"^demo:", makefile, re.MULTILINE) and re.search(r"^test:", makefile, re.MULTILINE)
     assert "make demo" in README and "make test" in README

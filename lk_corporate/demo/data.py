@@ -1,5 +1,7 @@
-"""The demo's data as plain constants, shared by ``lk demo`` (database seed), the demo PKI
-(client certificates carry these tax IDs) and ``lk documents sample``.
+"""The demo's data as plain constants, shared by ``lk demo`` (database seed) and
+``lk documents sample``. The demo PKI's declaration (``certs/demo-pki.yml``) names the same
+organisations for its certificates; the PKI is a lower layer and does not import this module,
+so a test keeps the two equal.
 
 Nothing here touches the database or Flask: it is the single source of the demo's names,
 numbers and requisites so that the portal, the certificates and the sample PDFs agree.

@@ -1,22 +1,20 @@
 """Read the demo PKI declaration (``certs/demo-pki.yml``) into frozen dataclasses.
 
-The declaration says *what* the PKI contains (authorities, service certificates,
-signing identities); :mod:`lk_corporate.pki.generate` turns it into keys and
-certificates. Organisations are referenced by key (``supplier`` or
-``client:<tax ID>``) and resolved against :mod:`lk_corporate.demo.data`, so the
-certificate subjects use the same names and tax IDs as the portal and the PDFs.
+The declaration says *what* the PKI contains (organisations, authorities, service
+certificates, signing identities); :mod:`lk_corporate.pki.generate` turns it into keys and
+certificates. Identities reference an organisation of the same file by key (``supplier`` or
+``client:<tax ID>``). The organisations are the demo's, but the PKI does not import the
+demo: it is the lower layer (the demo uses the PKI), and a declaration of its own may name
+other organisations; a test keeps the shipped one equal to ``lk_corporate.demo.data``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-
-from lk_corporate.demo.data import CLIENTS, SUPPLIER
 
 DEFAULT_DECLARATION = Path(__file__).resolve().parents[2] / "certs" / "demo-pki.yml"
 
@@ -32,14 +30,16 @@ class DeclarationError(ValueError):
 
 @dataclass(frozen=True)
 class Organization:
-    """The organisation a signing certificate belongs to (from the demo data)."""
+    """The organisation a signing certificate belongs to."""
 
     name: str
     short_name: str
     tax_id: str
     ogrn: str
     locality: str
-    region: str | None
+    region: str | None = None
+    contract: str | None = None
+    """The client's contract number in the portal (``client_contract`` in the manifest)."""
 
 
 @dataclass(frozen=True)
@@ -97,28 +97,33 @@ class PkiDeclaration:
     pkcs12_kdf_rounds: int
 
 
-def _locality(address: str) -> tuple[str, str | None]:
-    """City and region out of a Russian postal address ("…, Московская обл., г. Мытищи, …")."""
-    city = re.search(r"г\.\s*([^,]+)", address)
-    region = re.search(r"([^,]+обл\.)", address)
-    return (city.group(1).strip() if city else "Москва",
-            region.group(1).strip() if region else None)
+def _organizations(raw: Any) -> dict[str, Organization]:
+    if not isinstance(raw, dict):
+        raise DeclarationError("organizations: expected a mapping of key -> organisation")
+    out = {}
+    for key, item in raw.items():
+        where = f"organization {key!r}"
+        if not isinstance(item, dict):
+            raise DeclarationError(f"{where}: expected a mapping")
+        contract = item.get("contract")
+        out[str(key)] = Organization(
+            name=str(_req(item, "name", where)),
+            short_name=str(_req(item, "short_name", where)),
+            tax_id=str(_req(item, "tax_id", where)),
+            ogrn=str(_req(item, "ogrn", where)),
+            locality=str(_req(item, "locality", where)),
+            region=str(item["region"]) if item.get("region") else None,
+            contract=str(contract) if contract is not None else None,
+        )
+    return out
 
 
-def resolve_organization(ref: str) -> Organization:
-    """``supplier`` or ``client:<tax ID>`` → the organisation from the demo data."""
-    if ref == "supplier":
-        city, region = _locality(SUPPLIER.address)
-        return Organization(SUPPLIER.name, SUPPLIER.short_name, SUPPLIER.tax_id,
-                            SUPPLIER.ogrn, city, region)
-    if ref.startswith("client:"):
-        tax_id = ref.split(":", 1)[1]
-        for client in CLIENTS:
-            if client.tax_id == tax_id:
-                city, region = _locality(client.address)
-                return Organization(client.name, client.short_name, client.tax_id,
-                                    client.ogrn, city, region)
-    raise DeclarationError(f"unknown organization {ref!r} (use 'supplier' or 'client:<tax ID>')")
+def _organization(organizations: dict[str, Organization], ref: str, where: str) -> Organization:
+    try:
+        return organizations[ref]
+    except KeyError:
+        raise DeclarationError(f"{where}: unknown organization {ref!r} "
+                               f"(declared: {', '.join(organizations) or 'none'})") from None
 
 
 def _req(item: dict[str, Any], key: str, where: str) -> Any:
@@ -142,6 +147,7 @@ def load_declaration(path: Path = DEFAULT_DECLARATION) -> PkiDeclaration:
         raise DeclarationError(f"cannot read {path}: {exc}") from exc
     if not isinstance(raw, dict):
         raise DeclarationError(f"{path}: expected a mapping at the top level")
+    organizations = _organizations(raw.get("organizations") or {})
 
     authorities = tuple(
         AuthorityDecl(
@@ -182,7 +188,8 @@ def load_declaration(path: Path = DEFAULT_DECLARATION) -> PkiDeclaration:
             name=name,
             role=role,
             issuer=str(_req(item, "issuer", name)),
-            organization=resolve_organization(str(_req(item, "organization", name))),
+            organization=_organization(organizations, str(_req(item, "organization", name)),
+                                       name),
             person=str(_req(item, "person", name)),
             title=str(item.get("title", "")),
             key=_key(item, name),

@@ -66,6 +66,16 @@ class PkiGenerationError(RuntimeError):
     """The target directory cannot hold a new PKI (e.g. it already contains one)."""
 
 
+class PkiBaseUrlMismatch(PkiGenerationError):
+    """The directory holds a PKI generated for another base URL than the one asked for."""
+
+    def __init__(self, manifest: Manifest, wanted: str):
+        super().__init__(f"{manifest.directory} holds a PKI generated for {manifest.base_url}, "
+                         f"not {wanted}")
+        self.manifest = manifest
+        self.wanted = wanted
+
+
 @dataclass(frozen=True)
 class _Issued:
     cert: x509.Certificate
@@ -358,9 +368,8 @@ def init_pki(out_dir: Path, base_url: str = DEFAULT_BASE_URL, *,
             "not_before": issued.cert.not_valid_before_utc.isoformat(),
             "not_after": issued.cert.not_valid_after_utc.isoformat(),
         }
-        contract = _client_contract(ident.organization.tax_id)
-        if contract is not None:
-            entry["client_contract"] = contract
+        if ident.organization.contract is not None:
+            entry["client_contract"] = ident.organization.contract
         manifest["identities"].append(entry)
         if ident.revoked_days_ago is not None:
             manifest["revocations"].append({
@@ -390,22 +399,18 @@ def _chain_ids(gen: _Generator, issuer_id: str) -> list[str]:
     return ids
 
 
-def _client_contract(tax_id: str) -> str | None:
-    from lk_corporate.demo.data import CLIENTS
-
-    for client in CLIENTS:
-        if client.tax_id == tax_id:
-            return client.contract_number
-    return None
-
-
 def ensure_demo_pki(pki_dir: Path, base_url: str = DEFAULT_BASE_URL) -> Manifest:
     """Load the PKI in ``pki_dir``, generating it first if there is none.
 
-    An existing PKI generated for another base URL is kept (its certificates
-    already carry their URLs); the caller sees ``manifest.base_url``.
+    An existing PKI generated for another base URL raises :class:`PkiBaseUrlMismatch`
+    rather than being served where its certificates do not point (their CRL, OCSP and
+    CA-issuer URLs are signed into them) or silently replaced (its root may be trusted in
+    readers, and documents signed with it chain to it).
     """
     pki_dir = Path(pki_dir)
     if (pki_dir / MANIFEST_NAME).exists():
-        return load_manifest(pki_dir)
+        manifest = load_manifest(pki_dir)
+        if manifest.base_url.rstrip("/") != base_url.rstrip("/"):
+            raise PkiBaseUrlMismatch(manifest, base_url.rstrip("/"))
+        return manifest
     return init_pki(pki_dir, base_url)

@@ -20,12 +20,15 @@ import binascii
 import datetime as dt
 import logging
 import threading
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -34,6 +37,7 @@ from werkzeug.wrappers import Request, Response
 from lk_corporate.pki import ocsp, tsa
 from lk_corporate.pki.authority import LoadedPki, load_pki
 from lk_corporate.pki.crl import build_crl
+from lk_corporate.pki.manifest import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +152,7 @@ class ServicesHandle:
         self.server.server_close()
         self.thread.join(timeout=10)
 
-    def __enter__(self) -> ServicesHandle:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -177,6 +181,39 @@ def _check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             raise PortInUseError(exc.errno, f"{host}:{port} is already in use") from exc
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Nothing listens on ``host:port`` yet (a bind would succeed)."""
+    try:
+        _check_port(host, port)
+    except PortInUseError:
+        return False
+    return True
+
+
+def serves_pki(manifest: Manifest, host: str, port: int, *, timeout: float = 3.0) -> bool:
+    """Whether ``http://host:port`` serves this very PKI: every authority certificate it
+    hands out (``/certs/<id>.crt``) is this PKI's, byte for byte.
+
+    Another demo's PKI has the same layout and authority names but its own keys, so its
+    certificates differ; anything else on the port answers 404 or not at all. Signatures
+    timestamped or revocation-checked by a PKI that is not the signer's do not validate.
+    """
+    prefix = urlsplit(manifest.base_url).path.rstrip("/")
+    # Straight to the port: an http_proxy from the environment must not answer for it.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    for ca in manifest.authorities:
+        url = f"http://{host}:{port}{prefix}/certs/{ca.id}.crt"
+        try:
+            with opener.open(url, timeout=timeout) as response:
+                served = response.read(MAX_REQUEST_BYTES)
+        except (OSError, ValueError):  # refused, timed out, HTTP error, not HTTP at all
+            return False
+        ours = x509.load_pem_x509_certificate(ca.cert.read_bytes())
+        if served != ours.public_bytes(serialization.Encoding.DER):
+            return False
+    return True
 
 
 def make_app(pki_dir: Path) -> PkiServices:

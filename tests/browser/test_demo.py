@@ -38,9 +38,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LK_")}
     env.update(LK_DATABASE_URL=f"sqlite:///{home / 'lk.sqlite3'}", LK_PKI_DIR=str(home / "pki"),
                LK_MAIL_DIR=str(home / "outbox"), LK_SECRET_KEY="demo-test-secret")
-    log = open(home / "demo.log", "w+")
-    proc = subprocess.Popen([LK, "demo", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=home)
+    log = home / "demo.log"
+    # Its own PKI port: 8765 may be another demo's on a shared machine (the demo refuses it).
+    with open(log, "w+") as out:
+        proc = subprocess.Popen([LK, "demo", "--port", str(port), "--pki-port", str(_free_port())],
+                                env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=home)
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -48,20 +51,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                assert proc.poll() is None, (home / "demo.log").read_text()
+                assert proc.poll() is None, log.read_text()
                 time.sleep(0.5)
         else:
-            pytest.fail("lk demo did not start:\n" + (home / "demo.log").read_text())
-        yield f"http://127.0.0.1:{port}", (home / "demo.log").read_text()
+            pytest.fail("lk demo did not start:\n" + log.read_text())
+        yield f"http://127.0.0.1:{port}", log.read_text()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        log.close()
 
 
 def test_demo_prints_every_login_and_each_lands_home(demo, browser):
     url, output = demo
-    logins = re.findall(r"^\s+(\S+)\s+(\S+-2026)\s", output, re.M)
+    logins = re.findall(r"^\s+(\S+)\s+(\S+-2026)\s", output, re.MULTILINE)
     assert {login for login, _ in logins} == set(HOME), output
     assert url in output
     for login, password in logins:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import socket
 import subprocess
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_chains_expired_and_untrusted(demo_pki):
     def verify(ident_name: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["openssl", "verify", "-CAfile", str(demo_pki.root_pem),
                                "-untrusted", str(chain), str(demo_pki.identity(ident_name).cert)],
-                              capture_output=True, text=True)
+                              check=False, capture_output=True, text=True)
 
     assert verify("supplier").returncode == 0
     assert verify("romashka").returncode == 0
@@ -96,7 +97,8 @@ def test_pkcs12_is_aes_and_password_protected(demo_pki):
     key, cert, extra = pkcs12.load_key_and_certificates(data, ident.password.encode())
     assert key is not None and cert is not None and len(extra) == 2
     info = subprocess.run(["openssl", "pkcs12", "-info", "-noout", "-in", str(ident.p12),
-                           "-passin", f"pass:{ident.password}"], capture_output=True, text=True)
+                           "-passin", f"pass:{ident.password}"], capture_output=True, text=True,
+                          check=False)
     text = info.stdout + info.stderr
     assert "AES-256-CBC" in text and "RC2" not in text and "3DES" not in text, text
 
@@ -134,7 +136,7 @@ def test_ocsp_post_and_get(demo_pki, pki_services, name, status):
             assert t.microsecond == 0
         assert b"Z" in http.content and not _has_fractional_time(http.content)
         if status == ocsp.OCSPCertStatus.REVOKED:
-            assert resp.revocation_time_utc < dt.datetime.now(dt.timezone.utc)
+            assert resp.revocation_time_utc < dt.datetime.now(dt.UTC)
 
 
 def _has_fractional_time(der: bytes) -> bool:
@@ -175,13 +177,13 @@ def test_tsa_answers_openssl_ts(demo_pki, pki_services, tmp_path):
     chain.write_bytes((demo_pki.directory / "ca-chain.pem").read_bytes())
     proc = subprocess.run(["openssl", "ts", "-verify", "-data", str(data), "-in", str(reply),
                            "-CAfile", str(demo_pki.root_pem), "-untrusted", str(chain)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "Verification: OK" in proc.stdout, proc.stdout + proc.stderr
     # A different document does not verify against the token.
     data.write_text("другие показания")
     proc = subprocess.run(["openssl", "ts", "-verify", "-data", str(data), "-in", str(reply),
                            "-CAfile", str(demo_pki.root_pem), "-untrusted", str(chain)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode != 0
 
 
@@ -189,11 +191,11 @@ def test_lk_pki_cli(tmp_path):
     lk = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "lk"
     out = tmp_path / "pki"
     proc = subprocess.run([str(lk), "pki", "init", str(out), "--base-url", "http://127.0.0.1:9"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert load_manifest(out).tsa_url == "http://127.0.0.1:9/tsa"
     again = subprocess.run([str(lk), "pki", "init", str(out)], capture_output=True, text=True,
-                           timeout=120)
+                           timeout=120, check=False)
     assert again.returncode == 2 and "already contains" in again.stderr
     assert "Traceback" not in again.stderr
 
@@ -201,6 +203,64 @@ def test_lk_pki_cli(tmp_path):
 def test_lk_pki_serve_refuses_a_busy_port(demo_pki, pki_services):
     lk = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "lk"
     proc = subprocess.run([str(lk), "pki", "serve", str(demo_pki.directory), "--port",
-                           str(pki_services.port)], capture_output=True, text=True, timeout=60)
+                           str(pki_services.port)], capture_output=True, text=True, timeout=60,
+                          check=False)
     assert proc.returncode == 1 and "already in use" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_pki_does_not_import_the_demo():
+    """The demo uses the PKI, never the other way round: not at the top of a module, not in
+    a function (the declaration used to resolve organisations through lk_corporate.demo)."""
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "lk_corporate" / "pki"
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not [n for n in names if n.startswith("lk_corporate.demo")], \
+                f"{path.name}:{node.lineno} imports the demo"
+
+
+def test_declared_organisations_are_the_demo_ones():
+    """certs/demo-pki.yml declares its organisations itself; they must stay the demo's, so
+    that certificates, the portal and the PDFs name the same companies and tax IDs."""
+    from lk_corporate.pki.declaration import load_declaration
+
+    declared = {i.organization.tax_id: i.organization for i in load_declaration().identities}
+    demo = {SUPPLIER.tax_id: (SUPPLIER, None)} | {c.tax_id: (c, c.contract_number) for c in CLIENTS}
+    assert set(declared) == set(demo)
+    for tax_id, org in declared.items():
+        company, contract = demo[tax_id]
+        assert (org.name, org.short_name, org.ogrn, org.contract) == \
+            (company.name, company.short_name, company.ogrn, contract)
+        assert f"г. {org.locality}" in company.address
+        assert org.region is None or org.region in company.address
+
+
+def test_serves_pki_recognises_its_own_services(demo_pki, pki_services, tmp_path):
+    from lk_corporate.pki import port_is_free, serves_pki
+
+    assert not port_is_free("127.0.0.1", pki_services.port)
+    assert serves_pki(demo_pki.manifest, "127.0.0.1", pki_services.port)
+    # Another PKI's services (same layout and names, other keys) are not this one's.
+    other = init_pki(tmp_path / "other", "http://127.0.0.1:9")
+    assert not serves_pki(other, "127.0.0.1", pki_services.port)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    assert port_is_free("127.0.0.1", closed)
+    assert not serves_pki(demo_pki.manifest, "127.0.0.1", closed)
+
+
+def test_ensure_demo_pki_refuses_another_base_url(demo_pki):
+    from lk_corporate.pki import PkiBaseUrlMismatch, ensure_demo_pki
+
+    assert ensure_demo_pki(demo_pki.directory, demo_pki.base_url + "/").base_url == demo_pki.base_url
+    with pytest.raises(PkiBaseUrlMismatch, match="generated for"):
+        ensure_demo_pki(demo_pki.directory, "http://127.0.0.1:1")
