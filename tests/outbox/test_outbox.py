@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from lk_corporate.accounts.rights import SUPPLIER_ADMIN
+from lk_corporate.core.jobs import wait_idle
+from lk_corporate.core.rights import SUPPLIER_ADMIN
 from tests.support.factories import create_staff_user, post_form
 
 REMOTE = {"REMOTE_ADDR": "10.1.2.3"}
@@ -30,6 +31,7 @@ def _request_reset(client: Any, login: str, environ: dict[str, str]) -> None:
     client.environ_base.update(environ)
     response = post_form(client, "/password/forgot", {"login": login})
     assert response.status_code == 302
+    assert wait_idle(client.application)  # the reset and its mail happen after the response
 
 
 def test_a_visitor_from_the_network_cannot_read_a_reset_link(demo_app, session, mailbox):
