@@ -25,8 +25,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/lk demo --host $(HOST) --port $(PORT)$(if $(PKI_PORT), --pki-port $(PKI_PORT))
 
-## make test: install what the tests need and run them (SQLite unless LK_TEST_DATABASE_URL is set)
-test: $(STAMP) system-deps
+## make test: install what the tests need, lint (ruff) and type-check (mypy), run the tests
+## (SQLite unless LK_TEST_DATABASE_URL is set)
+test: $(STAMP) system-deps lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres: $(STAMP) system-deps
@@ -37,7 +38,7 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check lk_corporate signing documents tests
+	$(BIN)/ruff check lk_corporate signing documents tests bench scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

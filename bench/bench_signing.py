@@ -29,12 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
-from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: E402
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.serialization import pkcs12
 
-from lk_corporate.pki import init_pki, start_services  # noqa: E402
-from signing import Level, SigningOptions, load_pkcs12_identity, sign_pdf  # noqa: E402
+from lk_corporate.pki import init_pki, start_services
+from signing import Level, SigningOptions, load_pkcs12_identity, sign_pdf
 
 TARGET_RATIO = 60.0
 
@@ -83,7 +83,7 @@ def measure(name: str, fn: Callable[[], object], iterations: int, warmup: int = 
         fn()
         times.append(time.perf_counter() - t0)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return Result(name, statistics.median(times), p95, statistics.fmean(times))
 
 

@@ -3,7 +3,8 @@
 # poppler (pdfsig, pdftotext, pdffonts, pdftoppm), NSS tools (a trust store for pdfsig),
 # Chromium (browser tests through Playwright), SoftHSM2 (a PKCS#11 token), docker-compose
 # (validates docker-compose.yml; no container engine runs here), qpdf, mupdf-tools and
-# faketime (lk verify must end under a faked or frozen clock).
+# faketime (lk verify must end under a faked or frozen clock) and zbar-tools (a second QR
+# reader besides zxing-cpp, for the documents' codes).
 # Installs only what is missing, so a second run costs nothing.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ declare -A need=(
   [qpdf]=qpdf
   [mutool]=mupdf-tools
   [faketime]=faketime
+  [zbarimg]=zbar-tools
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -13,44 +13,44 @@ failing when allowed), :class:`RemoteSigningError` is about browser signing and
 from __future__ import annotations
 
 __all__ = [
-    "SigningError",
-    # bad input
-    "InvalidInputError",
-    "NotAPdfError",
-    "EncryptedPdfError",
-    "FieldError",
-    "FieldAlreadySignedError",
-    "DuplicateFieldError",
+    "CertificateNotTrustedError",
+    "CertificateValidityError",
     "DocumentLockedError",
+    "DuplicateFieldError",
+    "EncryptedPdfError",
+    "ExtraRevisionError",
+    "FieldAlreadySignedError",
+    "FieldError",
     # identities
     "IdentityError",
     "IdentityFileError",
-    "WrongPasswordError",
-    "TokenError",
-    "CertificateValidityError",
-    "CertificateNotTrustedError",
-    # services
-    "ServiceUnavailableError",
-    "TimestampError",
-    "RevocationFetchError",
+    "IncompleteCoverageError",
+    # bad input
+    "InvalidInputError",
+    "InvalidStateError",
+    "MultipleNewSignaturesError",
+    "NoNewSignatureError",
+    "NotAPdfError",
+    "NotIssuedDocumentError",
     # staged (browser) signing
     "RemoteSigningError",
-    "InvalidStateError",
-    "UnsupportedAlgorithmError",
-    "SignatureValueError",
-    # uploads
-    "UploadRejectedError",
-    "UploadNotPdfError",
-    "NotIssuedDocumentError",
-    "NoNewSignatureError",
-    "MultipleNewSignaturesError",
-    "IncompleteCoverageError",
-    "ExtraRevisionError",
-    "UnexpectedChangesError",
+    "RevocationFetchError",
+    # services
+    "ServiceUnavailableError",
     "SignatureStructureError",
-    "UploadValidationError",
+    "SignatureValueError",
+    "SigningError",
+    "TimestampError",
+    "TokenError",
+    "UnexpectedChangesError",
+    "UnsupportedAlgorithmError",
     # upgrades
     "UpgradeError",
+    "UploadNotPdfError",
+    # uploads
+    "UploadRejectedError",
+    "UploadValidationError",
+    "WrongPasswordError",
 ]
 
 

@@ -10,22 +10,21 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from werkzeug.routing import Rule
 
 from lk_corporate.accounts import sessions
-from lk_corporate.accounts.models import ActivationCode, Role
+from lk_corporate.accounts.models import Role
 from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
+from lk_corporate.core.audit import Actor
+from lk_corporate.core.extensions import db
+from lk_corporate.core.mail import OutgoingMail
 from lk_corporate.core.rights import (
     SUPPLIER_ADMIN,
     SUPPLIER_OPERATOR,
 )
-from lk_corporate.core.audit import Actor
-from lk_corporate.core.mail import OutgoingMail
-from lk_corporate.core.extensions import db
 from lk_corporate.periods.models import BillingPeriod
 from lk_corporate.tariffs.models import Tariff
 from tests.support.factories import (
@@ -96,7 +95,7 @@ def world(session) -> dict[str, Any]:
     from lk_corporate.clients.models import Service
 
     period = BillingPeriod(year=2026, month=11, calculation_date=dt.date(2026, 11, 25))
-    tariff = Tariff(service=Service.ELECTRICITY, zone="single", unit="кВт·ч", price=Decimal("5"),
+    tariff = Tariff(service=Service.ELECTRICITY, zone="single", unit="кВт·ч", price=Decimal(5),
                     valid_from=dt.date(2026, 1, 1))
     mail = OutgoingMail(to="betasecret@example.com", subject="BETA-SECRET mail", body_text="x")
     db.session.add_all([period, tariff, mail])

@@ -107,8 +107,8 @@ def test_compose_refuses_to_run_without_a_secret_key() -> None:
 
 def test_dockerfile() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
-    assert re.search(r"^RUN pip install -e \.", dockerfile, re.M)
+    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.MULTILINE)
+    assert re.search(r"^RUN pip install -e \.", dockerfile, re.MULTILINE)
     assert "lk db upgrade && exec gunicorn -w 4 -b 0.0.0.0:8000" in dockerfile
     assert ".venv" in (ROOT / ".dockerignore").read_text()
 

@@ -173,8 +173,8 @@ def test_missing_fill_and_check_understand_contexts(tmp_path: Path, monkeypatch:
 
 
 def test_pages_use_the_right_meaning(client: Any, clean_app: Flask, supplier: Any) -> None:
-    from lk_corporate.core.rights import SUPPLIER_ADMIN
     from lk_corporate.core.extensions import db
+    from lk_corporate.core.rights import SUPPLIER_ADMIN
     from lk_corporate.periods.models import BillingPeriod, PeriodStatus
     from tests.support.factories import create_meter, create_staff_user
 

@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import lazyload
 
 from lk_corporate.accounts import notifications, sessions
 from lk_corporate.accounts.errors import (
@@ -45,7 +45,7 @@ from lk_corporate.accounts.settings import AccountLinks, AccountSettings
 from lk_corporate.accounts.throttle import LoginThrottle
 from lk_corporate.clients.models import Client
 from lk_corporate.core.audit import Actor, record
-from lk_corporate.core.db import utcnow
+from lk_corporate.core.db import DbSession, rows_changed, utcnow
 from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.formats import (
     FormatError,
@@ -85,7 +85,7 @@ def derive_login(prefix: str, contract_number: str) -> str:
 
 # --- roles -------------------------------------------------------------------------------
 
-def ensure_builtin_roles(session: Session) -> dict[str, Role]:
+def ensure_builtin_roles(session: DbSession) -> dict[str, Role]:
     """Create the roles of SPEC.md if missing (their rights stay as the admin edited them)."""
     existing = {r.code: r for r in session.scalars(select(Role))}
     for spec in BUILTIN_ROLES:
@@ -99,7 +99,7 @@ def ensure_builtin_roles(session: Session) -> dict[str, Role]:
     return existing
 
 
-def role_by_code(session: Session, code: str) -> Role:
+def role_by_code(session: DbSession, code: str) -> Role:
     role = session.scalars(select(Role).where(Role.code == code)).first()
     if role is None:
         role = ensure_builtin_roles(session)[code]
@@ -116,7 +116,7 @@ class IssuedCode:
     plain: str
 
 
-def issue_activation_code(session: Session, client: Client, *, actor: Actor,
+def issue_activation_code(session: DbSession, client: Client, *, actor: Actor,
                           days: int = 30) -> IssuedCode:
     plain = "-".join(_random_code(4) for _ in range(3))
     code = ActivationCode(
@@ -135,7 +135,7 @@ def issue_activation_code(session: Session, client: Client, *, actor: Actor,
     return IssuedCode(code, plain)
 
 
-def revoke_activation_code(session: Session, code: ActivationCode, *, actor: Actor) -> None:
+def revoke_activation_code(session: DbSession, code: ActivationCode, *, actor: Actor) -> None:
     if code.used_at is not None:
         raise AccountError(N_("This code has already been used and cannot be revoked."))
     if code.revoked_at is not None:
@@ -149,7 +149,7 @@ def _canonical_code(plain: str) -> str:
     return re.sub(r"[\s\-]", "", plain or "")
 
 
-def _usable_code(session: Session, plain: str, tax_id: str, contract_number: str) -> ActivationCode:
+def _usable_code(session: DbSession, plain: str, tax_id: str, contract_number: str) -> ActivationCode:
     """The active code for exactly this client, or a refusal that says which field is wrong."""
     canonical = _canonical_code(plain)
     if not canonical or len(canonical) > 64:
@@ -177,30 +177,30 @@ def _usable_code(session: Session, plain: str, tax_id: str, contract_number: str
     return code
 
 
-def _claim_code(session: Session, code: ActivationCode, user: User) -> None:
+def _claim_code(session: DbSession, code: ActivationCode, user: User) -> None:
     """Mark the code used by ``user`` — atomically: of several registrations racing with
     one code, exactly one claims it (a conditional UPDATE; the others see it used)."""
     now = utcnow()
-    claimed = session.execute(
+    claimed = rows_changed(session.execute(
         update(ActivationCode)
         .where(ActivationCode.id == code.id, ActivationCode.used_at.is_(None),
                ActivationCode.revoked_at.is_(None), ActivationCode.expires_at > now)
         .values(used_at=now, used_by_id=user.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     session.expire(code)
     if claimed != 1:
         raise InvalidActivationCode(N_("This activation code has already been used."),
                                     "activation_code")
 
 
-def client_activation_codes(session: Session, client: Client) -> list[ActivationCode]:
+def client_activation_codes(session: DbSession, client: Client) -> list[ActivationCode]:
     return list(session.scalars(select(ActivationCode)
                                 .where(ActivationCode.client_id == client.id)
                                 .order_by(ActivationCode.issued_at.desc(), ActivationCode.id.desc())))
 
 
-def get_activation_code(session: Session, client: Client, code_id: int) -> ActivationCode:
+def get_activation_code(session: DbSession, client: Client, code_id: int) -> ActivationCode:
     code = session.scalars(select(ActivationCode).where(
         ActivationCode.id == code_id, ActivationCode.client_id == client.id)).first()
     if code is None:
@@ -208,7 +208,7 @@ def get_activation_code(session: Session, client: Client, code_id: int) -> Activ
     return code
 
 
-def client_memberships(session: Session, client: Client) -> list[Membership]:
+def client_memberships(session: DbSession, client: Client) -> list[Membership]:
     return list(session.scalars(select(Membership).where(Membership.client_id == client.id)
                                 .order_by(Membership.id)))
 
@@ -222,7 +222,7 @@ class NewToken:
     plain_code: str
 
 
-def _new_token(session: Session, user: User, purpose: TokenPurpose, *, lifetime: dt.timedelta,
+def _new_token(session: DbSession, user: User, purpose: TokenPurpose, *, lifetime: dt.timedelta,
                new_email: str = "") -> NewToken:
     # A newer token replaces older unused ones of the same purpose.
     for old in session.scalars(select(AccountToken).where(
@@ -239,7 +239,7 @@ def _new_token(session: Session, user: User, purpose: TokenPurpose, *, lifetime:
     return NewToken(token, plain_token, plain_code)
 
 
-def register(session: Session, *, activation_code: str, tax_id: str, contract_number: str,
+def register(session: DbSession, *, activation_code: str, tax_id: str, contract_number: str,
              email: str, password: str, password_repeat: str, settings: AccountSettings,
              links: AccountLinks, login: str | None = None,
              receive_invoices_by_email: bool = False, ip: str = "") -> User:
@@ -277,7 +277,7 @@ def register(session: Session, *, activation_code: str, tax_id: str, contract_nu
     return user
 
 
-def _send_confirmation(session: Session, user: User, *, settings: AccountSettings,
+def _send_confirmation(session: DbSession, user: User, *, settings: AccountSettings,
                        links: AccountLinks) -> None:
     t = _new_token(session, user, TokenPurpose.CONFIRM_EMAIL,
                    lifetime=dt.timedelta(hours=settings.confirm_token_hours))
@@ -287,7 +287,7 @@ def _send_confirmation(session: Session, user: User, *, settings: AccountSetting
     )
 
 
-def resend_confirmation(session: Session, identifier: str, *, settings: AccountSettings,
+def resend_confirmation(session: DbSession, identifier: str, *, settings: AccountSettings,
                         links: AccountLinks, ip: str = "") -> None:
     """Send a fresh confirmation to an unconfirmed account; silent for anything else."""
     user = find_user(session, identifier)
@@ -296,7 +296,7 @@ def resend_confirmation(session: Session, identifier: str, *, settings: AccountS
     _send_confirmation(session, user, settings=settings, links=links)
 
 
-def _live_token(session: Session, plain: str, purpose: TokenPurpose) -> AccountToken:
+def _live_token(session: DbSession, plain: str, purpose: TokenPurpose) -> AccountToken:
     if not plain or len(plain) > 200:
         raise InvalidToken(N_("The link is not valid."), "token")
     token = session.scalars(select(AccountToken).where(
@@ -310,12 +310,12 @@ def _live_token(session: Session, plain: str, purpose: TokenPurpose) -> AccountT
     return token
 
 
-def confirm_email(session: Session, *, token: str, ip: str = "") -> User:
+def confirm_email(session: DbSession, *, token: str, ip: str = "") -> User:
     t = _live_token(session, token, TokenPurpose.CONFIRM_EMAIL)
     return _confirm(session, t, ip)
 
 
-def confirm_email_with_code(session: Session, *, user_id: int, code: str, ip: str = "") -> User:
+def confirm_email_with_code(session: DbSession, *, user_id: int, code: str, ip: str = "") -> User:
     """The typed-in alternative to the link: the user's id (from the page address) and code."""
     t = session.scalars(select(AccountToken).where(
         AccountToken.user_id == user_id, AccountToken.purpose == TokenPurpose.CONFIRM_EMAIL,
@@ -328,7 +328,7 @@ def confirm_email_with_code(session: Session, *, user_id: int, code: str, ip: st
     return _confirm(session, t, ip)
 
 
-def register_failed_code_attempt(session: Session, user_id: int) -> None:
+def register_failed_code_attempt(session: DbSession, user_id: int) -> None:
     """Count a wrong code (own unit of work) so that codes cannot be guessed."""
     t = session.scalars(select(AccountToken).where(
         AccountToken.user_id == user_id, AccountToken.purpose == TokenPurpose.CONFIRM_EMAIL,
@@ -337,7 +337,7 @@ def register_failed_code_attempt(session: Session, user_id: int) -> None:
         t.attempts += 1
 
 
-def _confirm(session: Session, token: AccountToken, ip: str) -> User:
+def _confirm(session: DbSession, token: AccountToken, ip: str) -> User:
     user = token.user
     token.used_at = utcnow()
     if user.email_confirmed_at is None:
@@ -349,7 +349,7 @@ def _confirm(session: Session, token: AccountToken, ip: str) -> User:
 
 # --- login ------------------------------------------------------------------------------
 
-def find_user(session: Session, identifier: str) -> User | None:
+def find_user(session: DbSession, identifier: str) -> User | None:
     ident = (identifier or "").strip().lower()
     if not ident or len(ident) > 254:
         return None
@@ -368,7 +368,7 @@ class LoggedIn:
     session: sessions.StartedSession
 
 
-def log_in(session: Session, identifier: str, password: str, *, ip: str, user_agent: str = "",
+def log_in(session: DbSession, identifier: str, password: str, *, ip: str, user_agent: str = "",
            remember: bool = False, settings: AccountSettings,
            throttle: LoginThrottle) -> LoggedIn:
     """Check the credentials and start a login, or refuse saying why — never which part of
@@ -405,7 +405,7 @@ def log_in(session: Session, identifier: str, password: str, *, ip: str, user_ag
     return LoggedIn(user, started)
 
 
-def log_out(session: Session, user: User, login_session_id: int, *, ip: str) -> None:
+def log_out(session: DbSession, user: User, login_session_id: int, *, ip: str) -> None:
     sessions.end(session, user.id, login_session_id, actor=Actor(user.id, user.login, ip))
     record(session, "logout", actor=Actor(user.id, user.login, ip), object_type="user",
            object_id=user.id, details={"session": login_session_id})
@@ -413,7 +413,7 @@ def log_out(session: Session, user: User, login_session_id: int, *, ip: str) -> 
 
 # --- password reset ----------------------------------------------------------------------
 
-def request_password_reset(session: Session, identifier: str, *, settings: AccountSettings,
+def request_password_reset(session: DbSession, identifier: str, *, settings: AccountSettings,
                            links: AccountLinks, ip: str = "") -> None:
     """E-mail a one-time reset link. Says nothing about whether the account exists (the web
     layer runs it as a background job, so neither does the time the page takes)."""
@@ -429,11 +429,11 @@ def request_password_reset(session: Session, identifier: str, *, settings: Accou
                                  minutes=minutes)
 
 
-def check_reset_token(session: Session, token: str) -> User:
+def check_reset_token(session: DbSession, token: str) -> User:
     return _live_token(session, token, TokenPurpose.RESET_PASSWORD).user
 
 
-def reset_password(session: Session, *, token: str, tax_id: str, contract_number: str,
+def reset_password(session: DbSession, *, token: str, tax_id: str, contract_number: str,
                    password: str, password_repeat: str, ip: str = "") -> User:
     """Set a new password. A client user must also give the tax ID and contract number of
     a client they act for; supplier staff give the supplier's tax ID and their login."""
@@ -468,7 +468,7 @@ def reset_password(session: Session, *, token: str, tax_id: str, contract_number
 
 # --- profile -----------------------------------------------------------------------------
 
-def change_password(session: Session, user: User, *, current: str, new: str, repeat: str,
+def change_password(session: DbSession, user: User, *, current: str, new: str, repeat: str,
                     keep_session_id: int | None, ip: str = "") -> None:
     """Set a new password; every other login of the user ends (``keep_session_id`` stays)."""
     if not verify_password(user.password_hash, current or ""):
@@ -489,7 +489,7 @@ def change_password(session: Session, user: User, *, current: str, new: str, rep
     notifications.password_changed(session, user)
 
 
-def request_email_change(session: Session, user: User, *, new_email: str, password: str,
+def request_email_change(session: DbSession, user: User, *, new_email: str, password: str,
                          settings: AccountSettings, links: AccountLinks, ip: str = "") -> None:
     """Send a confirmation link to the new address; the address changes once it is used."""
     email_n = normalize_email(new_email)
@@ -507,7 +507,7 @@ def request_email_change(session: Session, user: User, *, new_email: str, passwo
                                        link=links.confirm_email_change(t.plain_token))
 
 
-def confirm_email_change(session: Session, *, token: str, ip: str = "") -> User:
+def confirm_email_change(session: DbSession, *, token: str, ip: str = "") -> User:
     t = _live_token(session, token, TokenPurpose.CHANGE_EMAIL)
     user = t.user
     if session.scalar(select(func.count()).select_from(User).where(
@@ -522,7 +522,7 @@ def confirm_email_change(session: Session, *, token: str, ip: str = "") -> User:
     return user
 
 
-def link_contract(session: Session, user: User, *, activation_code: str, tax_id: str,
+def link_contract(session: DbSession, user: User, *, activation_code: str, tax_id: str,
                   contract_number: str, ip: str = "") -> Membership:
     """Let an existing user act for one more client, with that client's activation code."""
     if user.is_staff:

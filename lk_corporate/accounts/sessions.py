@@ -15,11 +15,10 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from lk_corporate.accounts.models import LoginSession, User
 from lk_corporate.core.audit import Actor, record
-from lk_corporate.core.db import utcnow
+from lk_corporate.core.db import DbSession, rows_changed, utcnow
 from lk_corporate.core.errors import N_, NotFound
 
 
@@ -35,7 +34,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii", "replace")).hexdigest()
 
 
-def start(session: Session, user: User, *, ip: str, user_agent: str, remember: bool,
+def start(session: DbSession, user: User, *, ip: str, user_agent: str, remember: bool,
           lifetime: dt.timedelta) -> StartedSession:
     """Record a login; ``lifetime`` is the session's (or the remember cookie's) lifetime."""
     secret = secrets.token_urlsafe(32)
@@ -48,7 +47,7 @@ def start(session: Session, user: User, *, ip: str, user_agent: str, remember: b
     return StartedSession(login, f"{login.id}.{secret}")
 
 
-def load(session: Session, cookie_id: str) -> LoginSession | None:
+def load(session: DbSession, cookie_id: str) -> LoginSession | None:
     """The live login this cookie value belongs to, or None (revoked, expired, forged)."""
     raw_id, _, secret = (cookie_id or "").partition(".")
     if not raw_id.isdigit() or len(raw_id) > 12 or not secret or len(secret) > 100:
@@ -59,7 +58,7 @@ def load(session: Session, cookie_id: str) -> LoginSession | None:
     return login if login.is_live(utcnow()) else None
 
 
-def active(session: Session, user_id: int) -> list[LoginSession]:
+def active(session: DbSession, user_id: int) -> list[LoginSession]:
     """The user's live logins, newest first (the profile lists them)."""
     return list(session.scalars(
         select(LoginSession).where(LoginSession.user_id == user_id,
@@ -68,7 +67,7 @@ def active(session: Session, user_id: int) -> list[LoginSession]:
         .order_by(LoginSession.created_at.desc(), LoginSession.id.desc())))
 
 
-def end(session: Session, user_id: int, login_id: int, *, actor: Actor) -> None:
+def end(session: DbSession, user_id: int, login_id: int, *, actor: Actor) -> None:
     """End one of the user's own logins (logout, or "end this session")."""
     login = session.get(LoginSession, login_id)
     if login is None or login.user_id != user_id:
@@ -79,21 +78,21 @@ def end(session: Session, user_id: int, login_id: int, *, actor: Actor) -> None:
                details={"session": login_id})
 
 
-def end_all(session: Session, user_id: int, *, except_id: int | None = None,
+def end_all(session: DbSession, user_id: int, *, except_id: int | None = None,
             actor: Actor | None = None) -> int:
     """Revoke every live login of the user but ``except_id``; how many were ended."""
     query = update(LoginSession).where(LoginSession.user_id == user_id,
                                        LoginSession.revoked_at.is_(None))
     if except_id is not None:
         query = query.where(LoginSession.id != except_id)
-    ended = session.execute(query.values(revoked_at=utcnow())).rowcount or 0
+    ended = rows_changed(session.execute(query.values(revoked_at=utcnow())))
     if ended and actor is not None:
         record(session, "session.ended_others" if except_id else "session.ended_all",
                actor=actor, object_type="user", object_id=user_id, details={"count": ended})
     return ended
 
 
-def known_address(session: Session, user_id: int, ip: str, *,
+def known_address(session: DbSession, user_id: int, ip: str, *,
                   within: dt.timedelta = dt.timedelta(days=180)) -> bool:
     """Has the user logged in from this address before (within ``within``)?"""
     return session.scalar(

@@ -17,7 +17,7 @@ from lk_corporate.core.urls import page_number
 PER_PAGE = 50
 
 
-def _filtered() -> tuple[Select[tuple[AuditEntry]], dict[str, str]]:
+def _filtered() -> tuple[Select[AuditEntry], dict[str, str]]:
     filters = {k: (request.args.get(k) or "").strip()[:100] for k in ("action", "actor", "object")}
     query = select(AuditEntry).order_by(AuditEntry.seq.desc())
     if filters["action"]:

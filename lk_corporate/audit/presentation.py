@@ -21,10 +21,10 @@ from typing import Any
 from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
-from lk_corporate.core.rights import BUILTIN_ROLES
 from lk_corporate.clients.forms import SERVICE_LABELS, ZONE_LABELS
 from lk_corporate.clients.forms import STATUS_LABELS as METER_STATUS_LABELS
 from lk_corporate.core.i18n import format_date, format_datetime, format_number
+from lk_corporate.core.rights import BUILTIN_ROLES
 from lk_corporate.staff.forms import RIGHT_LABELS
 
 ACTION_LABELS: dict[str, Any] = {

@@ -17,11 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, Select, event, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
 from lk_corporate.core import requisites
 from lk_corporate.core.audit import Actor, record
+from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_, DomainError, NotFound
 from lk_corporate.core.formats import normalize_contract_number, normalize_email
 
@@ -61,7 +62,7 @@ class ClientData:
     is_active: bool = True
 
 
-def _checked_client_data(session: Session, data: ClientData, *, client_id: int | None) -> ClientData:
+def _checked_client_data(session: DbSession, data: ClientData, *, client_id: int | None) -> ClientData:
     if not data.name.strip():
         raise ClientError(N_("Enter the client's full name."), "name")
     requisites.check_inn(data.tax_id)
@@ -109,7 +110,7 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def create_client(session: Session, data: ClientData, *, actor: Actor) -> Client:
+def create_client(session: DbSession, data: ClientData, *, actor: Actor) -> Client:
     checked = _checked_client_data(session, data, client_id=None)
     client = Client()
     _apply(client, _as_dict(checked))
@@ -121,7 +122,7 @@ def create_client(session: Session, data: ClientData, *, actor: Actor) -> Client
     return client
 
 
-def update_client(session: Session, client: Client, data: ClientData, *, actor: Actor) -> Client:
+def update_client(session: DbSession, client: Client, data: ClientData, *, actor: Actor) -> Client:
     checked = _checked_client_data(session, data, client_id=client.id)
     changes = _apply(client, _as_dict(checked))
     if changes:
@@ -141,13 +142,13 @@ def _sqlite_casefold(dbapi_connection: Any, connection_record: Any) -> None:
             deterministic=True)
 
 
-def _folded(session: Session, column: Any) -> Any:
+def _folded(session: DbSession, column: Any) -> Any:
     if session.get_bind().dialect.name == "sqlite":
         return func.lk_casefold(column)
     return func.lower(column)
 
 
-def search_clients(session: Session, query: str = "") -> Select[tuple[Client]]:
+def search_clients(session: DbSession, query: str = "") -> Select[Client]:
     """Clients whose name, short name, tax ID or contract number contains ``query``
     (case-insensitive, Cyrillic included)."""
     stmt = select(Client).order_by(Client.name, Client.id)
@@ -168,7 +169,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def get_client(session: Session, client_id: int) -> Client:
+def get_client(session: DbSession, client_id: int) -> Client:
     client = session.get(Client, client_id)
     if client is None:
         raise NotFound(N_("No such client."))
@@ -189,7 +190,7 @@ def _checked_point(data: PointData) -> PointData:
     return PointData(name=data.name.strip(), address=data.address.strip())
 
 
-def create_point(session: Session, client: Client, data: PointData, *, actor: Actor) -> MeteringPoint:
+def create_point(session: DbSession, client: Client, data: PointData, *, actor: Actor) -> MeteringPoint:
     checked = _checked_point(data)
     point = MeteringPoint(client_id=client.id, name=checked.name, address=checked.address)
     session.add(point)
@@ -199,7 +200,7 @@ def create_point(session: Session, client: Client, data: PointData, *, actor: Ac
     return point
 
 
-def update_point(session: Session, point: MeteringPoint, data: PointData, *,
+def update_point(session: DbSession, point: MeteringPoint, data: PointData, *,
                  actor: Actor) -> MeteringPoint:
     changes = _apply(point, _as_dict(_checked_point(data)))
     if changes:
@@ -209,7 +210,7 @@ def update_point(session: Session, point: MeteringPoint, data: PointData, *,
     return point
 
 
-def get_point(session: Session, client_id: int, point_id: int) -> MeteringPoint:
+def get_point(session: DbSession, client_id: int, point_id: int) -> MeteringPoint:
     point = session.scalars(select(MeteringPoint).where(
         MeteringPoint.id == point_id, MeteringPoint.client_id == client_id)).first()
     if point is None:
@@ -217,7 +218,7 @@ def get_point(session: Session, client_id: int, point_id: int) -> MeteringPoint:
     return point
 
 
-def client_points(session: Session, client_id: int) -> list[MeteringPoint]:
+def client_points(session: DbSession, client_id: int) -> list[MeteringPoint]:
     return list(session.scalars(select(MeteringPoint).where(MeteringPoint.client_id == client_id)
                                 .order_by(MeteringPoint.name, MeteringPoint.id)))
 
@@ -234,8 +235,8 @@ class MeterData:
     status: MeterStatus
     digits: int
     decimals: int
-    ct_ratio: Decimal
-    vt_ratio: Decimal
+    ct_ratio: Decimal | None
+    vt_ratio: Decimal | None
     zones: str
     max_consumption: Decimal | None
     installed_on: dt.date | None = None
@@ -288,7 +289,7 @@ def _checked_meter(data: MeterData) -> MeterData:
                         "notes": (data.notes or "").strip()})
 
 
-def create_meter(session: Session, point: MeteringPoint, data: MeterData, *, actor: Actor) -> Meter:
+def create_meter(session: DbSession, point: MeteringPoint, data: MeterData, *, actor: Actor) -> Meter:
     checked = _checked_meter(data)
     meter = Meter(point_id=point.id, client_id=point.client_id)
     _apply(meter, _as_dict(checked))
@@ -301,7 +302,7 @@ def create_meter(session: Session, point: MeteringPoint, data: MeterData, *, act
     return meter
 
 
-def update_meter(session: Session, meter: Meter, data: MeterData, *, actor: Actor) -> Meter:
+def update_meter(session: DbSession, meter: Meter, data: MeterData, *, actor: Actor) -> Meter:
     changes = _apply(meter, _as_dict(_checked_meter(data)))
     if changes:
         session.flush()
@@ -310,7 +311,7 @@ def update_meter(session: Session, meter: Meter, data: MeterData, *, actor: Acto
     return meter
 
 
-def get_meter(session: Session, client_id: int, meter_id: int) -> Meter:
+def get_meter(session: DbSession, client_id: int, meter_id: int) -> Meter:
     """The meter if it belongs to ``client_id``: the one query every meter page goes through."""
     meter = session.scalars(select(Meter).where(
         Meter.id == meter_id, Meter.client_id == client_id)).first()
@@ -319,7 +320,7 @@ def get_meter(session: Session, client_id: int, meter_id: int) -> Meter:
     return meter
 
 
-def client_meters(session: Session, client_id: int) -> list[Meter]:
+def client_meters(session: DbSession, client_id: int) -> list[Meter]:
     """A client's meters, installed first, then by point and service."""
     return list(session.scalars(
         select(Meter).join(MeteringPoint, Meter.point_id == MeteringPoint.id)
@@ -327,7 +328,7 @@ def client_meters(session: Session, client_id: int) -> list[Meter]:
         .order_by(Meter.status, MeteringPoint.name, Meter.service, Meter.id)))
 
 
-def search_meters(session: Session, query: str = "") -> Select[tuple[Meter]]:
+def search_meters(session: DbSession, query: str = "") -> Select[Meter]:
     """Every client's meters for the staff list, matched by factory number or client."""
     stmt = (select(Meter).join(Client, Meter.client_id == Client.id)
             .options(joinedload(Meter.point).joinedload(MeteringPoint.client))

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from lk_corporate.clients.models import Client
+from lk_corporate.core.db import DbSession
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class ClientPanel:
     page)."""
 
     template: str
-    context: Callable[[Session, Client], dict[str, Any]]
+    context: Callable[[DbSession, Client], dict[str, Any]]
     order: int = 100
     right: str | None = None
 
@@ -36,7 +35,7 @@ def register_client_panel(panel: ClientPanel) -> None:
     _PANELS.sort(key=lambda p: p.order)
 
 
-def panels_for(session: Session, client: Client,
+def panels_for(session: DbSession, client: Client,
                has_right: Callable[[str], bool]) -> list[dict[str, Any]]:
     """What the page includes: each visible panel's context plus its ``template``."""
     return [{**panel.context(session, client), "template": panel.template}

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, func, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from lk_corporate.core.db import Base, UTCDateTime, utcnow
+from lk_corporate.core.db import Base, DbSession, UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 _PG_LOCK_KEY = 0x4C4B_4155  # "LKAU": the advisory lock that serialises appends
@@ -101,7 +101,7 @@ class Actor:
 
 
 def record(
-    session: Session,
+    session: DbSession,
     action: str,
     *,
     actor: Actor,
@@ -150,7 +150,7 @@ class ChainReport:
         return not self.problems
 
 
-def verify_chain(session: Session, *, batch: int = 5000,
+def verify_chain(session: DbSession, *, batch: int = 5000,
                  since: tuple[int, str] | None = None) -> ChainReport:
     """Walk the chain in order; report every entry whose content or link does not hold.
 
@@ -209,7 +209,7 @@ def verify_chain(session: Session, *, batch: int = 5000,
     return ChainReport(entries=count, problems=tuple(problems))
 
 
-def _last_issued_id(session: Session) -> int | None:
+def _last_issued_id(session: DbSession) -> int | None:
     """The highest id the database ever handed out for audit entries, if it can tell."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":

@@ -50,9 +50,9 @@ from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
 from flask import Flask, current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from lk_corporate.core.audit import GENESIS_HASH, AuditEntry, canonical_json, verify_chain
+from lk_corporate.core.db import DbSession
 from lk_corporate.core.jobs import job
 
 __all__ = [
@@ -279,7 +279,7 @@ class WrittenCheckpoint:
     tsa: str
 
 
-def _chain_head(session: Session) -> tuple[int, str, int]:
+def _chain_head(session: DbSession) -> tuple[int, str, int]:
     """``(seq, hash, entries up to seq)`` of the chain's last entry."""
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
@@ -323,7 +323,7 @@ def _as_token(value: Any) -> cms.ContentInfo:
     return cms.ContentInfo.load(value.dump())
 
 
-def write_checkpoint(session: Session, settings: AnchorSettings, *,
+def write_checkpoint(session: DbSession, settings: AnchorSettings, *,
                      only_if_changed: bool = False,
                      now: Callable[[], dt.datetime] | None = None) -> WrittenCheckpoint | None:
     """Sign, timestamp and store a checkpoint of the chain's current head.
@@ -643,7 +643,7 @@ class AnchorReport:
         return self.checkpoints[-1] if self.checkpoints else None
 
 
-def verify_checkpoints(session: Session, settings: AnchorSettings) -> AnchorReport:
+def verify_checkpoints(session: DbSession, settings: AnchorSettings) -> AnchorReport:
     """Check every checkpoint's files and the database against each.
 
     Raises :class:`AnchorConfigurationError` when there are checkpoints but no usable trust
@@ -727,7 +727,7 @@ def _check_link(checkpoint: Checkpoint, stamp: dt.datetime | None,
         report(f"timestamped before checkpoint {prev.number}")
 
 
-def _check_database(session: Session, checkpoint: Checkpoint, agreed_seq: int, chain_end: int,
+def _check_database(session: DbSession, checkpoint: Checkpoint, agreed_seq: int, chain_end: int,
                     report: Callable[..., None]) -> int:
     """Does the database still hold what the checkpoint anchored? Returns the new
     ``agreed_seq`` (the seq up to which the database is known to agree)."""

@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, TypeDecorator, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Numeric, TypeDecorator, event
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -28,6 +28,11 @@ NAMING_CONVENTION = {
 # their own.
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("lk_write_intent",
                                                                     default=False)
+
+
+# What operations take: a session, or Flask-SQLAlchemy's ``db.session`` (a scoped session that
+# proxies one), so controllers, tasks and commands pass what they have.
+DbSession: TypeAlias = Session | scoped_session[Any]
 
 
 def utcnow() -> dt.datetime:
@@ -142,3 +147,9 @@ def configure_engine(engine: Engine) -> None:
 def _begin_writing(dbapi_connection: Any) -> None:
     if not dbapi_connection.in_transaction:
         dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def rows_changed(result: Any) -> int:
+    """How many rows an UPDATE or DELETE changed (``session.execute`` is typed as returning
+    a plain ``Result``; for these statements it is a ``CursorResult``)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

@@ -135,7 +135,8 @@ def apply_error(form: Form, error: Any) -> None:
     """Show a domain refusal (``DomainError`` or ``AccountError``: message, field, params)
     beside its field, or above the form when it names none or a field the form lacks."""
     message = gettext(error.message, **error.params) if error.params else gettext(error.message)
-    form.refusal = error  # type: ignore[attr-defined]  (which refusal, for the view's status)
+    # Which refusal it was, for the view's status code.
+    form.refusal = error  # type: ignore[attr-defined]
     field = getattr(form, error.field, None) if error.field else None
     if isinstance(field, Field):
         field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]

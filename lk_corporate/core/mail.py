@@ -29,9 +29,9 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Integer, String, Text, or_, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from lk_corporate.core.db import Base, UTCDateTime, utcnow
+from lk_corporate.core.db import Base, DbSession, UTCDateTime, rows_changed, utcnow
 from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.jobs import dispatch, job
 from lk_corporate.core.uow import after_commit, own_transaction
@@ -105,7 +105,7 @@ class MailSettings:
         return dt.timedelta(seconds=self.smtp_timeout * 4 + 30)
 
 
-def queue_mail(session: Session, *, to: str, subject: str, body: str, kind: str = "") -> OutgoingMail:
+def queue_mail(session: DbSession, *, to: str, subject: str, body: str, kind: str = "") -> OutgoingMail:
     """Record a message to send once the caller's transaction commits."""
     mail = OutgoingMail(to=to, subject=subject, body_text=body, kind=kind)
     session.add(mail)
@@ -135,14 +135,14 @@ def deliver(mail_id: int, settings: MailSettings | None = None) -> bool:
     settings = settings or MailSettings.from_config(current_app.config)
     now = utcnow()
     with own_transaction() as session:
-        claimed = session.execute(
+        claimed = rows_changed(session.execute(
             update(OutgoingMail)
             .where(OutgoingMail.id == mail_id, OutgoingMail.sent_at.is_(None),
                    OutgoingMail.failed_at.is_(None),
                    or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now))
             .values(claimed_until=now + settings.claim_time,
                     attempts=OutgoingMail.attempts + 1)
-        ).rowcount
+        ))
         if not claimed:
             return False
         mail = session.get(OutgoingMail, mail_id)
@@ -184,7 +184,7 @@ class RetryReport:
     given_up: int
 
 
-def queued_mail_ids(session: Session, limit: int = 500) -> list[int]:
+def queued_mail_ids(session: DbSession, limit: int = 500) -> list[int]:
     return list(session.scalars(
         select(OutgoingMail.id).where(OutgoingMail.sent_at.is_(None),
                                       OutgoingMail.failed_at.is_(None))
@@ -192,7 +192,7 @@ def queued_mail_ids(session: Session, limit: int = 500) -> list[int]:
     ))
 
 
-def retry_pending(session: Session, settings: MailSettings | None = None) -> RetryReport:
+def retry_pending(session: DbSession, settings: MailSettings | None = None) -> RetryReport:
     """Deliver what is still queued (the periodic job and ``lk mail retry``)."""
     sent = queued = given_up = 0
     ids = queued_mail_ids(session)
@@ -253,7 +253,7 @@ def _write_file(msg: EmailMessage, directory: Path, mail: OutgoingMail) -> str:
     return name
 
 
-def mail_queue(session: Session, status: MailStatus | None, *, limit: int = 200) -> list[OutgoingMail]:
+def mail_queue(session: DbSession, status: MailStatus | None, *, limit: int = 200) -> list[OutgoingMail]:
     """The newest messages, of one status or all (the staff's outgoing-mail page)."""
     query = select(OutgoingMail).order_by(OutgoingMail.id.desc()).limit(limit)
     if status == MailStatus.SENT:
@@ -265,7 +265,7 @@ def mail_queue(session: Session, status: MailStatus | None, *, limit: int = 200)
     return list(session.scalars(query))
 
 
-def requeue(session: Session, mail_id: int) -> OutgoingMail:
+def requeue(session: DbSession, mail_id: int) -> OutgoingMail:
     """Give a failed message a new series of attempts (after the address was corrected or
     the mail server fixed); it is sent after the caller's commit."""
     mail = session.get(OutgoingMail, mail_id)

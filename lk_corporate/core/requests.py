@@ -23,7 +23,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Flask,
@@ -139,7 +139,7 @@ def init_app(app: Flask) -> None:
     """Wrap every view registered so far (call after the blueprints are registered)."""
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":
-            app.view_functions[endpoint] = run_view(view)
+            app.view_functions[endpoint] = run_view(cast(Any, view))
     app.before_request_funcs.setdefault(None, []).insert(0, _mark_write_intent)
     app.register_error_handler(DomainError, _refused)
     app.register_error_handler(RepeatedSubmission, _repeated)

@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy.orm import Session
-
 from lk_corporate.core.audit import Actor, AuditEntry, record
+from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_, InvalidTransition
 
 S = TypeVar("S", bound=enum.Enum)
@@ -55,7 +54,7 @@ class StateMachine(Generic[S]):
                 self.refusal, label=label or self.name, state=self.labels.get(current, current.value),
                 target=self.labels.get(target, target.value))
 
-    def transition(self, session: Session, obj: Stateful, target: S, *, actor: Actor,
+    def transition(self, session: DbSession, obj: Stateful, target: S, *, actor: Actor,
                    reason: str = "", label: str = "",
                    details: Mapping[str, Any] | None = None) -> AuditEntry:
         """Move ``obj`` to ``target`` and audit the move; the caller's unit of work commits.

@@ -15,9 +15,9 @@ import re
 import secrets
 
 from sqlalchemy import Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from lk_corporate.core.db import Base, UTCDateTime, utcnow
+from lk_corporate.core.db import Base, DbSession, UTCDateTime, utcnow
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -48,7 +48,7 @@ def valid_key(key: str | None) -> bool:
     return bool(key) and _KEY.fullmatch(key or "") is not None
 
 
-def claim(session: Session, key: str, user_id: int | None) -> FormSubmission:
+def claim(session: DbSession, key: str, user_id: int | None) -> FormSubmission:
     """Claim ``key`` for this request, or raise ``RepeatedSubmission``."""
     earlier = session.scalars(select(FormSubmission).where(FormSubmission.key == key)).first()
     if earlier is not None:

@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from lk_corporate.core.db import write_intent
+from lk_corporate.core.db import DbSession, write_intent
 from lk_corporate.core.extensions import db
 
 _AFTER_COMMIT = "lk_after_commit"
@@ -32,7 +32,7 @@ _AFTER_COMMIT = "lk_after_commit"
 
 
 @contextmanager
-def unit_of_work(*, write: bool = True) -> Iterator[Session]:
+def unit_of_work(*, write: bool = True) -> Iterator[DbSession]:
     """Commit on success, roll back on any error; then run the after-commit callbacks.
 
     ``write=False`` for a unit that only reads (on SQLite it then takes no write lock).
@@ -65,7 +65,7 @@ def own_transaction() -> Iterator[Session]:
 
 
 @contextmanager
-def savepoint(session: Session) -> Iterator[Session]:
+def savepoint(session: DbSession) -> Iterator[DbSession]:
     """Run a part of the unit of work that may be refused on its own: on an error its
     writes and its after-commit callbacks are undone, the rest of the unit stays."""
     callbacks = session.info.setdefault(_AFTER_COMMIT, [])
@@ -81,7 +81,7 @@ def savepoint(session: Session) -> Iterator[Session]:
     nested.commit()
 
 
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
+def after_commit(session: DbSession, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the current unit of work has committed (dropped on rollback)."""
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 

@@ -70,8 +70,9 @@ def demo(host: str, port: int, pki_port: int | None, no_server: bool) -> None:
         if no_server:
             return
         _start_revocation_refresh(app)
-        from lk_corporate.core.audit_anchor import start_periodic_checkpoints
         from werkzeug.serving import run_simple
+
+        from lk_corporate.core.audit_anchor import start_periodic_checkpoints
 
         start_periodic_checkpoints(app)
 

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lk_corporate.accounts.models import Membership, MembershipRole, User
 from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
 from lk_corporate.accounts.passwords import hash_password
 from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
 from lk_corporate.core.audit import Actor, record
-from lk_corporate.core.db import utcnow
+from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.rights import (
     CLIENT_ACCOUNTANT,
     CLIENT_SIGNER,
@@ -70,7 +69,7 @@ def _date(iso: str | None) -> dt.date | None:
     return dt.date.fromisoformat(iso) if iso else None
 
 
-def seed_demo(session: Session, *, today: dt.date | None = None) -> DemoSeed:
+def seed_demo(session: DbSession, *, today: dt.date | None = None) -> DemoSeed:
     """Seed the demo into an empty database; report the logins either way."""
     today = today or dt.date.today()
     logins = tuple(DemoLogin(u[0], u[1], u[2], ", ".join(u[3]) or "—") for u in DEMO_USERS)
@@ -156,7 +155,7 @@ def seed_demo(session: Session, *, today: dt.date | None = None) -> DemoSeed:
     return DemoSeed(True, logins, issued.plain, third.contract_number, third.tax_id)
 
 
-def _fresh_code_if_unregistered(session: Session, contract_number: str) -> str | None:
+def _fresh_code_if_unregistered(session: DbSession, contract_number: str) -> str | None:
     """On a later start, a new code for the third client while nobody has registered it
     (only hashes are stored, so the first run's code cannot be shown again)."""
     client = session.scalars(select(Client).where(Client.contract_number == contract_number)).first()

@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from lk_corporate.core.extensions import db
 from lk_corporate.core.mail import OutgoingMail
-from lk_corporate.core.extensions import db
 from lk_corporate.core.net import client_ip
 
 _URL = re.compile(r"https?://[^\s<>\"]+")

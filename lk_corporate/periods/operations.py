@@ -12,10 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lk_corporate.core.audit import Actor, record
-from lk_corporate.core.db import utcnow
+from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.errors import N_, DomainError, NotFound
 from lk_corporate.core.states import StateMachine
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
@@ -50,7 +49,7 @@ def allowed_calculation_dates(year: int, month: int) -> tuple[dt.date, dt.date]:
     return first, last + dt.timedelta(days=GRACE_DAYS_AFTER_MONTH)
 
 
-def create_period(session: Session, *, year: int | None, month: int | None,
+def create_period(session: DbSession, *, year: int | None, month: int | None,
                   calculation_date: dt.date | None, actor: Actor) -> BillingPeriod:
     if year is None or not MIN_YEAR <= year <= MAX_YEAR:
         raise PeriodError(N_("Enter a year from %(min)s to %(max)s."), "year",
@@ -79,7 +78,7 @@ def create_period(session: Session, *, year: int | None, month: int | None,
     return period
 
 
-def _transition(session: Session, period: BillingPeriod, target: PeriodStatus, *,
+def _transition(session: DbSession, period: BillingPeriod, target: PeriodStatus, *,
                 actor: Actor) -> BillingPeriod:
     PERIOD_STATES.check(period.status, target, label=period.label)
     now = utcnow()
@@ -92,7 +91,7 @@ def _transition(session: Session, period: BillingPeriod, target: PeriodStatus, *
     return period
 
 
-def open_period(session: Session, period: BillingPeriod, *, actor: Actor) -> BillingPeriod:
+def open_period(session: DbSession, period: BillingPeriod, *, actor: Actor) -> BillingPeriod:
     """Open a planned period for readings; refused while another period is open."""
     other = current_period(session)
     if other is not None and other.id != period.id:
@@ -101,23 +100,23 @@ def open_period(session: Session, period: BillingPeriod, *, actor: Actor) -> Bil
     return _transition(session, period, PeriodStatus.OPEN, actor=actor)
 
 
-def close_period(session: Session, period: BillingPeriod, *, actor: Actor) -> BillingPeriod:
+def close_period(session: DbSession, period: BillingPeriod, *, actor: Actor) -> BillingPeriod:
     return _transition(session, period, PeriodStatus.CLOSED, actor=actor)
 
 
-def get_period(session: Session, period_id: int) -> BillingPeriod:
+def get_period(session: DbSession, period_id: int) -> BillingPeriod:
     period = session.get(BillingPeriod, period_id)
     if period is None:
         raise NotFound(N_("No such period."))
     return period
 
 
-def list_periods(session: Session) -> list[BillingPeriod]:
+def list_periods(session: DbSession) -> list[BillingPeriod]:
     return list(session.scalars(select(BillingPeriod).order_by(BillingPeriod.year.desc(),
                                                                BillingPeriod.month.desc())))
 
 
-def current_period(session: Session) -> BillingPeriod | None:
+def current_period(session: DbSession) -> BillingPeriod | None:
     """The open period (at most one), or None between periods."""
     return session.scalars(select(BillingPeriod).where(BillingPeriod.status == PeriodStatus.OPEN)
                            .order_by(BillingPeriod.year.desc(), BillingPeriod.month.desc())

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import ExtensionOID
 
 from lk_corporate.pki.keys import PrivateKey, signature_hash
 
@@ -40,7 +39,7 @@ def build_crl(ca_cert: x509.Certificate, ca_key: PrivateKey, revocations: Iterab
               *, now: dt.datetime, validity: dt.timedelta = dt.timedelta(days=7)) -> bytes:
     """A DER CRL signed by the CA, listing ``revocations``; times in whole seconds."""
     now = now.replace(microsecond=0)
-    ski = ca_cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_KEY_IDENTIFIER).value
+    ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca_cert.subject)

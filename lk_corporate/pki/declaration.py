@@ -213,7 +213,8 @@ def _check_references(decl: PkiDeclaration) -> None:
             raise DeclarationError(f"{ca.id}: unknown issuer {ca.issuer!r}")
         if ca.ocsp_responder is not None and ca.ocsp_responder not in service_ids:
             raise DeclarationError(f"{ca.id}: unknown ocsp_responder {ca.ocsp_responder!r}")
-    for entity in (*decl.services, *decl.identities):
+    entities: list[Any] = [*decl.services, *decl.identities]
+    for entity in entities:
         if entity.issuer not in ca_ids:
             label = getattr(entity, "id", None) or getattr(entity, "name", "?")
             raise DeclarationError(f"{label}: unknown issuer {entity.issuer!r}")

@@ -19,7 +19,7 @@ def generate_key(kind: str) -> PrivateKey:
     raise ValueError(f"unsupported key type {kind!r}")
 
 
-def signature_hash(key: PrivateKey) -> hashes.HashAlgorithm:
+def signature_hash(key: PrivateKey) -> hashes.SHA256:
     """The digest the PKI signs with: SHA-256 everywhere (P-256 and RSA-2048/3072)."""
     return hashes.SHA256()
 
@@ -36,5 +36,5 @@ def load_key(path: Path) -> PrivateKey:
     """Load a key written by :func:`write_key`."""
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
-        raise ValueError(f"{path}: not an RSA or EC key")
+        raise TypeError(f"{path}: not an RSA or EC key")
     return key

@@ -42,7 +42,7 @@ def respond(pki: LoadedPki, request_der: bytes, *, now: dt.datetime | None = Non
         req = tsp.TimeStampReq.load(request_der)
         imprint = req["message_imprint"]
         algo = imprint["hash_algorithm"]["algorithm"].native
-        imprint["hashed_message"].native  # force parsing: malformed requests fail here
+        _ = imprint["hashed_message"].native  # force parsing: malformed requests fail here
     except (ValueError, TypeError):
         return _rejection("bad_data_format", "malformed TimeStampReq")
     if algo not in _DIGESTS:

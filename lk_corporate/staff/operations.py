@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from lk_corporate.accounts import sessions
 from lk_corporate.accounts.errors import AccountError, DuplicateAccount
@@ -23,7 +22,7 @@ from lk_corporate.accounts.models import Role, RoleRight, User
 from lk_corporate.accounts.operations import normalize_email
 from lk_corporate.accounts.passwords import check_policy, hash_password
 from lk_corporate.core.audit import Actor, record
-from lk_corporate.core.db import utcnow
+from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.errors import N_, DomainError, NotFound
 from lk_corporate.core.rights import (
     CLIENT_RIGHTS,
@@ -38,7 +37,7 @@ class StaffError(DomainError):
     code = "staff_refused"
 
 
-def create_staff_user(session: Session, *, login: str, email: str, full_name: str, role: Role,
+def create_staff_user(session: DbSession, *, login: str, email: str, full_name: str, role: Role,
                       password: str, actor: Actor) -> User:
     if role.scope != Scope.SUPPLIER:
         raise AccountError(N_("Choose a supplier role."), "role")
@@ -65,37 +64,37 @@ def create_staff_user(session: Session, *, login: str, email: str, full_name: st
 
 # --- staff users -------------------------------------------------------------------------
 
-def staff_users(session: Session) -> list[User]:
+def staff_users(session: DbSession) -> list[User]:
     return list(session.scalars(select(User).where(User.staff_role_id.is_not(None))
                                 .order_by(User.login)))
 
 
-def get_staff_user(session: Session, user_id: int) -> User:
+def get_staff_user(session: DbSession, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not user.is_staff:
         raise NotFound(N_("No such staff user."))
     return user
 
 
-def supplier_roles(session: Session) -> list[Role]:
+def supplier_roles(session: DbSession) -> list[Role]:
     return list(session.scalars(select(Role).where(Role.scope == Scope.SUPPLIER).order_by(Role.id)))
 
 
-def get_role(session: Session, role_id: int) -> Role:
+def get_role(session: DbSession, role_id: int) -> Role:
     role = session.get(Role, role_id)
     if role is None:
         raise NotFound(N_("No such role."))
     return role
 
 
-def _supplier_role(session: Session, role_id: int | None) -> Role:
+def _supplier_role(session: DbSession, role_id: int | None) -> Role:
     role = session.get(Role, role_id) if role_id else None
     if role is None or role.scope != Scope.SUPPLIER:
         raise StaffError(N_("Choose a supplier role."), "role")
     return role
 
 
-def create_staff(session: Session, *, login: str, email: str, full_name: str, role_id: int | None,
+def create_staff(session: DbSession, *, login: str, email: str, full_name: str, role_id: int | None,
                  password: str, actor: Actor) -> User:
     """A supplier staff user with a role; confirmed at once (the admin vouches for the address)."""
     role = _supplier_role(session, role_id)
@@ -103,7 +102,7 @@ def create_staff(session: Session, *, login: str, email: str, full_name: str, ro
                              password=password, actor=actor)
 
 
-def update_staff_user(session: Session, user: User, *, full_name: str, role_id: int | None,
+def update_staff_user(session: DbSession, user: User, *, full_name: str, role_id: int | None,
                       actor: Actor) -> User:
     role = _supplier_role(session, role_id)
     if user.id == actor.user_id and role.id != user.staff_role_id \
@@ -131,7 +130,7 @@ def update_staff_user(session: Session, user: User, *, full_name: str, role_id: 
     return user
 
 
-def set_staff_blocked(session: Session, user: User, blocked: bool, *, actor: Actor) -> User:
+def set_staff_blocked(session: DbSession, user: User, blocked: bool, *, actor: Actor) -> User:
     if user.id == actor.user_id and blocked:
         raise StaffError(N_("You cannot block your own account."))
     if user.is_blocked == blocked:
@@ -145,7 +144,7 @@ def set_staff_blocked(session: Session, user: User, blocked: bool, *, actor: Act
     return user
 
 
-def set_temporary_password(session: Session, user: User, *, password: str, repeat: str,
+def set_temporary_password(session: DbSession, user: User, *, password: str, repeat: str,
                            actor: Actor) -> User:
     """Set a password the admin hands over; every session of the user ends."""
     if password != repeat:
@@ -192,7 +191,7 @@ def parse_allowlist(text: str, field: str = "ip_allowlist") -> list[str]:
     return networks
 
 
-def update_role(session: Session, role: Role, *, rights: Iterable[str], ip_allowlist: str | None,
+def update_role(session: DbSession, role: Role, *, rights: Iterable[str], ip_allowlist: str | None,
                 actor: Actor) -> Role:
     """Replace the role's rights (from its scope's catalogue) and, for a supplier role, its
     IP allow-list (``None``: leave it). An empty allow-list means from anywhere."""

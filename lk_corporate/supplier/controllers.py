@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -20,8 +22,9 @@ def settings() -> ResponseReturnValue:
     current = ops.get_settings(db.session)
     form = SupplierForm(obj=current)
     if form.validate_on_submit():
-        data = ops.SupplierData(**{name: (form[name].data if form[name].data is not None else "")
-                                   for name in ops.SupplierData.__dataclass_fields__})
+        values: dict[str, Any] = {name: (form[name].data if form[name].data is not None else "")
+                                  for name in ops.SupplierData.__dataclass_fields__}
+        data = ops.SupplierData(**values)
         if submit_form(form, ops.update_settings, data, actor=current_actor()):
             flash(_("Changes saved."), "success")
             return redirect(url_for("supplier.settings"))

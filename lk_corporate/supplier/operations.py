@@ -13,10 +13,10 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lk_corporate.core import requisites
 from lk_corporate.core.audit import Actor, record
+from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_, DomainError
 from lk_corporate.core.formats import normalize_email
 from lk_corporate.supplier.models import SupplierSettings
@@ -49,7 +49,7 @@ class SupplierData:
     chief_accountant: str = ""
 
 
-def get_settings(session: Session) -> SupplierSettings | None:
+def get_settings(session: DbSession) -> SupplierSettings | None:
     """The supplier's single settings row (None before the first setup)."""
     return session.scalars(select(SupplierSettings).order_by(SupplierSettings.id).limit(1)).first()
 
@@ -83,7 +83,7 @@ def _checked_settings(data: SupplierData) -> SupplierData:
     return SupplierData(**values)
 
 
-def update_settings(session: Session, data: SupplierData, *, actor: Actor) -> SupplierSettings:
+def update_settings(session: DbSession, data: SupplierData, *, actor: Actor) -> SupplierSettings:
     """Save the supplier's requisites (creating the row on first setup)."""
     checked = _checked_settings(data)
     settings = get_settings(session)

@@ -13,11 +13,11 @@ from decimal import Decimal
 from itertools import groupby
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from lk_corporate.clients.models import Service
 from lk_corporate.clients.operations import ZONES
 from lk_corporate.core.audit import Actor, record
+from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_, DomainError, NotFound
 from lk_corporate.tariffs.models import Tariff
 
@@ -74,7 +74,7 @@ def _checked(data: TariffData) -> TariffData:
                       valid_from=data.valid_from, valid_to=data.valid_to, tariff_group=group)
 
 
-def _check_overlap(session: Session, data: TariffData, *, exclude_id: int | None) -> None:
+def _check_overlap(session: DbSession, data: TariffData, *, exclude_id: int | None) -> None:
     stmt = select(Tariff).where(
         Tariff.service == data.service, Tariff.zone == data.zone,
         Tariff.tariff_group == data.tariff_group,
@@ -99,7 +99,7 @@ def _details(t: Tariff) -> dict[str, str]:
             "valid_to": t.valid_to.isoformat() if t.valid_to else ""}
 
 
-def create_tariff(session: Session, data: TariffData, *, actor: Actor) -> Tariff:
+def create_tariff(session: DbSession, data: TariffData, *, actor: Actor) -> Tariff:
     checked = _checked(data)
     _check_overlap(session, checked, exclude_id=None)
     tariff = Tariff(service=checked.service, zone=checked.zone, tariff_group=checked.tariff_group,
@@ -112,12 +112,13 @@ def create_tariff(session: Session, data: TariffData, *, actor: Actor) -> Tariff
     return tariff
 
 
-def update_tariff(session: Session, tariff: Tariff, data: TariffData, *, actor: Actor) -> Tariff:
+def update_tariff(session: DbSession, tariff: Tariff, data: TariffData, *, actor: Actor) -> Tariff:
     checked = _checked(data)
     _check_overlap(session, checked, exclude_id=tariff.id)
     before = _details(tariff)
     tariff.service, tariff.zone, tariff.tariff_group = (checked.service, checked.zone,
                                                         checked.tariff_group)
+    assert checked.price is not None  # _checked refuses a missing price
     tariff.unit, tariff.price = checked.unit, checked.price
     tariff.valid_from, tariff.valid_to = checked.valid_from, checked.valid_to
     after = _details(tariff)
@@ -128,7 +129,7 @@ def update_tariff(session: Session, tariff: Tariff, data: TariffData, *, actor: 
     return tariff
 
 
-def end_tariff(session: Session, tariff: Tariff, *, last_day: dt.date | None,
+def end_tariff(session: DbSession, tariff: Tariff, *, last_day: dt.date | None,
                actor: Actor) -> Tariff:
     """Set the last day a tariff applies (inclusive); the successor may start the day after."""
     if last_day is None:
@@ -147,7 +148,7 @@ def end_tariff(session: Session, tariff: Tariff, *, last_day: dt.date | None,
     return tariff
 
 
-def get_tariff(session: Session, tariff_id: int) -> Tariff:
+def get_tariff(session: DbSession, tariff_id: int) -> Tariff:
     tariff = session.get(Tariff, tariff_id)
     if tariff is None:
         raise NotFound(N_("No such tariff."))
@@ -172,7 +173,7 @@ def _group_key(t: Tariff) -> tuple[int, int, str]:
     return (_SERVICE_ORDER[t.service], _ZONE_ORDER.get(t.zone, 99), t.tariff_group)
 
 
-def grouped_tariffs(session: Session) -> list[TariffGroup]:
+def grouped_tariffs(session: DbSession) -> list[TariffGroup]:
     tariffs = sorted(session.scalars(select(Tariff)), key=lambda t: (_group_key(t), t.valid_from))
     groups = []
     for _key, items in groupby(tariffs, key=_group_key):
@@ -181,7 +182,7 @@ def grouped_tariffs(session: Session) -> list[TariffGroup]:
     return groups
 
 
-def tariffs_in_force(session: Session, today: dt.date) -> tuple[list[Tariff], list[Tariff]]:
+def tariffs_in_force(session: DbSession, today: dt.date) -> tuple[list[Tariff], list[Tariff]]:
     """(in force on ``today``, starting later), each ordered by service and zone."""
     rows = session.scalars(select(Tariff).where(or_(Tariff.valid_to.is_(None),
                                                     Tariff.valid_to >= today))).all()

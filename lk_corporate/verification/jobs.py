@@ -22,7 +22,7 @@ def crl_index_path(app: Flask) -> Path:
 
 
 def _certificates(paths: list[Path]) -> list[asn1_x509.Certificate]:
-    out = []
+    out: list[asn1_x509.Certificate] = []
     for path in paths:
         if not path.is_file():
             continue

@@ -19,7 +19,8 @@ def page_url(page: int, param: str = "page") -> str:
     """The current URL with another page number, keeping filters in the query string."""
     args = request.args.to_dict(flat=False)
     args[param] = [str(page)]
-    return url_for(request.endpoint or "web.index", **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **args}
+    return url_for(request.endpoint or "web.index", **values)
 
 
 def init_app(app: Flask) -> None:

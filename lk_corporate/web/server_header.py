@@ -26,4 +26,4 @@ def _neutral_version_string(self: WSGIRequestHandler) -> str:
 
 def hide_werkzeug_version() -> None:
     """Make Werkzeug's request handler send ``Server: lk`` (idempotent)."""
-    WSGIRequestHandler.version_string = _neutral_version_string  # type: ignore[method-assign]
+    WSGIRequestHandler.version_string = _neutral_version_string  # type: ignore[method-assign,assignment]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from tests.support.factories import (
     PASSWORD,
     create_client,

@@ -16,8 +16,8 @@ from flask_babel import refresh
 
 from lk_corporate.accounts import notifications
 from lk_corporate.core import i18n
-from lk_corporate.core.mail import OutgoingMail
 from lk_corporate.core.extensions import db
+from lk_corporate.core.mail import OutgoingMail
 from tests.support.factories import create_client, create_client_user
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")

@@ -31,7 +31,7 @@ def _reset_link(mailbox) -> str:
 
 
 def _error(html: str, field: str) -> str:
-    m = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.S)
+    m = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.DOTALL)
     assert m, f"no error beside {field}"
     return m.group(1)
 

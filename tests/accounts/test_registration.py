@@ -40,7 +40,7 @@ def _form(code: str, **overrides: str) -> dict[str, str]:
 
 
 def _error_beside(html: str, field: str) -> str:
-    m = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.S)
+    m = re.search(rf'id="{field}-error"[^>]*>(.*?)</div>', html, re.DOTALL)
     assert m, f"no error shown beside {field}"
     return re.sub(r"\s+", " ", m.group(1)).strip()
 

@@ -12,11 +12,11 @@ import pytest
 from flask import Flask
 from flask_babel import refresh
 
-from lk_corporate.core.rights import SUPPLIER_ADMIN
 from lk_corporate.audit.presentation import ACTION_LABELS, action_label, detail_lines
 from lk_corporate.core import i18n
 from lk_corporate.core.audit import Actor, canonical_json, record
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import SUPPLIER_ADMIN
 from tests.support.factories import create_staff_user, login
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -25,8 +25,8 @@ WIDTHS = (1366, 390)
 def demo_data(clean_app: Any, live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The demo's supplier, clients, meters, tariffs, periods and a user for every role, and
     the served app in demo mode (its menu has the demo outbox, as `lk demo` shows it)."""
-    from lk_corporate.demo.seed import seed_demo
     from lk_corporate.core.extensions import db
+    from lk_corporate.demo.seed import seed_demo
 
     monkeypatch.setitem(live_server.app.config, "LK_DEMO", True)
 

@@ -4,9 +4,9 @@ dashboard in Russian → switches to English."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
-import os
 
 import pytest
 

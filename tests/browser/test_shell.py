@@ -88,7 +88,13 @@ def test_local_url_classifier() -> None:
 
 def test_signed_in_client_menu_and_client_switcher(make_page: Any, browser_log: BrowserLog, clean_app: Any) -> None:
     from tests.browser.conftest import login_in_browser
-    from tests.support.factories import PASSWORD, add_membership, create_client, create_client_user, create_supplier
+    from tests.support.factories import (
+        PASSWORD,
+        add_membership,
+        create_client,
+        create_client_user,
+        create_supplier,
+    )
 
     create_supplier()
     first = create_client(short_name="ООО «Первый»")

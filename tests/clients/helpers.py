@@ -7,10 +7,10 @@ import html
 import re
 from typing import Any
 
-from lk_corporate.core.rights import CLIENT_ACCOUNTANT, CLIENT_SIGNER
 from lk_corporate.clients.models import Client
 from lk_corporate.core.audit import AuditEntry
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import CLIENT_ACCOUNTANT, CLIENT_SIGNER
 from tests.support.factories import create_client_user, create_staff_user, login
 
 # Requisites with correct check digits (the demo's are illustrative and do not all pass).

@@ -9,12 +9,12 @@ import pytest
 
 from lk_corporate.accounts.links import account_links
 from lk_corporate.accounts.models import ActivationCode
-from lk_corporate.accounts.settings import AccountSettings
 from lk_corporate.accounts.operations import issue_activation_code, register
-from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
+from lk_corporate.accounts.settings import AccountSettings
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.db import utcnow
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from tests.clients.helpers import as_staff, audit_actions
 from tests.support.factories import PASSWORD, create_client, create_supplier, post_form
 from tests.support.snapshots import row_counts

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR, SUPPLIER_SIGNER
 from lk_corporate.clients.models import Client
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR, SUPPLIER_SIGNER
 from tests.clients.helpers import (
     LONG,
     VALID_CLIENT,

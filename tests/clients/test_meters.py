@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from lk_corporate.core.rights import SUPPLIER_OPERATOR, SUPPLIER_SIGNER
 from lk_corporate.clients.models import Meter, MeteringPoint, MeterStatus, Service
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import SUPPLIER_OPERATOR, SUPPLIER_SIGNER
 from tests.clients.helpers import LONG, as_client_user, as_staff, audit_actions, field_error
 from tests.support.factories import create_client, create_meter, post_form
 from tests.support.snapshots import row_counts

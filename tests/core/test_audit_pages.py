@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from tests.support.factories import create_client, create_client_user, create_staff_user, login
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from lk_corporate.core.db import utcnow
+from lk_corporate.core.extensions import db
 from lk_corporate.core.jobs import wait_idle
 from lk_corporate.core.mail import (
     MailSettings,
@@ -24,8 +25,7 @@ from lk_corporate.core.mail import (
     retry_pending,
 )
 from lk_corporate.core.uow import unit_of_work
-from lk_corporate.core.extensions import db
-from tests.support.factories import create_client_user, create_client, post_form
+from tests.support.factories import create_client, create_client_user, post_form
 
 LK = str(Path(sys.executable).parent / "lk")
 
@@ -47,10 +47,9 @@ def test_sent_after_commit(clean_app, mailbox):
 
 
 def test_rolled_back_transaction_sends_nothing(clean_app, mailbox):
-    with pytest.raises(RuntimeError):
-        with unit_of_work() as s:
-            queue_mail(s, to="b@firm.example", subject="x", body="y")
-            raise RuntimeError("the operation failed after queueing")
+    with pytest.raises(RuntimeError), unit_of_work() as s:
+        queue_mail(s, to="b@firm.example", subject="x", body="y")
+        raise RuntimeError("the operation failed after queueing")
     assert wait_idle(clean_app)
     assert mailbox.messages == []
     assert _rows() == []

@@ -83,7 +83,7 @@ def start_demo(home: Path, *args: object, env: dict[str, str]) -> Demo:
     """``lk demo --port P ARGS``; returns once the portal answers or the command has ended."""
     home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    log = open(home / "demo.log", "w", encoding="utf-8")  # noqa: SIM115 - the process writes it
+    log = open(home / "demo.log", "w", encoding="utf-8")
     process = subprocess.Popen([LK, "demo", "--port", str(port), *map(str, args)], env=env,
                                cwd=home, stdout=log, stderr=subprocess.STDOUT,
                                stdin=subprocess.DEVNULL, text=True)

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.periods.operations import current_period, reading_window
 from tests.clients.helpers import LONG, as_client_user, as_staff, audit_actions, field_error

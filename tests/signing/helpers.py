@@ -69,13 +69,13 @@ def run_pdfsig(pdf: Path, nss_dir: str, *, no_ocsp: bool = False) -> PdfsigRepor
         args.append("-no-ocsp")
     proc = subprocess.run([*args, str(pdf)], capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
-    blocks = re.split(r"^Signature #(\d+):\s*$", out, flags=re.M)
+    blocks = re.split(r"^Signature #(\d+):\s*$", out, flags=re.MULTILINE)
     sigs = []
     for i in range(1, len(blocks) - 1, 2):
         body = blocks[i + 1]
 
-        def field(label: str) -> str:
-            m = re.search(rf"^\s*- {re.escape(label)}: (.*)$", body, flags=re.M)
+        def field(label: str, body: str = body) -> str:
+            m = re.search(rf"^\s*- {re.escape(label)}: (.*)$", body, flags=re.MULTILINE)
             return m.group(1).strip() if m else ""
 
         sigs.append(PdfsigSignature(

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.supplier.models import SupplierSettings
 from tests.clients.helpers import LONG, as_client_user, as_staff, audit_actions, field_error
 from tests.support.factories import create_client, post_form

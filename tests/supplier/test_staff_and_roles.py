@@ -6,6 +6,7 @@ import pytest
 
 from lk_corporate.accounts.models import Role, User
 from lk_corporate.accounts.operations import ensure_builtin_roles
+from lk_corporate.core.extensions import db
 from lk_corporate.core.rights import (
     CLIENT_ACCOUNTANT,
     INVOICES_SIGN,
@@ -15,7 +16,6 @@ from lk_corporate.core.rights import (
     SUPPLIER_OPERATOR,
     SUPPLIER_SIGNER,
 )
-from lk_corporate.core.extensions import db
 from tests.clients.helpers import LONG, as_staff, audit_actions, field_error, form_error
 from tests.support.factories import PASSWORD, create_staff_user, login, post_form
 from tests.support.snapshots import row_counts

@@ -17,11 +17,11 @@ import pytest
 from lk_corporate.accounts.models import Membership, MembershipRole, User
 from lk_corporate.accounts.operations import ensure_builtin_roles, role_by_code
 from lk_corporate.accounts.passwords import hash_password
-from lk_corporate.core.rights import CLIENT_ACCOUNTANT, CLIENT_SIGNER
 from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.db import utcnow
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import CLIENT_ACCOUNTANT, CLIENT_SIGNER
 from lk_corporate.staff.operations import create_staff_user as _create_staff_user
 from lk_corporate.supplier.models import SupplierSettings
 
@@ -30,11 +30,11 @@ _seq = itertools.count(1)
 
 
 def create_supplier(**overrides: Any) -> SupplierSettings:
-    values: dict[str, Any] = dict(
-        name="АО «Тестэнергосбыт»", short_name="АО «ТЭС»", tax_id="7701234560",
-        kpp="770101001", address="г. Москва", vat_rate=Decimal("20"), currency="RUB",
-        login_prefix="vk",
-    )
+    values: dict[str, Any] = {
+        "name": "АО «Тестэнергосбыт»", "short_name": "АО «ТЭС»", "tax_id": "7701234560",
+        "kpp": "770101001", "address": "г. Москва", "vat_rate": Decimal(20), "currency": "RUB",
+        "login_prefix": "vk",
+    }
     values.update(overrides)
     s = SupplierSettings(**values)
     db.session.add(s)
@@ -44,10 +44,10 @@ def create_supplier(**overrides: Any) -> SupplierSettings:
 
 def create_client(**overrides: Any) -> Client:
     n = next(_seq)
-    values: dict[str, Any] = dict(
-        name=f"ООО «Клиент {n}»", short_name=f"ООО «К{n}»", tax_id=f"77{n:08d}",
-        contract_number=f"T-{n}", email=f"client{n}@example.com",
-    )
+    values: dict[str, Any] = {
+        "name": f"ООО «Клиент {n}»", "short_name": f"ООО «К{n}»", "tax_id": f"77{n:08d}",
+        "contract_number": f"T-{n}", "email": f"client{n}@example.com",
+    }
     values.update(overrides)
     c = Client(**values)
     db.session.add(c)
@@ -59,12 +59,12 @@ def create_meter(client: Client, **overrides: Any) -> Meter:
     point = MeteringPoint(client_id=client.id, name=f"Ввод {next(_seq)}")
     db.session.add(point)
     db.session.flush()
-    values: dict[str, Any] = dict(
-        point_id=point.id, client_id=client.id, service=Service.ELECTRICITY,
-        factory_number=f"F{next(_seq):08d}", status=MeterStatus.INSTALLED, digits=6,
-        decimals=2, ct_ratio=Decimal(1), vt_ratio=Decimal(1), zones="single",
-        max_consumption=Decimal(10000),
-    )
+    values: dict[str, Any] = {
+        "point_id": point.id, "client_id": client.id, "service": Service.ELECTRICITY,
+        "factory_number": f"F{next(_seq):08d}", "status": MeterStatus.INSTALLED, "digits": 6,
+        "decimals": 2, "ct_ratio": Decimal(1), "vt_ratio": Decimal(1), "zones": "single",
+        "max_consumption": Decimal(10000),
+    }
     values.update(overrides)
     m = Meter(**values)
     db.session.add(m)

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.clients.models import Service
 from lk_corporate.core.extensions import db
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
 from lk_corporate.tariffs.models import Tariff
 from tests.clients.helpers import LONG, as_client_user, as_staff, audit_actions, field_error
 from tests.support.factories import create_client, create_supplier, post_form

@@ -5,10 +5,10 @@ Revises: cb00d344528c
 Create Date: 2026-12-02 08:01:46.499661
 
 """
-from alembic import op
 import sqlalchemy as sa
-import lk_corporate.core.db
+from alembic import op
 
+import lk_corporate.core.db
 
 # revision identifiers, used by Alembic.
 revision = '3c0526efba83'
