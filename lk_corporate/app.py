@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,11 @@ def import_jobs() -> None:
 
 def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the portal. ``config`` overrides what the environment says (tests use it)."""
-    from lk_corporate.config import load_config
+    from lk_corporate.config import load_config, secret_key_file
 
+    # LK_INSTANCE_DIR moves the instance folder (database, PKI, mail, keys) out of the
+    # checkout: a second demo, or a test run that must not write into the source tree.
+    instance_path = instance_path or os.environ.get("LK_INSTANCE_DIR") or None
     app = Flask(
         "lk_corporate",
         instance_path=instance_path,
@@ -43,6 +47,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key_file(Path(app.instance_path))
 
     _bind_extensions(app)
     _register_blueprints(app)

@@ -19,7 +19,7 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key(instance_path: Path) -> str:
+def secret_key_file(instance_path: Path) -> str:
     """A stable secret for the embedded default: generated once, kept in the instance folder.
 
     Production sets LK_SECRET_KEY; a key regenerated at every start would log everyone out.
@@ -52,7 +52,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
     base_url = (get("LK_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     pki_dir = Path(get("LK_PKI_DIR") or instance_path / "pki")
     return {
-        "SECRET_KEY": get("LK_SECRET_KEY") or _secret_key(instance_path),
+        # Empty: create_app generates one into the instance folder, unless told a key.
+        "SECRET_KEY": get("LK_SECRET_KEY") or "",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "LK_BASE_URL": base_url,

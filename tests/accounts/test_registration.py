@@ -3,9 +3,11 @@ kind of bad input refused beside its field with nothing written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 
 from lk_corporate.accounts.models import User
 from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
@@ -178,11 +180,11 @@ def test_expired_and_revoked_codes(client, contract, mailbox):
     from lk_corporate.core.db import utcnow
 
     client_row, code = contract
-    row = db.session.query(ActivationCode).one()
-    row.expires_at = utcnow()
-    db.session.commit()
-    r = post_form(client, "/register", _form(code))
+    # An activation code lives LK_ACTIVATION_CODE_DAYS (30).
+    with time_machine.travel(utcnow() + dt.timedelta(days=30, minutes=1)):
+        r = post_form(client, "/register", _form(code))
     assert "истёк" in _error_beside(r.get_data(as_text=True), "activation_code")
+    assert db.session.query(ActivationCode).one().used_at is None
     fresh = issue_activation_code(db.session, client_row, actor=Actor.system())
     revoke_activation_code(db.session, fresh.code, actor=Actor.system())
     db.session.commit()

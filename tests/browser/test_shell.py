@@ -4,6 +4,7 @@ outside, no CSP violation, usable at phone width."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,18 @@ def test_the_guard_sees_csp_violations(page: Any, browser_log: BrowserLog) -> No
     """An inline script is refused by the CSP and the guard notices (so its silence means
     something in every other browser test)."""
     page.goto("/")
-    page.evaluate(
-        "() => { const s = document.createElement('script');"
-        " s.textContent = 'window.lkInline = 1'; document.body.appendChild(s); }"
+    directive = page.evaluate(
+        "() => new Promise(resolve => {"
+        " document.addEventListener('securitypolicyviolation',"
+        "   e => resolve(e.violatedDirective), {once: true});"
+        " const s = document.createElement('script');"
+        " s.textContent = 'window.lkInline = 1'; document.body.appendChild(s); })"
     )
-    page.wait_for_timeout(200)
+    assert directive.startswith("script-src")
     assert page.evaluate("window.lkInline") is None
+    deadline = time.monotonic() + 10
+    while not browser_log.csp_violations and time.monotonic() < deadline:
+        page.evaluate("0")  # let Playwright deliver the console message
     assert browser_log.csp_violations, browser_log.console
     browser_log.clear()  # expected here; do not fail the teardown guard
 

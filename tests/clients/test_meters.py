@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from lk_corporate.clients.models import Meter, MeteringPoint, MeterStatus, Service
 from lk_corporate.core.extensions import db
@@ -155,8 +156,10 @@ def test_staff_meter_search(client, firm):
 
 # --- the client's own page ---------------------------------------------------------------
 
+@time_machine.travel(dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC), tick=False)
 def test_client_sees_own_meters_with_warnings(client, firm):
-    expired = create_meter(firm, factory_number="OLD1", verification_date=dt.date(2020, 1, 1))
+    expired = create_meter(firm, factory_number="OLD1", verification_date=dt.date(2026, 12, 1))
+    create_meter(firm, factory_number="FRESH1", verification_date=dt.date(2026, 12, 2))
     create_meter(firm, factory_number=None, service=Service.HOT_WATER)
     create_meter(create_client(), factory_number="FOREIGN1")
     as_client_user(client, firm)

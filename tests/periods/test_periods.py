@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from lk_corporate.core.extensions import db
 from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_OPERATOR
@@ -46,6 +47,10 @@ def test_create_open_close(client, admin):
     assert current_period(db.session).id == p.id
     window = reading_window(current_period(db.session))
     assert window.opens_on == dt.date(2026, 11, 25) and window.calculate_by == dt.date(2026, 11, 30)
+    for day, open_ in ((dt.date(2026, 11, 24), False), (dt.date(2026, 11, 25), True),
+                       (dt.date(2026, 12, 3), True)):
+        with time_machine.travel(dt.datetime.combine(day, dt.time(12), dt.UTC), tick=False):
+            assert window.is_open(dt.date.today()) is open_, day
     page = client.get("/staff/periods").get_data(as_text=True)
     assert "11.2026" in page and "alert-info" in page
     post_form(client, f"/staff/periods/{p.id}/close", {}, form_url="/staff/periods")

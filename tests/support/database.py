@@ -145,3 +145,25 @@ def session(clean_app: Flask) -> Any:
 @pytest.fixture()
 def client(clean_app: Flask) -> Any:
     return clean_app.test_client()
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _tree_state(root: Path) -> dict[str, float]:
+    if not root.exists():
+        return {}
+    return {str(p.relative_to(root)): p.stat().st_mtime for p in root.rglob("*")}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _source_tree_untouched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite writes nothing into the checkout: every app and ``lk`` subprocess it starts
+    keeps its instance folder (keys, database, PKI, mail) under a temporary directory."""
+    instance = REPO / "instance"
+    before = _tree_state(instance)
+    os.environ["LK_INSTANCE_DIR"] = str(tmp_path_factory.mktemp("lk-instance"))
+    yield
+    after = _tree_state(instance)
+    written = sorted(k for k in after if before.get(k) != after[k])
+    assert not written, f"the test run wrote into the source tree: instance/{written}"

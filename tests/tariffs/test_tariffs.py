@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from lk_corporate.clients.models import Service
 from lk_corporate.core.extensions import db
@@ -129,9 +130,10 @@ def test_staff_pages_need_tariffs_manage(client, session):
         assert client.get(url).status_code == 403
 
 
+@time_machine.travel(dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC), tick=False)
 def test_client_page_shows_current_and_upcoming(client, session):
     create_supplier()
-    today = dt.date.today()
+    today = dt.date(2026, 12, 2)
     _add(valid_from=today - dt.timedelta(days=400), valid_to=today - dt.timedelta(days=200),
          price=Decimal("5.55"))
     _add(valid_from=today - dt.timedelta(days=199), valid_to=today + dt.timedelta(days=10),
