@@ -54,16 +54,10 @@ def index() -> ResponseReturnValue:
 
 
 def _client_data(form: ClientForm) -> ops.ClientData:
-    return ops.ClientData(
-        name=form.name.data or "", short_name=form.short_name.data or "",
-        tax_id=form.tax_id.data or "", kpp=form.kpp.data or "", ogrn=form.ogrn.data or "",
-        contract_number=form.contract_number.data or "", contract_date=form.contract_date.data,
-        address=form.address.data or "", email=form.email.data or "", phone=form.phone.data or "",
-        bank_name=form.bank_name.data or "", bank_bik=form.bank_bik.data or "",
-        bank_account=form.bank_account.data or "",
-        bank_correspondent_account=form.bank_correspondent_account.data or "",
-        is_active=bool(form.is_active.data),
-    )
+    return ops.ClientData(requisites=form.requisites_data(),
+                          contract_number=form.contract_number.data or "",
+                          contract_date=form.contract_date.data,
+                          is_active=bool(form.is_active.data))
 
 
 @require_right(R.CLIENTS_MANAGE)

@@ -20,7 +20,7 @@ from lk_corporate.core.formkit import (
     DecimalStringField,
     OnceForm,
     PositiveDecimal,
-    digits_only,
+    RequisitesFields,
     strip,
 )
 
@@ -50,30 +50,11 @@ ZONE_LAYOUT_LABELS = {
 STATUS_LABELS = {"installed": _l("Installed"), "removed": _l("Removed")}
 
 
-class ClientForm(OnceForm):
-    name = StringField(_l("Full legal name"), [DataRequired(), Length(max=300)], filters=[strip])
-    short_name = StringField(_l("Short name"), [Length(max=200)], filters=[strip])
-    tax_id = StringField(_l("Tax ID (ИНН)"), [DataRequired(), Length(max=20)],
-                         filters=[digits_only], render_kw={"inputmode": "numeric"})
-    kpp = StringField(_l("КПП"), [Length(max=20)], filters=[digits_only])
-    ogrn = StringField(_l("ОГРН"), [Length(max=20)], filters=[digits_only],
-                       render_kw={"inputmode": "numeric"})
+class ClientForm(OnceForm, RequisitesFields):
     contract_number = StringField(_l("Contract number"), [DataRequired(), Length(max=40)],
                                   filters=[strip],
                                   description=_l("The client's login is derived from it."))
     contract_date = DateField(_l("Contract date"), [Optional()])
-    address = StringField(_l("Address"), [Length(max=500)], filters=[strip])
-    email = StringField(_l("E-mail"), [Length(max=254)], filters=[strip],
-                        render_kw={"type": "email", "autocomplete": "off"})
-    phone = StringField(_l("Phone"), [Length(max=60)], filters=[strip])
-    bank_name = StringField(_l("Bank"), [Length(max=300)], filters=[strip])
-    bank_bik = StringField(_l("БИК"), [Length(max=20)], filters=[digits_only],
-                           render_kw={"inputmode": "numeric"})
-    bank_account = StringField(_l("Settlement account"), [Length(max=34)], filters=[digits_only],
-                               render_kw={"inputmode": "numeric"})
-    bank_correspondent_account = StringField(_l("Correspondent account"), [Length(max=34)],
-                                             filters=[digits_only],
-                                             render_kw={"inputmode": "numeric"})
     is_active = BooleanField(_l("Active contract"), default=True)
 
 

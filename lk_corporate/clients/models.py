@@ -10,28 +10,17 @@ from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lk_corporate.core.db import Base, Quantity, UTCDateTime, utcnow
+from lk_corporate.core.requisites import RequisitesColumns
 
 
-class Client(Base):
+class Client(RequisitesColumns, Base):
     """A legal entity with a supply contract; the unit of data scope in the portal."""
 
     __tablename__ = "clients"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
-    short_name: Mapped[str] = mapped_column(String(200), default="")
-    tax_id: Mapped[str] = mapped_column(String(20), index=True)
-    kpp: Mapped[str] = mapped_column(String(20), default="")
-    ogrn: Mapped[str] = mapped_column(String(20), default="")
     contract_number: Mapped[str] = mapped_column(String(40), unique=True)
     contract_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    address: Mapped[str] = mapped_column(String(500), default="")
-    email: Mapped[str] = mapped_column(String(254), default="")
-    phone: Mapped[str] = mapped_column(String(60), default="")
-    bank_name: Mapped[str] = mapped_column(String(300), default="")
-    bank_bik: Mapped[str] = mapped_column(String(20), default="")
-    bank_account: Mapped[str] = mapped_column(String(34), default="")
-    bank_correspondent_account: Mapped[str] = mapped_column(String(34), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

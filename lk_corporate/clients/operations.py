@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,11 +20,11 @@ from sqlalchemy import Engine, Select, event, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
-from lk_corporate.core import requisites
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_, DomainError, NotFound
-from lk_corporate.core.formats import normalize_contract_number, normalize_email
+from lk_corporate.core.formats import normalize_contract_number
+from lk_corporate.core.requisites import Requisites
 
 
 class ClientError(DomainError):
@@ -43,31 +43,16 @@ MAX_DECIMALS = 6
 
 @dataclass(frozen=True)
 class ClientData:
-    """A client's requisites as typed on the form (already stripped of spaces by it)."""
+    """A client as typed on the form: its requisites and its contract."""
 
-    name: str
-    tax_id: str
+    requisites: Requisites
     contract_number: str
-    short_name: str = ""
-    kpp: str = ""
-    ogrn: str = ""
     contract_date: dt.date | None = None
-    address: str = ""
-    email: str = ""
-    phone: str = ""
-    bank_name: str = ""
-    bank_bik: str = ""
-    bank_account: str = ""
-    bank_correspondent_account: str = ""
     is_active: bool = True
 
 
 def _checked_client_data(session: DbSession, data: ClientData, *, client_id: int | None) -> ClientData:
-    if not data.name.strip():
-        raise ClientError(N_("Enter the client's full name."), "name")
-    requisites.check_inn(data.tax_id)
-    requisites.check_kpp(data.kpp)
-    requisites.check_ogrn(data.ogrn)
+    checked = data.requisites.checked()
     contract = normalize_contract_number(data.contract_number)
     if not contract:
         raise ClientError(N_("Enter the contract number."), "contract_number")
@@ -80,9 +65,12 @@ def _checked_client_data(session: DbSession, data: ClientData, *, client_id: int
     if session.scalar(clash.limit(1)) is not None:
         raise ClientError(N_("Contract number %(number)s already belongs to another client."),
                           "contract_number", number=contract)
-    email = normalize_email(data.email) if data.email else ""
-    requisites.check_bank(data.bank_bik, data.bank_account, data.bank_correspondent_account)
-    return ClientData(**{**_as_dict(data), "contract_number": contract, "email": email})
+    return replace(data, requisites=checked, contract_number=contract)
+
+
+def _contract_values(data: ClientData) -> dict[str, Any]:
+    return {"contract_number": data.contract_number, "contract_date": data.contract_date,
+            "is_active": data.is_active}
 
 
 def _as_dict(data: Any) -> dict[str, Any]:
@@ -113,7 +101,8 @@ def _plain(value: Any) -> str:
 def create_client(session: DbSession, data: ClientData, *, actor: Actor) -> Client:
     checked = _checked_client_data(session, data, client_id=None)
     client = Client()
-    _apply(client, _as_dict(checked))
+    client.set_requisites(checked.requisites)
+    _apply(client, _contract_values(checked))
     session.add(client)
     session.flush()
     record(session, "client.created", actor=actor, object_type="client", object_id=client.id,
@@ -124,7 +113,8 @@ def create_client(session: DbSession, data: ClientData, *, actor: Actor) -> Clie
 
 def update_client(session: DbSession, client: Client, data: ClientData, *, actor: Actor) -> Client:
     checked = _checked_client_data(session, data, client_id=client.id)
-    changes = _apply(client, _as_dict(checked))
+    changes = {**client.set_requisites(checked.requisites),
+               **_apply(client, _contract_values(checked))}
     if changes:
         session.flush()
         record(session, "client.updated", actor=actor, object_type="client",

@@ -19,13 +19,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, HiddenField, StringField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from lk_corporate.core import submissions
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.errors import DomainError
 from lk_corporate.core.extensions import db
 from lk_corporate.core.net import client_ip
+from lk_corporate.core.requisites import REQUISITES_FIELDS, Requisites
 from lk_corporate.core.uow import savepoint
 
 # Longest text any single-line input accepts before the model's own column limits apply:
@@ -187,3 +188,57 @@ def submit_form(form: Form, operation: Callable[..., Any], *args: Any, **kwargs:
         apply_error(form, exc)
         return None
     return True if result is None else result
+
+
+REQUISITE_LABELS: dict[str, Any] = {
+    "name": _l("Full legal name"),
+    "short_name": _l("Short name"),
+    "tax_id": _l("Tax ID (ИНН)"),
+    "kpp": _l("КПП"),
+    "ogrn": _l("ОГРН"),
+    "address": _l("Address"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "bank_name": _l("Bank"),
+    "bank_bik": _l("БИК"),
+    "bank_account": _l("Settlement account"),
+    "bank_correspondent_account": _l("Correspondent account"),
+}
+"""What every page and form calls each requisite."""
+
+ENTITY = ("name", "tax_id", "kpp", "ogrn", "address")
+BANK = ("bank_name", "bank_bik", "bank_account", "bank_correspondent_account")
+
+
+def requisites_rows(holder: Any, names: tuple[str, ...] = ENTITY + BANK) -> list[tuple[Any, str]]:
+    """(label, value) rows of a company's requisites for ``details_list`` in templates."""
+    requisites = holder if isinstance(holder, Requisites) else Requisites.of(holder)
+    return [(REQUISITE_LABELS[name], getattr(requisites, name) or "—") for name in names]
+
+
+class RequisitesFields(Form):
+    """The fields of ``core.requisites.Requisites``, for the client's and the supplier's
+    forms (shape only: the value object checks the meaning)."""
+
+    name = StringField(REQUISITE_LABELS["name"], [DataRequired(), Length(max=300)], filters=[strip])
+    short_name = StringField(REQUISITE_LABELS["short_name"], [Length(max=200)], filters=[strip])
+    tax_id = StringField(REQUISITE_LABELS["tax_id"], [DataRequired(), Length(max=20)],
+                         filters=[digits_only], render_kw={"inputmode": "numeric"})
+    kpp = StringField(REQUISITE_LABELS["kpp"], [Length(max=20)], filters=[digits_only])
+    ogrn = StringField(REQUISITE_LABELS["ogrn"], [Length(max=20)], filters=[digits_only],
+                       render_kw={"inputmode": "numeric"})
+    address = StringField(REQUISITE_LABELS["address"], [Length(max=500)], filters=[strip])
+    email = StringField(REQUISITE_LABELS["email"], [Length(max=254)], filters=[strip],
+                        render_kw={"type": "email", "autocomplete": "off"})
+    phone = StringField(REQUISITE_LABELS["phone"], [Length(max=60)], filters=[strip])
+    bank_name = StringField(REQUISITE_LABELS["bank_name"], [Length(max=300)], filters=[strip])
+    bank_bik = StringField(REQUISITE_LABELS["bank_bik"], [Length(max=20)], filters=[digits_only],
+                           render_kw={"inputmode": "numeric"})
+    bank_account = StringField(REQUISITE_LABELS["bank_account"], [Length(max=34)], filters=[digits_only],
+                               render_kw={"inputmode": "numeric"})
+    bank_correspondent_account = StringField(REQUISITE_LABELS["bank_correspondent_account"], [Length(max=34)],
+                                             filters=[digits_only],
+                                             render_kw={"inputmode": "numeric"})
+
+    def requisites_data(self) -> Requisites:
+        return Requisites(**{name: self[name].data or "" for name in REQUISITES_FIELDS})

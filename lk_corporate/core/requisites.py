@@ -1,4 +1,5 @@
-"""Check digits of Russian requisites: ИНН, КПП, ОГРН/ОГРНИП, БИК, bank accounts.
+"""Company requisites (``Requisites``) and the check digits of Russian ones: ИНН, КПП,
+ОГРН/ОГРНИП, БИК, bank accounts.
 
 A typo in a tax ID or an account number shows up months later as an unpaid invoice or a
 tax invoice the client's accountant cannot book, so the supplier's staff are stopped at the
@@ -9,11 +10,18 @@ keyboard. Each ``check_*`` takes the digits (callers strip spaces first) and rai
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
 from lk_corporate.core.errors import N_, DomainError
+from lk_corporate.core.formats import normalize_email
 
 
 class RequisitesError(DomainError):
-    pass
+    code = "invalid_requisites"
 
 
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -108,3 +116,83 @@ def check_bank(bik: str, account: str, correspondent: str, *, bik_field: str = "
     if correspondent and not _account_key_ok("0" + bik[4:6], correspondent):
         raise RequisitesError(N_("The correspondent account does not match the БИК (wrong "
                                  "control key)."), correspondent_field)
+
+
+@dataclass(frozen=True)
+class Requisites:
+    """A company as documents name it: the client's or the supplier's requisites.
+
+    One value object for both, so the checks, the stored columns (``RequisitesColumns``),
+    the form fields (``core.formkit.RequisitesFields``) and the way pages print them
+    (``macros/ui.html: requisites_list``) are written once.
+    """
+
+    name: str
+    tax_id: str
+    short_name: str = ""
+    kpp: str = ""
+    ogrn: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    bank_name: str = ""
+    bank_bik: str = ""
+    bank_account: str = ""
+    bank_correspondent_account: str = ""
+
+    @classmethod
+    def of(cls, row: Any) -> Requisites:
+        """The requisites held by a row with ``RequisitesColumns`` (or a form's data)."""
+        return cls(**{name: (getattr(row, name, "") or "") for name in REQUISITES_FIELDS})
+
+    def checked(self, *, short_name_required: bool = False) -> Requisites:
+        """The same requisites, normalised, or a ``RequisitesError`` naming the field."""
+        if not self.name.strip():
+            raise RequisitesError(N_("Enter the full legal name."), "name")
+        if short_name_required and not self.short_name.strip():
+            raise RequisitesError(N_("Enter the short name printed on documents."),
+                                  "short_name")
+        check_inn(self.tax_id)
+        check_kpp(self.kpp)
+        check_ogrn(self.ogrn)
+        check_bank(self.bank_bik, self.bank_account, self.bank_correspondent_account)
+        email = normalize_email(self.email) if self.email else ""
+        return replace(self, name=self.name.strip(), short_name=self.short_name.strip(),
+                       email=email)
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in REQUISITES_FIELDS}
+
+
+REQUISITES_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Requisites))
+
+
+class RequisitesColumns:
+    """The columns of ``Requisites`` on a model (``clients``, ``supplier_settings``)."""
+
+    name: Mapped[str] = mapped_column(String(300))
+    short_name: Mapped[str] = mapped_column(String(200), default="")
+    tax_id: Mapped[str] = mapped_column(String(20), index=True)
+    kpp: Mapped[str] = mapped_column(String(20), default="")
+    ogrn: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(60), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    bank_name: Mapped[str] = mapped_column(String(300), default="")
+    bank_bik: Mapped[str] = mapped_column(String(20), default="")
+    bank_account: Mapped[str] = mapped_column(String(34), default="")
+    bank_correspondent_account: Mapped[str] = mapped_column(String(34), default="")
+
+    @property
+    def requisites(self) -> Requisites:
+        return Requisites.of(self)
+
+    def set_requisites(self, value: Requisites) -> dict[str, list[str]]:
+        """Store ``value``; what changed, as ``{field: [old, new]}`` for the audit log."""
+        changes: dict[str, list[str]] = {}
+        for name, new in value.as_dict().items():
+            old = getattr(self, name, None)
+            if old != new:
+                changes[name] = ["" if old is None else str(old), new]
+                setattr(self, name, new)
+        return changes

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -22,9 +20,10 @@ def settings() -> ResponseReturnValue:
     current = ops.get_settings(db.session)
     form = SupplierForm(obj=current)
     if form.validate_on_submit():
-        values: dict[str, Any] = {name: (form[name].data if form[name].data is not None else "")
-                                  for name in ops.SupplierData.__dataclass_fields__}
-        data = ops.SupplierData(**values)
+        data = ops.SupplierData(
+            requisites=form.requisites_data(), vat_rate=form.vat_rate.data,
+            currency=form.currency.data or "", login_prefix=form.login_prefix.data or "",
+            director=form.director.data or "", chief_accountant=form.chief_accountant.data or "")
         if submit_form(form, ops.update_settings, data, actor=current_actor()):
             flash(_("Changes saved."), "success")
             return redirect(url_for("supplier.settings"))

@@ -21,6 +21,10 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(bp)
     _ensure_user_loading(app)
+    from lk_corporate.core.formkit import BANK, ENTITY, requisites_rows
+
+    app.jinja_env.globals.update(requisites_rows=requisites_rows, REQUISITES_ENTITY=ENTITY,
+                                 REQUISITES_BANK=BANK)
     hide_werkzeug_version()  # `lk run` / `lk demo`: no "Werkzeug/x Python/y" in responses
 
 
