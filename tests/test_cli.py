@@ -29,7 +29,7 @@ COMMAND_NAMES = {"audit", "db", "demo", "documents", "limiter", "mail", "pki", "
 def imported_modules(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """Run the real console script under ``-X importtime``; its output and every module it
     imported."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LK_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LK_") or k == "LK_INSTANCE_DIR"}
     proc = subprocess.run([sys.executable, "-X", "importtime", LK, *args], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=120, stdin=subprocess.DEVNULL,
                           check=False)

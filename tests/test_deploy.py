@@ -41,7 +41,7 @@ def _compose(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
         if os.environ.get("CI"):
             pytest.fail("docker-compose is missing on CI (scripts/install-system-deps.sh installs it)")
         pytest.skip("docker-compose is not installed (scripts/install-system-deps.sh installs it)")
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LK_")}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LK_") or k == "LK_INSTANCE_DIR"}
     full_env.update(env or {})
     return subprocess.run(
         [binary, "-f", str(ROOT / "docker-compose.yml"), *args],

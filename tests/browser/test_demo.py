@@ -36,7 +36,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     home = tmp_path_factory.mktemp("demo-home")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LK_")}
-    env.update(LK_DATABASE_URL=f"sqlite:///{home / 'lk.sqlite3'}", LK_PKI_DIR=str(home / "pki"),
+    env.update(LK_INSTANCE_DIR=str(home), LK_DATABASE_URL=f"sqlite:///{home / 'lk.sqlite3'}", LK_PKI_DIR=str(home / "pki"),
                LK_MAIL_DIR=str(home / "outbox"), LK_SECRET_KEY="demo-test-secret")
     log = home / "demo.log"
     # Its own PKI port: 8765 may be another demo's on a shared machine (the demo refuses it).

@@ -46,7 +46,7 @@ def _listening(port: int) -> bool:
 def _env(home: Path, **extra: str) -> dict[str, str]:
     """A demo in ``home``: nothing from the caller's LK_* settings leaks in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LK_")}
-    env.update(LK_DATABASE_URL=f"sqlite:///{home / 'lk.sqlite3'}", LK_PKI_DIR=str(home / "pki"),
+    env.update(LK_INSTANCE_DIR=str(home), LK_DATABASE_URL=f"sqlite:///{home / 'lk.sqlite3'}", LK_PKI_DIR=str(home / "pki"),
                LK_MAIL_DIR=str(home / "outbox"), LK_STORAGE_DIR=str(home / "files"),
                LK_SECRET_KEY="demo-test-secret", LK_ARGON2_TIME_COST="1",
                LK_ARGON2_MEMORY_KIB="1024", **extra)
