@@ -1,9 +1,7 @@
 """LK Corporate: the business client's portal of a utility supplier.
 
-The Flask application lives here, one package per domain area. PDF signing and validation
-(`signing/`) and the PDF generators (`documents/`) are separate, Flask-free packages.
+The Flask application lives here, one package per domain area (``lk_corporate.app.create_app``
+builds it). PDF signing and validation (`signing/`) and the PDF generators (`documents/`) are
+separate, Flask-free packages. Importing the package itself imports nothing else, so ``lk``
+answers at once.
 """
-
-from lk_corporate.app import create_app
-
-__all__ = ["create_app"]

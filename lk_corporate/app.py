@@ -1,4 +1,8 @@
-"""The application factory: configuration, extensions, blueprints, security headers."""
+"""The application factory: configuration, extensions, blueprints, the request boundary.
+
+Importing this module imports the whole portal (every package registers its blueprint, menu
+entries and jobs); ``lk`` imports it only for the commands that run in the portal.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+
+import lk_corporate.models  # noqa: F401  (every table on the metadata)
+from lk_corporate import web
+from lk_corporate.accounts import principal
+from lk_corporate.accounts.blueprint import bp as accounts_bp
+from lk_corporate.audit.blueprint import bp as audit_bp
+from lk_corporate.clients.blueprint import bp as clients_bp
+from lk_corporate.config import load_config, secret_key_file
+from lk_corporate.core import auth, jobs, requests
+from lk_corporate.core.db import configure_engine
+from lk_corporate.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lk_corporate.core.urls import BoundedIntConverter
+from lk_corporate.delivery.blueprint import bp as delivery_bp
+from lk_corporate.outbox.blueprint import bp as outbox_bp
+from lk_corporate.periods.blueprint import bp as periods_bp
+from lk_corporate.staff.blueprint import bp as staff_bp
+from lk_corporate.supplier.blueprint import bp as supplier_bp
+from lk_corporate.tariffs.blueprint import bp as tariffs_bp
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +43,10 @@ JOB_MODULES = (
     "lk_corporate.verification.tasks",
 )
 
+# The domain packages' pages; the list grows with the product.
+BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
+              periods_bp, tariffs_bp)
+
 
 def import_jobs() -> None:
     for name in JOB_MODULES:
@@ -29,8 +55,6 @@ def import_jobs() -> None:
 
 def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the portal. ``config`` overrides what the environment says (tests use it)."""
-    from lk_corporate.config import load_config, secret_key_file
-
     # LK_INSTANCE_DIR moves the instance folder (database, PKI, mail, keys) out of the
     # checkout: a second demo, or a test run that must not write into the source tree.
     instance_path = instance_path or os.environ.get("LK_INSTANCE_DIR") or None
@@ -41,8 +65,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
         template_folder=str(REPO_ROOT / "templates"),
         static_folder=str(Path(__file__).parent / "static"),
     )
-    from lk_corporate.core.urls import BoundedIntConverter
-
     app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(load_config(Path(app.instance_path)))
     if config:
@@ -51,68 +73,27 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
         app.config["SECRET_KEY"] = secret_key_file(Path(app.instance_path))
 
     _bind_extensions(app)
-    _register_blueprints(app)
+    web.init_app(app)  # the shell: /, /lang, /healthz, error pages, i18n, security headers
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     # No commands on app.cli: `lk` (lk_corporate.cli) knows them and imports each on use, so
     # building the app does not import the signing stack for commands it is not running.
-
-    from lk_corporate.core import requests
-
     requests.init_app(app)  # after the blueprints: it wraps every view registered
     return app
 
 
 def _bind_extensions(app: Flask) -> None:
-    import lk_corporate.models  # noqa: F401  (every table on the metadata)
-    from lk_corporate.core.extensions import babel, csrf, db, limiter, login_manager, migrate
-
     db.init_app(app)
-    from lk_corporate.core.db import configure_engine
-
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
+                     render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app)
     login_manager.init_app(app)
-
-    from lk_corporate.accounts import principal
-    from lk_corporate.core import auth
-
     auth.init_app(app)
     principal.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["LK_RATELIMIT_STORAGE_URL"])
     limiter.init_app(app)
-
-    from lk_corporate.core import jobs
-
     import_jobs()
     jobs.init_app(app)
-
-
-def _register_blueprints(app: Flask) -> None:
-    """Each domain package contributes its blueprint; the list grows with the product."""
-    from lk_corporate import web
-
-    web.init_app(app)  # the shell: /, /lang, /healthz, error pages, i18n, security headers
-
-    from lk_corporate.accounts.blueprint import bp as accounts_bp
-
-    app.register_blueprint(accounts_bp)
-
-    from lk_corporate.audit.blueprint import bp as audit_bp
-    from lk_corporate.delivery.blueprint import bp as delivery_bp
-    from lk_corporate.outbox.blueprint import bp as outbox_bp
-
-    app.register_blueprint(outbox_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(delivery_bp)
-
-    from lk_corporate.clients.blueprint import bp as clients_bp
-    from lk_corporate.periods.blueprint import bp as periods_bp
-    from lk_corporate.staff.blueprint import bp as staff_bp
-    from lk_corporate.supplier.blueprint import bp as supplier_bp
-    from lk_corporate.tariffs.blueprint import bp as tariffs_bp
-
-    for blueprint in (clients_bp, supplier_bp, staff_bp, periods_bp, tariffs_bp):
-        app.register_blueprint(blueprint)
-

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 from celery import Celery, Task
 from flask import Flask, current_app
+
+from lk_corporate.core.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +99,6 @@ class InProcessRunner:
             self._pending.discard(future)
 
     def _run(self, name: str, args: tuple[Any, ...]) -> None:
-        from lk_corporate.core.extensions import db
-
         with self.app.app_context():
             try:
                 _JOBS[name](*args)
@@ -108,8 +109,6 @@ class InProcessRunner:
 
     def wait(self, timeout: float = 30.0) -> bool:
         """Wait until every job submitted so far (and those they submit) has finished."""
-        import time
-
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lk_corporate.core.db import Base, DbSession, UTCDateTime, rows_changed, utcnow
 from lk_corporate.core.errors import N_, NotFound
+from lk_corporate.core.extensions import db
 from lk_corporate.core.jobs import dispatch, job
 from lk_corporate.core.uow import after_commit, own_transaction
 
@@ -218,8 +219,6 @@ def deliver_mail_job(mail_id: int) -> None:
 @job("lk.retry_mail")
 def retry_mail_job() -> None:
     """Periodic (Celery beat): deliver messages an SMTP failure left queued."""
-    from lk_corporate.core.extensions import db
-
     retry_pending(db.session)
 
 
