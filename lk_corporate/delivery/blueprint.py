@@ -11,5 +11,5 @@ bp = Blueprint("delivery", __name__, url_prefix="/staff/mail")
 bp.add_url_rule("", "index", c.index)
 bp.add_url_rule("/<int:mail_id>/send-again", "send_again", c.send_again, methods=("POST",))
 
-register_menu_item(_l("Outgoing mail"), "delivery.index", right=R.AUDIT_VIEW, section="staff",
+register_menu_item(_l("Mail delivery"), "delivery.index", right=R.AUDIT_VIEW, section="staff",
                    order=50, icon="envelope-exclamation")
