@@ -79,6 +79,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LK_CRL_INDEX": get("LK_CRL_INDEX") or str(pki_dir / "crl-index.sqlite3"),
         "LK_SUPPLIER_P12": get("LK_SUPPLIER_P12") or "",
         "LK_SUPPLIER_P12_PASSWORD_FILE": get("LK_SUPPLIER_P12_PASSWORD_FILE") or "",
+        "LK_SUPPLIER_SIGNATURE_LEVEL": get("LK_SUPPLIER_SIGNATURE_LEVEL") or "B-T",
         "LK_STORAGE_DIR": get("LK_STORAGE_DIR") or str(instance_path / "files"),
         # Signed, timestamped checkpoints of the audit chain head (lk audit checkpoint).
         "LK_AUDIT_CHECKPOINT_DIR": get("LK_AUDIT_CHECKPOINT_DIR")
