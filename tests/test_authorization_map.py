@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,9 @@ from lk_corporate.core.rights import (
     SUPPLIER_ADMIN,
     SUPPLIER_OPERATOR,
 )
+from lk_corporate.core.storage import FileStore
+from lk_corporate.docflow.models import DocumentKind
+from lk_corporate.docflow.operations import issue_document
 from lk_corporate.periods.models import BillingPeriod
 from lk_corporate.tariffs.models import Tariff
 from tests.support.factories import (
@@ -76,7 +80,7 @@ def _sample(rule: Rule, ids: dict[str, Any]) -> str:
 
 
 @pytest.fixture()
-def world(session) -> dict[str, Any]:
+def world(session, app) -> dict[str, Any]:
     create_supplier()
     ensure_builtin_roles(db.session)
     a = create_client(name="ООО «Альфа»", short_name="ООО «Альфа»", contract_number="A-1")
@@ -101,6 +105,10 @@ def world(session) -> dict[str, Any]:
     db.session.add_all([period, tariff, mail])
     login_b = sessions.start(db.session, user_b, ip="10.0.0.2", user_agent="", remember=False,
                              lifetime=dt.timedelta(hours=1)).record
+    document_b = issue_document(db.session, FileStore(Path(app.config["LK_STORAGE_DIR"])),
+                                kind=DocumentKind.INVOICE, number="BETA-SECRET-INV",
+                                client_id=b.id, period_id=period.id, date=dt.date(2026, 11, 30),
+                                pdf=b"%PDF-1.7 BETA-SECRET", actor=Actor.system()).document
     db.session.commit()
     role = db.session.query(Role).filter_by(code=SUPPLIER_ADMIN).one()
     return {
@@ -110,7 +118,7 @@ def world(session) -> dict[str, Any]:
             "client_id": b.id, "meter_id": meter_b.id, "point_id": meter_b.point_id,
             "code_id": code_b.id, "user_id": user_b.id, "mail_id": mail.id,
             "period_id": period.id, "tariff_id": tariff.id, "role_id": role.id,
-            "login_id": login_b.id,
+            "login_id": login_b.id, "document_id": document_b.id, "seq": 1,
             "token": "not-a-token", "code": "ru", "filename": "css/lk.css",
         },
         "own_meter": meter_a,

@@ -11,24 +11,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from lk_corporate.core.audit import Actor, AuditEntry
 from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.errors import N_
 from lk_corporate.core.states import StateMachine
-from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus
+from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
 
 S = DocumentStatus
 
 STATUS_LABELS: Mapping[DocumentStatus, Any] = {
-    S.AWAITING_SIGNATURE: _l("Awaiting signature"),
-    S.SIGNED: _l("Signed"),
-    S.SENT: _l("Sent"),
-    S.RECEIVED: _l("Received"),
-    S.ACCEPTED: _l("Accepted"),
-    S.REJECTED: _l("Rejected"),
-    S.VOIDED: _l("Voided"),
-    S.SUPERSEDED: _l("Superseded"),
+    S.AWAITING_SIGNATURE: lazy_pgettext("document status", "Awaiting signature"),
+    S.SIGNED: lazy_pgettext("document status", "Signed"),
+    S.SENT: lazy_pgettext("document status", "Sent"),
+    S.RECEIVED: lazy_pgettext("document status", "Received"),
+    S.ACCEPTED: lazy_pgettext("document status", "Accepted"),
+    S.REJECTED: lazy_pgettext("document status", "Rejected"),
+    S.VOIDED: lazy_pgettext("document status", "Voided"),
+    S.SUPERSEDED: lazy_pgettext("document status", "Superseded"),
 }
 """The statuses in the seeds' words («Ожидает подписи», «Получен», «Принят», …)."""
 
@@ -39,6 +40,13 @@ KIND_LABELS: Mapping[DocumentKind, Any] = {
     DocumentKind.LIMIT_REQUEST: _l("Consumption-limit request"),
     DocumentKind.RECONCILIATION_ACT: _l("Reconciliation act"),
     DocumentKind.CHARGES_BREAKDOWN: _l("Charges breakdown"),
+}
+
+SOURCE_LABELS: Mapping[RevisionSource, Any] = {
+    RevisionSource.ISSUED: _l("Issued by the portal"),
+    RevisionSource.CLIENT_SIGNATURE: _l("Signed by the client"),
+    RevisionSource.SUPPLIER_SIGNATURE: _l("Signed by the supplier"),
+    RevisionSource.UPGRADE: _l("Signature completed (timestamp, validation data)"),
 }
 
 _REFUSAL = N_("The document %(label)s is %(state)s and cannot become %(target)s.")
