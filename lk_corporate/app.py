@@ -32,6 +32,7 @@ from lk_corporate.periods.blueprint import bp as periods_bp
 from lk_corporate.staff.blueprint import bp as staff_bp
 from lk_corporate.supplier.blueprint import bp as supplier_bp
 from lk_corporate.tariffs.blueprint import bp as tariffs_bp
+from lk_corporate.verification.blueprint import bp as verification_bp
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +47,7 @@ JOB_MODULES = (
 
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
-              periods_bp, tariffs_bp, docflow_bp)
+              periods_bp, tariffs_bp, docflow_bp, verification_bp)
 
 
 def import_jobs() -> None:

@@ -76,6 +76,9 @@ class Document(Base):
     # Why the document was rejected or voided (shown to the client in plain words).
     status_reason: Mapped[str] = mapped_column(Text, default="")
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    # The unguessable part of the verification address printed in the document (footer, QR):
+    # /verify/<kind>/<token> shows anyone the document's public summary.
+    public_token: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     # First time the client opened or downloaded a document the supplier sent.
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

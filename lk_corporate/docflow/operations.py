@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,17 @@ def next_number(session: DbSession, kind: DocumentKind, year: int) -> int:
 
 # --- issuing and revisions ---------------------------------------------------------------
 
+def new_public_token() -> str:
+    """The token of a document's verification address (chosen before the PDF is rendered,
+    since the document prints it)."""
+    return secrets.token_urlsafe(15)
+
+
+def verify_url(base_url: str, kind: DocumentKind, token: str) -> str:
+    """``https://portal/verify/reading-act/<token>``: ASCII, short enough for a small QR."""
+    return f"{base_url.rstrip('/')}/verify/{kind.value.replace('_', '-')}/{token}"
+
+
 @dataclass(frozen=True)
 class Issued:
     document: Document
@@ -70,14 +82,15 @@ def issue_document(session: DbSession, store: FileStore, *, kind: DocumentKind, 
                    client_id: int, period_id: int | None, date: dt.date, pdf: bytes,
                    actor: Actor, supersedes: Document | None = None,
                    status: DocumentStatus | None = None,
-                   source: RevisionSource = RevisionSource.ISSUED, note: str = "") -> Issued:
+                   source: RevisionSource = RevisionSource.ISSUED, note: str = "",
+                   public_token: str | None = None) -> Issued:
     """A new document of ``kind`` with its first file, in its kind's initial status (or
     ``status``, e.g. an invoice signed by the supplier before it is recorded)."""
     digest = store.put(pdf)
     document = Document(kind=kind, number=number, client_id=client_id, period_id=period_id,
                         status=status or INITIAL[kind], date=date, sha256=digest,
                         supersedes_id=supersedes.id if supersedes else None,
-                        created_at=utcnow(), updated_at=utcnow())
+                        public_token=public_token, created_at=utcnow(), updated_at=utcnow())
     session.add(document)
     session.flush()
     revision = _add_revision(session, document, digest, len(pdf), source, actor, note=note)
@@ -182,6 +195,21 @@ def get_document(session: DbSession, document_id: int, *, client_id: int | None)
     if document is None or (client_id is not None and document.client_id != client_id):
         raise NotFound(N_("No such document."))
     return document
+
+
+def find_by_token(session: DbSession, kind: str, token: str) -> Document:
+    """The document behind a verification address (``kind`` as printed: dashes or not)."""
+    document = session.scalars(select(Document).where(Document.public_token == token)).first()
+    if document is None or document.kind.value != kind.replace("-", "_") or not token:
+        raise NotFound(N_("No such document."))
+    return document
+
+
+def find_by_file(session: DbSession, sha256: str) -> tuple[Document, DocumentRevision] | None:
+    """The document one of whose revisions is exactly this file, if the portal issued it."""
+    revision = session.scalars(select(DocumentRevision).where(DocumentRevision.sha256 == sha256)
+                               .order_by(DocumentRevision.id.desc()).limit(1)).first()
+    return (revision.document, revision) if revision is not None else None
 
 
 def superseded_by(session: DbSession, document: Document) -> Document | None:
