@@ -26,6 +26,10 @@ CHANGES: dict[str, Any] = {
     "signatures": _l("Only further signatures were added after it"),
     "other": _l("The document was changed after this signature"),
 }
+# The identifiers a certificate names its owner by, as Russian documents call them.
+IDENTIFIERS = {"INN": "ИНН", "INNLE": "ИНН ЮЛ", "OGRN": "ОГРН", "OGRNIP": "ОГРНИП",
+               "SNILS": "СНИЛС", "EDRPOU": "ЄДРПОУ", "organizationIdentifier": "ID организации"}
+
 REVOCATION: dict[str, Any] = {
     "good": _l("not revoked"),
     "revoked": _l("revoked"),
@@ -89,7 +93,7 @@ def summarize(report: dict[str, Any]) -> list[SignatureSummary]:
             field=str(sig.get("field_name") or ""),
             signer=str(signer.get("common_name") or signer.get("subject") or "—"),
             organization=str(signer.get("organization") or ""),
-            tax_ids=", ".join(f"{k} {v}" for k, v in signer.get("tax_ids") or ()),
+            tax_ids=", ".join(f"{IDENTIFIERS.get(k, k)} {v}" for k, v in signer.get("tax_ids") or ()),
             serial=str(signer.get("serial_hex") or ""),
             valid_from=_time(signer.get("not_before")), valid_to=_time(signer.get("not_after")),
             claimed_time=_time(sig.get("claimed_signing_time")),
