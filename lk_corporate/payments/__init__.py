@@ -1,0 +1,1 @@
+"""Payments from bank statements: reading them, matching them to clients and invoices."""
