@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from lk_corporate.api.operations import NAME_LENGTH
@@ -17,4 +17,5 @@ class NewTokenForm(OnceForm):
     name = StringField(_l("Name"), [DataRequired(message=_l("This field is required.")),
                                     Length(max=NAME_LENGTH)], filters=[strip],
                        description=_l("What will use it, e.g. «1C: Бухгалтерия»."))
-    days = SelectField(_l("Valid for"), coerce=int, choices=LIFETIMES, default=365)
+    days = SelectField(_l("Valid for"), coerce=int, choices=[SelectChoice(days, label) for days, label in LIFETIMES],
+                       default=365)

@@ -20,10 +20,9 @@ from lk_corporate.core.audit import Actor
 from lk_corporate.core.extensions import db
 from lk_corporate.core.storage import FileStore
 from lk_corporate.core.uow import unit_of_work
-from lk_corporate.docflow.models import Document, DocumentKind, RevisionSource
+from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
 from lk_corporate.docflow.operations import add_revision, issue_document, supersede
 from lk_corporate.docflow.states import transition
-from lk_corporate.docflow.models import DocumentStatus
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.tariffs.models import Tariff
 from tests.support.factories import (
@@ -98,7 +97,7 @@ def world(session: Any, app: Flask) -> World:
                valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 11, 15)),
         Tariff(service=Service.ELECTRICITY, zone="day", unit="кВт·ч", price=Decimal("5.5"),
                valid_from=dt.date(2026, 11, 16)),
-        Tariff(service=Service.ELECTRICITY, zone="night", unit="кВт·ч", price=Decimal("3"),
+        Tariff(service=Service.ELECTRICITY, zone="night", unit="кВт·ч", price=Decimal(3),
                valid_from=dt.date(2025, 1, 1), valid_to=dt.date(2025, 12, 31)),
     ])
     db.session.commit()
