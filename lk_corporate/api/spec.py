@@ -194,13 +194,13 @@ def _operation(op: Operation, defs: dict[str, Any]) -> dict[str, Any]:
         out["parameters"] = params
     if op.body == "pdf":
         out["requestBody"] = {"required": True, "content": {
-            "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}}
+            "application/pdf": {"schema": {"contentMediaType": "application/pdf"}}}}
     elif isinstance(op.body, type):
         out["requestBody"] = {"required": True,
                               "content": {"application/json": {"schema": _ref(op.body)}}}
     if op.answer == "pdf":
         content: dict[str, Any] = {"application/pdf": {
-            "schema": {"type": "string", "contentMediaType": "application/pdf"}}}
+            "schema": {"contentMediaType": "application/pdf"}}}
     elif op.answer == "object":
         content = {"application/json": {"schema": {"type": "object"}}}
     else:
