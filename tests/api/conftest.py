@@ -25,12 +25,15 @@ from lk_corporate.docflow.operations import add_revision, issue_document, supers
 from lk_corporate.docflow.states import transition
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.tariffs.models import Tariff
+from tests.signing.conftest import demo_pki, pki_base_url, pki_services
 from tests.support.factories import (
     create_client,
     create_client_user,
     create_meter,
     create_supplier,
 )
+
+__all__ = ["demo_pki", "pki_base_url", "pki_services"]  # the signed upload's (test_cycle.py)
 
 ACTOR = Actor(None, "tests", "127.0.0.1")
 REPORT = {"verdict": "TOTAL-PASSED", "signatures": [{"signer": "Иванов И. И.", "tax_id": "7700000001"}]}
