@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, jsonify
+from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import selectinload
@@ -195,8 +195,9 @@ def get_document_file(session: DbSession, caller: Caller | None, *,
     who = _caller(caller)
     document = visible_document(session, who, document_id)
     data = docs.current_file(store(), document)
-    if not who.is_staff and document.status is DocumentStatus.SENT:
-        # The client downloading what the supplier sent: received (once), as on the pages.
+    if not who.is_staff and document.status is DocumentStatus.SENT and request.method == "GET":
+        # The client downloading what the supplier sent: received (once), as on the pages;
+        # a HEAD request (does it exist, how large) downloads nothing.
         docs.record_receipt(session, document, actor=who.actor)
     response = Response(data, mimetype="application/pdf")
     filename = f"{document.kind.value}-{document.number}.pdf".replace("/", "-")

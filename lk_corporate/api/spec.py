@@ -193,8 +193,9 @@ def _operation(op: Operation, defs: dict[str, Any]) -> dict[str, Any]:
     if params:
         out["parameters"] = params
     if op.body == "pdf":
+        pdf = {"schema": {"contentMediaType": "application/pdf"}}
         out["requestBody"] = {"required": True, "content": {
-            "application/pdf": {"schema": {"contentMediaType": "application/pdf"}}}}
+            "application/pdf": pdf, "application/octet-stream": pdf}}
     elif isinstance(op.body, type):
         out["requestBody"] = {"required": True,
                               "content": {"application/json": {"schema": _ref(op.body)}}}

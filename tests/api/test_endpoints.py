@@ -186,3 +186,10 @@ def test_rights_follow_the_membership_now(client, world: World):
     assert get(client, "/api/v1/clients", world.token_a).get_json() == {"items": []}
     assert get(client, f"/api/v1/meters?client_id={world.a.id}",
                world.token_a).status_code == 404
+
+
+def test_a_head_request_records_no_receipt(client, world: World):
+    r = client.head(f"/api/v1/documents/{world.invoice_a.id}/file", headers=bearer(world.token_a))
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    db.session.expire_all()
+    assert db.session.get(Document, world.invoice_a.id).status is DocumentStatus.SENT
