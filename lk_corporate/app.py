@@ -18,6 +18,9 @@ import lk_corporate.models  # noqa: F401  (every table on the metadata)
 from lk_corporate import web
 from lk_corporate.accounts import principal
 from lk_corporate.accounts.blueprint import bp as accounts_bp
+from lk_corporate.api import auth as api_auth
+from lk_corporate.api.blueprint import bp as api_bp
+from lk_corporate.api.blueprint import tokens_bp as api_tokens_bp
 from lk_corporate.audit.blueprint import bp as audit_bp
 from lk_corporate.clients.blueprint import bp as clients_bp
 from lk_corporate.config import load_config, secret_key_file
@@ -47,7 +50,7 @@ JOB_MODULES = (
 
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
-              periods_bp, tariffs_bp, docflow_bp, verification_bp)
+              periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp)
 
 
 def import_jobs() -> None:
@@ -76,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
 
     _bind_extensions(app)
     web.init_app(app)  # the shell: /, /lang, /healthz, error pages, i18n, security headers
+    api_auth.init_app(app)  # /api/: bearer tokens only, the cookies are not read
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     # No commands on app.cli: `lk` (lk_corporate.cli) knows them and imports each on use, so

@@ -61,6 +61,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "audit": LazyCommand("lk_corporate.core.audit_cli:audit", "The hash-chained audit log.",
                          app=True),
     "mail": LazyCommand("lk_corporate.core.mail_cli:mail", "Outgoing e-mail.", app=True),
+    "api": LazyCommand("lk_corporate.api.cli:api",
+                       "The JSON API: tokens for accounting software.", app=True),
     "revocation": LazyCommand("lk_corporate.verification.jobs_cli:revocation",
                               "Revocation data: the CRL index validation reads.", app=True),
 }

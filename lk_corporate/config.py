@@ -72,6 +72,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         # Background jobs: in-process unless a Celery broker is configured.
         "LK_CELERY_BROKER_URL": get("LK_CELERY_BROKER_URL") or "",
         "LK_RATELIMIT_STORAGE_URL": get("LK_RATELIMIT_STORAGE_URL") or "memory://",
+        # Requests one API token may make (Flask-Limiter's notation, e.g. "300 per minute").
+        "LK_API_RATE_LIMIT": get("LK_API_RATE_LIMIT") or "300 per minute",
         # PKI: the demo PKI folder; production points these at a real CA's material.
         "LK_PKI_DIR": str(pki_dir),
         "LK_TRUST_ROOTS": get("LK_TRUST_ROOTS") or str(pki_dir / "root-ca.pem"),

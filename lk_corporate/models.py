@@ -10,6 +10,7 @@ from lk_corporate.accounts.models import (  # noqa: F401
     RoleRight,
     User,
 )
+from lk_corporate.api.models import ApiToken  # noqa: F401
 from lk_corporate.clients.models import Client, Meter, MeteringPoint  # noqa: F401
 from lk_corporate.core.audit import AuditEntry  # noqa: F401
 from lk_corporate.core.mail import OutgoingMail  # noqa: F401

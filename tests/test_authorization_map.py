@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import current_app
 from werkzeug.routing import Rule
 
 from lk_corporate.accounts import sessions
 from lk_corporate.accounts.models import Role
 from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
+from lk_corporate.api.operations import create_token
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.extensions import db
 from lk_corporate.core.mail import OutgoingMail
@@ -27,6 +29,7 @@ from lk_corporate.core.rights import (
     SUPPLIER_OPERATOR,
 )
 from lk_corporate.core.storage import FileStore
+from lk_corporate.core.uow import unit_of_work
 from lk_corporate.docflow.models import DocumentKind
 from lk_corporate.docflow.operations import issue_document
 from lk_corporate.periods.models import BillingPeriod
@@ -64,7 +67,10 @@ PUBLIC = {
     "verification.public_document": "a document's public summary (the unguessable token in its QR)",
     "verification.trust": "how to trust the CA in PDF readers",
     "verification.root_certificate": "the CA's root certificate to download",
+    "api.openapi": "the API's OpenAPI description (no data, the same for everyone)",
 }
+
+API_PREFIX = "/api/"
 
 
 def _rules(app: Any) -> list[Rule]:
@@ -108,11 +114,15 @@ def world(session, app) -> dict[str, Any]:
     db.session.add_all([period, tariff, mail])
     login_b = sessions.start(db.session, user_b, ip="10.0.0.2", user_agent="", remember=False,
                              lifetime=dt.timedelta(hours=1)).record
-    document_b = issue_document(db.session, FileStore(Path(app.config["LK_STORAGE_DIR"])),
-                                kind=DocumentKind.INVOICE, number="BETA-SECRET-INV",
-                                client_id=b.id, period_id=period.id, date=dt.date(2026, 11, 30),
-                                pdf=b"%PDF-1.7 BETA-SECRET", actor=Actor.system()).document
     db.session.commit()
+    store = FileStore(Path(current_app.config["LK_STORAGE_DIR"]))
+    with unit_of_work() as uow:
+        document_b = issue_document(
+            uow, store, kind=DocumentKind.INVOICE, number="BETA-SECRET-INV", client_id=b.id,
+            period_id=period.id, date=dt.date(2026, 11, 30), pdf=b"%PDF-1.7 BETA-SECRET",
+            actor=Actor.system()).document
+        token_b = create_token(uow, uow.merge(user_b), name="BETA-SECRET token", days=30,
+                               actor=Actor.system()).token
     role = db.session.query(Role).filter_by(code=SUPPLIER_ADMIN).one()
     return {
         "a": a, "b": b, "user_a": user_a, "user_b": user_b, "operator": operator, "admin": admin,
@@ -121,8 +131,9 @@ def world(session, app) -> dict[str, Any]:
             "client_id": b.id, "meter_id": meter_b.id, "point_id": meter_b.point_id,
             "code_id": code_b.id, "user_id": user_b.id, "mail_id": mail.id,
             "period_id": period.id, "tariff_id": tariff.id, "role_id": role.id,
-            "login_id": login_b.id, "document_id": document_b.id, "seq": 1,
-            "token": "not-a-token", "kind": "invoice", "name": "not-a-root.pem", "code": "ru", "filename": "css/lk.css",
+            "login_id": login_b.id, "document_id": document_b.id, "seq": 1, "token_id": token_b.id,
+            "token": "not-a-token", "kind": "invoice", "name": "not-a-root.pem", "code": "ru",
+            "filename": "css/lk.css",
         },
         "own_meter": meter_a,
         "secrets": ("Бета-секрет", "BETA-SECRET", "betasecret"),
@@ -154,6 +165,10 @@ def _try_every_id_route(app: Any, client: Any, ids: dict[str, Any], secrets: tup
     token = csrf_token(client, "/profile")
     for rule in _rules(app):
         if not rule.arguments or rule.endpoint in PUBLIC:
+            continue
+        if rule.rule.startswith(API_PREFIX):
+            # A signed-in browser's cookies are no credential there (401, checked below);
+            # the API's own walk with tokens is test_api_*.
             continue
         url = _sample(rule, ids)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -220,3 +235,84 @@ def test_staff_pages_refuse_client_users_and_client_pages_refuse_staff(app, clie
     assert login(client, "operator7").status_code == 302
     for url in ("/cabinet", f"/meters/{world['own_meter'].id}"):
         assert client.get(url).status_code == 403, url
+
+
+# --- the JSON API: the same walk with bearer tokens ------------------------------------------
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _api_calls(app: Any, ids: dict[str, Any]) -> list[tuple[str, str, Rule]]:
+    """Every /api/ route and method, its path IDs from ``ids`` and, for the operations that
+    take a client in the query or the body, that client."""
+    from lk_corporate.api.spec import BY_ID
+
+    calls = []
+    for rule in _rules(app):
+        if not rule.rule.startswith(API_PREFIX) or rule.endpoint in PUBLIC:
+            continue
+        url = _sample(rule, ids)
+        operation = BY_ID[rule.endpoint.split(".", 1)[1]]
+        if operation.query is not None and "client_id" in operation.query.model_fields:
+            url += f"?client_id={ids['client_id']}"
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            calls.append((method, url, rule))
+    return calls
+
+
+def _body_for(method: str, rule: Rule, ids: dict[str, Any]) -> dict[str, Any]:
+    if method != "POST":
+        return {}
+    if rule.rule.endswith("/signed"):
+        return {"data": b"%PDF-1.7 signed", "content_type": "application/pdf"}
+    return {"json": {"client_id": ids["client_id"], "period_id": ids["period_id"],
+                     "readings": [{"meter_id": ids["meter_id"], "zone": "single",
+                                   "value": "1"}]}}
+
+
+def test_api_routes_take_no_cookies(app, client, world):
+    assert login(client, "alpha").status_code == 302
+    for method, url, rule in _api_calls(app, world["foreign_ids"]):
+        r = client.open(url, method=method, **_body_for(method, rule, world["foreign_ids"]))
+        assert r.status_code == 401, (rule.endpoint, method, r.status_code)
+
+
+def test_api_client_token_gets_404_for_another_clients_ids(app, client, world):
+    token = _bearer(make_token_for(world["user_a"]))
+    problems = []
+    ids = world["foreign_ids"]
+    for method, url, rule in _api_calls(app, ids):
+        r = client.open(url, method=method, headers=token, **_body_for(method, rule, ids))
+        body = r.get_data(as_text=True)
+        carries_an_id = bool(rule.arguments) or "client_id=" in url or method == "POST"
+        if r.status_code != (404 if carries_an_id else 200):
+            problems.append(f"{method} {url} ({rule.endpoint}) -> {r.status_code}")
+        leaked = [s for s in world["secrets"] if s in body]
+        if leaked:
+            problems.append(f"{method} {url} ({rule.endpoint}) shows {leaked}")
+    assert not problems, "\n".join(problems)
+    # With the user's own client the same routes answer (the 404 above is about scope).
+    own = dict(ids, client_id=world["a"].id, meter_id=world["own_meter"].id)
+    for method, url, _rule in _api_calls(app, own):
+        if "{" not in url and "document" not in url and method == "GET":
+            assert client.get(url, headers=token).status_code == 200, url
+
+
+@pytest.mark.parametrize("who", ["operator", "admin"])
+def test_api_staff_token_gets_404_for_ids_that_do_not_exist(app, client, world, who):
+    token = _bearer(make_token_for(world[who]))
+    missing = {k: (987654 if isinstance(v, int) else v) for k, v in world["foreign_ids"].items()}
+    problems = []
+    for method, url, rule in _api_calls(app, missing):
+        r = client.open(url, method=method, headers=token, **_body_for(method, rule, missing))
+        carries_an_id = bool(rule.arguments) or "client_id=" in url or method == "POST"
+        if carries_an_id and r.status_code not in (403, 404):
+            problems.append(f"{method} {url} ({rule.endpoint}) -> {r.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+def make_token_for(user: Any) -> str:
+    with unit_of_work() as uow:
+        return create_token(uow, uow.merge(user), name="map", days=1,
+                            actor=Actor.system()).plain

@@ -56,6 +56,8 @@ ACTION_LABELS: dict[str, Any] = {
     "membership.linked": _l("Contract added to the account"),
     "activation_code.issued": _l("Activation code issued"),
     "activation_code.revoked": _l("Activation code revoked"),
+    "api_token.created": _l("API token created"),
+    "api_token.revoked": _l("API token revoked"),
     # Clients and meters
     "client.created": _l("Client created"),
     "client.updated": _l("Client details changed"),
@@ -96,6 +98,8 @@ DETAIL_LABELS: dict[str, Any] = {
     "point_id": _l("Metering point (ID)"),
     "code_id": _l("Activation code (ID)"),
     "hint": _l("Code ends with"),
+    "token_id": _l("API token (ID)"),
+    "token_hint": _l("API token ends with"),
     "expires_at": _l("Valid until"),
     # Client and supplier requisites
     "name": lazy_pgettext("audit", "Name"),

@@ -217,6 +217,22 @@ def superseded_by(session: DbSession, document: Document) -> Document | None:
                            .order_by(Document.id.desc()).limit(1)).first()
 
 
+def successors(session: DbSession, document_ids: Sequence[int]) -> dict[int, int]:
+    """For each of ``document_ids`` that was corrected, the newest document superseding it
+    (one query for a whole list; ``superseded_by`` for one)."""
+    if not document_ids:
+        return {}
+    rows = session.execute(select(Document.supersedes_id, Document.id)
+                           .where(Document.supersedes_id.in_(list(document_ids)))
+                           .order_by(Document.id)).all()
+    return {int(old): int(new) for old, new in rows if old is not None}
+
+
+def newest_report(document: Document) -> DocumentRevision | None:
+    """The newest revision carrying a validation report (a signature's), or None."""
+    return next((r for r in reversed(document.revisions) if r.report), None)
+
+
 def history(session: DbSession, document: Document) -> list[dict[str, Any]]:
     """Every audited move of the document, oldest first (the document page's history)."""
     rows = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "document",

@@ -192,6 +192,14 @@ def tariffs_in_force(session: DbSession, today: dt.date) -> tuple[list[Tariff], 
     return current, upcoming
 
 
+def tariffs_valid_between(session: DbSession, first: dt.date, last: dt.date) -> list[Tariff]:
+    """Every tariff that applies on at least one day from ``first`` to ``last`` (a billing
+    period's month), ordered by service, zone and group, then by the first day of validity."""
+    rows = session.scalars(select(Tariff).where(
+        Tariff.valid_from <= last, or_(Tariff.valid_to.is_(None), Tariff.valid_to >= first))).all()
+    return sorted(rows, key=lambda t: (_group_key(t), t.valid_from))
+
+
 def tariff_state(tariff: Tariff, today: dt.date) -> str:
     """``current`` / ``upcoming`` / ``ended`` on ``today`` (for the badge in the list)."""
     if tariff.valid_from > today:

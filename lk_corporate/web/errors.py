@@ -28,8 +28,16 @@ FALLBACK_500 = (
 )
 
 
+# The stable ``code`` of each HTTP error in JSON answers (the API's ``{code, message}``).
+JSON_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+              415: "unsupported_content_type", 422: "unprocessable", 429: "too_many_requests",
+              500: "internal_error", 503: "unavailable"}
+
+
 def _json_error(code: int, error: HTTPException) -> Response:
-    response = jsonify(error=error.name, status=code, message=error.description)
+    response = jsonify(code=JSON_CODES.get(code, "http_error"), message=error.description,
+                       error=error.name, status=code)
     response.status_code = code
     return response
 
