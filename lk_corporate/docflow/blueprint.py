@@ -14,7 +14,10 @@ bp.add_url_rule("/documents/<int:document_id>", "detail", c.detail)
 bp.add_url_rule("/documents/<int:document_id>/file", "file", c.file)
 bp.add_url_rule("/documents/<int:document_id>/revisions/<int:seq>/file", "revision_file",
                 c.revision_file)
+bp.add_url_rule("/documents/<int:document_id>/evidence.zip", "evidence", c.evidence)
 bp.add_url_rule("/staff/documents", "staff_index", c.staff_index)
+bp.add_url_rule("/staff/documents/<int:document_id>/evidence.zip", "staff_evidence",
+                c.staff_evidence)
 bp.add_url_rule("/staff/documents/<int:document_id>", "staff_detail", c.staff_detail)
 bp.add_url_rule("/staff/documents/<int:document_id>/file", "staff_file", c.staff_file)
 bp.add_url_rule("/staff/documents/<int:document_id>/revisions/<int:seq>/file",

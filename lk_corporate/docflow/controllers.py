@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -21,12 +21,16 @@ from lk_corporate.core.extensions import db
 from lk_corporate.core.net import client_ip
 from lk_corporate.core.urls import page_number
 from lk_corporate.docflow import operations as ops
+from lk_corporate.docflow.evidence import build_evidence
 from lk_corporate.docflow.files import document_store, pdf_response
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus
 from lk_corporate.docflow.pages import page_for
 from lk_corporate.docflow.states import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS
 from lk_corporate.periods.operations import list_periods
+from lk_corporate.verification.portal import portal_validation_settings
 from lk_corporate.verification.presentation import INDICATIONS, summarize
+from signing.validation import validate_pdf
+from signing.validation.errors import ValidationError
 
 PER_PAGE = 50
 
@@ -102,6 +106,26 @@ def _revision_response(document: Document, seq: int) -> Response:
                         suffix=f"-rev{seq}")
 
 
+@require_right(R.DOCUMENTS_VIEW)
+def evidence(document_id: int) -> Response:
+    return _evidence(ops.get_document(db.session, document_id, client_id=active_client_id()))
+
+
+def _evidence(document: Document) -> Response:
+    """The evidence bundle (``docflow.evidence``), with the current file checked now."""
+    store = document_store()
+    try:
+        report: dict[str, Any] = validate_pdf(
+            ops.current_file(store, document),
+            portal_validation_settings(current_app.config)).to_dict()
+    except ValidationError as exc:
+        report = {"error": str(exc)}
+    bundle = build_evidence(db.session, store, document, current_report=report)
+    response = Response(bundle.data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{bundle.file_name}"'
+    return response
+
+
 # --- staff -------------------------------------------------------------------------------------
 
 @require_right(R.CLIENTS_VIEW)
@@ -119,6 +143,11 @@ def staff_detail(document_id: int) -> ResponseReturnValue:
 def staff_file(document_id: int) -> Response:
     document = ops.get_document(db.session, document_id, client_id=None)
     return pdf_response(ops.current_file(document_store(), document), document)
+
+
+@require_right(R.CLIENTS_VIEW)
+def staff_evidence(document_id: int) -> Response:
+    return _evidence(ops.get_document(db.session, document_id, client_id=None))
 
 
 @require_right(R.CLIENTS_VIEW)

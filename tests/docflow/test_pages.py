@@ -5,6 +5,7 @@ staff's view of every client's documents."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -97,3 +98,39 @@ def test_staff_see_every_client_but_their_downloads_are_no_receipt(client, firm,
     db.session.expire_all()
     assert db.session.get(Document, invoice.id).status is DocumentStatus.SENT
     assert client.get("/documents").status_code == 403
+
+
+def test_the_evidence_bundle_holds_every_revision_and_the_audit_trail(client, firm, app):
+    act = _issue(app, firm.id, DocumentKind.READING_ACT, "A-9", 25)
+    store = FileStore(Path(app.config["LK_STORAGE_DIR"]))
+    with unit_of_work() as s:
+        doc = s.get(Document, act.id)
+        add_revision(s, store, doc, b"%PDF-1.7 signed A-9", source=RevisionSource.CLIENT_SIGNATURE,
+                     actor=ACTOR, verdict="TOTAL-PASSED", report='{"signatures": []}')
+        transition(s, doc, DocumentStatus.RECEIVED, actor=ACTOR)
+    as_client_user(client, firm)
+    page = client.get(f"/documents/{act.id}").get_data(as_text=True)
+    assert 'data-lk="evidence"' in page
+    r = client.get(f"/documents/{act.id}/evidence.zip")
+    assert r.status_code == 200 and r.mimetype == "application/zip"
+    import hashlib
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(r.data)) as z:
+        names = sorted(n.split("/", 1)[1] for n in z.namelist())
+        assert names == ["README.txt", "audit-trail.json", "document.pdf",
+                         "reports/as-received.json", "reports/checked-now.json",
+                         "revisions/01-issued.pdf", "revisions/02-client_signature.pdf"]
+        root = z.namelist()[0].split("/")[0]
+        assert z.read(f"{root}/document.pdf") == b"%PDF-1.7 signed A-9"
+        trail = json.loads(z.read(f"{root}/audit-trail.json"))
+        assert [e["action"] for e in trail] == ["document.awaiting_signature",
+                                               "document.received"]
+        assert all(e["hash_checks"] for e in trail)
+        assert trail[-1]["details"]["sha256_after"] == hashlib.sha256(
+            b"%PDF-1.7 signed A-9").hexdigest()
+    # Same evidence, same bytes; another client's document: not found.
+    assert client.get(f"/documents/{act.id}/evidence.zip").data == r.data
+    other = _issue(app, create_client().id, DocumentKind.READING_ACT, "X-1", 25)
+    assert client.get(f"/documents/{other.id}/evidence.zip").status_code == 404
