@@ -12,7 +12,7 @@ from lk_corporate.accounts.models import (  # noqa: F401
 )
 from lk_corporate.clients.models import Client, Meter, MeteringPoint  # noqa: F401
 from lk_corporate.core.audit import AuditEntry  # noqa: F401
-from lk_corporate.core.mail import OutgoingMail  # noqa: F401
+from lk_corporate.core.mail import OutgoingMail, OutgoingMailAttachment  # noqa: F401
 from lk_corporate.core.submissions import FormSubmission  # noqa: F401
 from lk_corporate.docflow.models import (  # noqa: F401
     Document,
