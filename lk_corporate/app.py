@@ -43,6 +43,7 @@ JOB_MODULES = (
     "lk_corporate.core.audit_anchor",
     "lk_corporate.accounts.tasks",
     "lk_corporate.verification.tasks",
+    "lk_corporate.notifications.tasks",
 )
 
 # The domain packages' pages; the list grows with the product.
