@@ -27,6 +27,7 @@ from lk_corporate.core.extensions import babel, csrf, db, limiter, login_manager
 from lk_corporate.core.urls import BoundedIntConverter
 from lk_corporate.delivery.blueprint import bp as delivery_bp
 from lk_corporate.docflow.blueprint import bp as docflow_bp
+from lk_corporate.messages.blueprint import bp as messages_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
 from lk_corporate.staff.blueprint import bp as staff_bp
@@ -48,7 +49,7 @@ JOB_MODULES = (
 
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
-              periods_bp, tariffs_bp, docflow_bp, verification_bp)
+              periods_bp, tariffs_bp, docflow_bp, verification_bp, messages_bp)
 
 
 def import_jobs() -> None:
