@@ -23,5 +23,6 @@ from lk_corporate.docflow.models import (  # noqa: F401
 from lk_corporate.messages.models import Attachment, Message, ReadMarker, Thread  # noqa: F401
 from lk_corporate.notifications.models import NotificationSent  # noqa: F401
 from lk_corporate.periods.models import BillingPeriod  # noqa: F401
+from lk_corporate.service_requests.models import ServiceRequest  # noqa: F401
 from lk_corporate.supplier.models import SupplierSettings  # noqa: F401
 from lk_corporate.tariffs.models import Tariff  # noqa: F401
