@@ -40,6 +40,7 @@ from lk_corporate.messages.files import ACCEPTED_LABELS
 from lk_corporate.messages.forms import AssignForm, NewThreadForm, ReplyForm
 from lk_corporate.messages.labels import CATEGORY_LABELS, STATUS_BADGES, STATUS_LABELS
 from lk_corporate.messages.models import Attachment, Thread, ThreadCategory, ThreadStatus
+from lk_corporate.staff.forms import assignee_choices
 
 PER_PAGE = 30
 
@@ -171,9 +172,7 @@ def staff_thread(thread_id: int) -> ResponseReturnValue:
         return redirect(url_for("messages.staff_thread", thread_id=conversation.id,
                                 _anchor=f"message-{message.id}"))
     assign_form = AssignForm(assignee=str(conversation.assigned_to_id or ""))
-    assign_form.assignee.choices = [("", _("Nobody"))] + [
-        (str(u.id), _("Me (%(name)s)", name=u.full_name or u.login) if u.id == current_user.id
-         else u.full_name or u.login) for u in ops.answering_staff(db.session)]
+    assign_form.assignee.choices = assignee_choices(ops.answering_staff(db.session))
     return _thread_page("messages/staff_thread.html", conversation, form, staff=True,
                         assign_form=assign_form)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from lk_corporate.core.formkit import OnceForm, Required, strip
@@ -27,7 +27,7 @@ def _body() -> TextAreaField:
 
 
 class NewThreadForm(OnceForm):
-    category = SelectField(_l("Topic"), choices=[(c.value, CATEGORY_LABELS[c]) for c in ThreadCategory],
+    category = SelectField(_l("Topic"), choices=[SelectChoice(c.value, CATEGORY_LABELS[c]) for c in ThreadCategory],
                            default=ThreadCategory.GENERAL.value)
     subject = StringField(_l("Subject"), [Required(), Length(max=_LIMITS.max_subject)],
                           filters=[strip])
@@ -44,3 +44,4 @@ class AssignForm(FlaskForm):
     """Whom the conversation is assigned to: a staff member's id, or empty for nobody."""
 
     assignee = SelectField(_l("Assigned to"), choices=[], validate_choice=False)
+

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from lk_corporate.clients.operations import client_meters, client_points
 from lk_corporate.core import rights as R
@@ -22,6 +23,7 @@ from lk_corporate.service_requests import operations as ops
 from lk_corporate.service_requests.forms import AssignForm, MoveForm, RequestForm
 from lk_corporate.service_requests.labels import KIND_LABELS, STATUS_BADGES, STATUS_LABELS
 from lk_corporate.service_requests.models import RequestKind, RequestStatus, ServiceRequest
+from lk_corporate.staff.forms import assignee_choices
 
 PER_PAGE = 30
 
@@ -39,14 +41,15 @@ def _today() -> dt.date:
     return dt.datetime.now(get_timezone()).date()
 
 
-def _place_choices(client_id: int) -> list[tuple[str, str]]:
-    choices = [("", _("— not specified —"))]
+def _place_choices(client_id: int) -> list[SelectChoice]:
+    choices = [SelectChoice("", _("— not specified —"))]
     for point in client_points(db.session, client_id):
-        choices.append((f"p:{point.id}", _("Metering point: %(name)s", name=point.name)))
+        choices.append(SelectChoice(f"p:{point.id}",
+                                    _("Metering point: %(name)s", name=point.name)))
     for meter in client_meters(db.session, client_id):
         number = meter.factory_number or _("no factory number")
-        choices.append((f"m:{meter.id}", _("Meter No. %(number)s (%(point)s)", number=number,
-                                          point=meter.point.name)))
+        choices.append(SelectChoice(f"m:{meter.id}", _("Meter No. %(number)s (%(point)s)",
+                                                       number=number, point=meter.point.name)))
     return choices
 
 
@@ -113,9 +116,7 @@ def queue() -> ResponseReturnValue:
 
 def _staff_page(found: ServiceRequest, move_form: MoveForm) -> ResponseReturnValue:
     assign_form = AssignForm(assignee=str(found.assigned_to_id or ""))
-    assign_form.assignee.choices = [("", _("Nobody"))] + [
-        (str(u.id), _("Me (%(name)s)", name=u.full_name or u.login) if u.id == current_user.id
-         else u.full_name or u.login) for u in ops.handling_staff(db.session)]
+    assign_form.assignee.choices = assignee_choices(ops.handling_staff(db.session))
     moves = [target for target in RequestStatus if ops.REQUEST_STATES.allows(found.status, target)]
     return render_template("service_requests/staff_detail.html", item=found,
                            assign_form=assign_form, move_form=move_form, moves=moves,

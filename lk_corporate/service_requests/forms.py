@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from lk_corporate.core.formkit import OnceForm, Required, strip
@@ -15,7 +15,8 @@ from lk_corporate.service_requests.operations import MAX_COMMENT, MAX_DESCRIPTIO
 
 class RequestForm(OnceForm):
     kind = SelectField(_l("What is needed"),
-                       choices=[("", _l("— choose —"))] + [(k.value, KIND_LABELS[k]) for k in RequestKind],
+                       choices=[SelectChoice("", _l("— choose —"))]
+                       + [SelectChoice(k.value, KIND_LABELS[k]) for k in RequestKind],
                        default="")
     place = SelectField(_l("Metering point or meter"), choices=[], validate_choice=False,
                         description=_l("If the request concerns one of them."))

@@ -79,18 +79,21 @@ def test_a_conversation_from_question_to_closing(people):
     assert (details[3]["from"], details[3]["to"]) == ("closed", "open")
 
 
-@pytest.mark.parametrize(("name", "data"), [
+ACCEPTED = [
     ("скан.pdf", files.PDF), ("фото.JPG", files.JPEG), ("фото.jpeg", files.JPEG),
     ("схема.png", files.PNG), ("расчёт.xlsx", files.XLSX), ("письмо.docx", files.DOCX),
     ("показания.xml", files.XML), ("выписка.txt", files.TXT_1251), ("архив.zip", files.ZIP),
     ("договор.zip", files.DOCX),  # a DOCX is a ZIP archive too
-])
+]
+
+
+@pytest.mark.parametrize(("name", "data"), ACCEPTED, ids=[case[0] for case in ACCEPTED])
 def test_accepted_types(people, name, data):
     checked = ops.check_uploads([ops.Upload(name, data)], ops.MessageSettings())
     assert checked[0].data == data and checked[0].file_name == name
 
 
-@pytest.mark.parametrize(("name", "data", "says"), [
+REFUSED = [
     ("invoice.pdf", files.EXE, "is not PDF"),  # an executable renamed
     ("photo.jpg", files.PNG, "is not JPEG"),
     ("report.docx", files.ZIP, "is not DOCX"),  # a ZIP without a Word document inside
@@ -101,7 +104,10 @@ def test_accepted_types(people, name, data):
     ("program.exe", files.EXE, "are not accepted"),
     ("page.html", b"<html><script>alert(1)</script></html>", "are not accepted"),
     ("no-extension", files.PDF, "are not accepted"),
-])
+]
+
+
+@pytest.mark.parametrize(("name", "data", "says"), REFUSED, ids=[case[0] for case in REFUSED])
 def test_types_are_checked_by_content(people, name, data, says):
     with pytest.raises(ops.MessageError) as refused:
         ops.check_uploads([ops.Upload(name, data)], ops.MessageSettings())
