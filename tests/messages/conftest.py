@@ -12,6 +12,7 @@ import pytest
 from lk_corporate.accounts.models import User
 from lk_corporate.clients.models import Client
 from lk_corporate.core.audit import Actor
+from lk_corporate.core.jobs import wait_idle
 from lk_corporate.core.rights import (
     CLIENT_ACCOUNTANT,
     CLIENT_SIGNER,
@@ -44,8 +45,8 @@ class Correspondents:
         return Actor(user.id, user.login, "127.0.0.1")
 
 
-@pytest.fixture()
-def people(session: Any, app: Any) -> Correspondents:
+def make_correspondents(app: Any) -> Correspondents:
+    """The rows (committed), for tests/messages and tests/service_requests alike."""
     create_supplier()
     firm = create_client(name="ООО «Ромашка»", short_name="ООО «Ромашка»")
     other = create_client(name="ООО «Лютик»", short_name="ООО «Лютик»")
@@ -62,3 +63,16 @@ def people(session: Any, app: Any) -> Correspondents:
         operator2=create_staff_user(SUPPLIER_OPERATOR, login="operator2"),
         admin=create_staff_user(SUPPLIER_ADMIN, login="admin1"),
     )
+
+
+@pytest.fixture()
+def people(session: Any, app: Any) -> Correspondents:
+    return make_correspondents(app)
+
+
+@pytest.fixture(autouse=True)
+def _mail_sent_before_the_next_test(app: Any) -> Any:
+    """Every message and request sends e-mail on the background pool: let it finish, or the
+    next test's table cleanup would race the sender (a deadlock on PostgreSQL)."""
+    yield
+    assert wait_idle(app)
