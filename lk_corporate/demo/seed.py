@@ -22,7 +22,6 @@ from lk_corporate.accounts.passwords import hash_password
 from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import DbSession, utcnow
-from lk_corporate.core.storage import FileStore
 from lk_corporate.core.rights import (
     CLIENT_ACCOUNTANT,
     CLIENT_SIGNER,
@@ -30,6 +29,7 @@ from lk_corporate.core.rights import (
     SUPPLIER_OPERATOR,
     SUPPLIER_SIGNER,
 )
+from lk_corporate.core.storage import FileStore
 from lk_corporate.demo import data
 from lk_corporate.demo.correspondence import seed_correspondence
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
