@@ -30,8 +30,10 @@ from lk_corporate.core.extensions import babel, csrf, db, limiter, login_manager
 from lk_corporate.core.urls import BoundedIntConverter
 from lk_corporate.delivery.blueprint import bp as delivery_bp
 from lk_corporate.docflow.blueprint import bp as docflow_bp
+from lk_corporate.messages.blueprint import bp as messages_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
+from lk_corporate.service_requests.blueprint import bp as service_requests_bp
 from lk_corporate.staff.blueprint import bp as staff_bp
 from lk_corporate.supplier.blueprint import bp as supplier_bp
 from lk_corporate.tariffs.blueprint import bp as tariffs_bp
@@ -46,11 +48,13 @@ JOB_MODULES = (
     "lk_corporate.core.audit_anchor",
     "lk_corporate.accounts.tasks",
     "lk_corporate.verification.tasks",
+    "lk_corporate.notifications.tasks",
 )
 
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
-              periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp)
+              periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp,
+              messages_bp, service_requests_bp)
 
 
 def import_jobs() -> None:

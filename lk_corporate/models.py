@@ -6,6 +6,7 @@ from lk_corporate.accounts.models import (  # noqa: F401
     LoginSession,
     Membership,
     MembershipRole,
+    NotificationPreference,
     Role,
     RoleRight,
     User,
@@ -13,13 +14,16 @@ from lk_corporate.accounts.models import (  # noqa: F401
 from lk_corporate.api.models import ApiToken  # noqa: F401
 from lk_corporate.clients.models import Client, Meter, MeteringPoint  # noqa: F401
 from lk_corporate.core.audit import AuditEntry  # noqa: F401
-from lk_corporate.core.mail import OutgoingMail  # noqa: F401
+from lk_corporate.core.mail import OutgoingMail, OutgoingMailAttachment  # noqa: F401
 from lk_corporate.core.submissions import FormSubmission  # noqa: F401
 from lk_corporate.docflow.models import (  # noqa: F401
     Document,
     DocumentCounter,
     DocumentRevision,
 )
+from lk_corporate.messages.models import Attachment, Message, ReadMarker, Thread  # noqa: F401
+from lk_corporate.notifications.models import NotificationSent  # noqa: F401
 from lk_corporate.periods.models import BillingPeriod  # noqa: F401
+from lk_corporate.service_requests.models import ServiceRequest  # noqa: F401
 from lk_corporate.supplier.models import SupplierSettings  # noqa: F401
 from lk_corporate.tariffs.models import Tariff  # noqa: F401

@@ -19,6 +19,9 @@ celery_app.conf.beat_schedule = {
     "retry-queued-mail": {"task": "lk.retry_mail", "schedule": 300.0},
     "refresh-revocation-index": {"task": "lk.refresh_revocation_index", "schedule": 3600.0},
     "audit-checkpoint": {"task": "lk.audit_checkpoint", "schedule": 3600.0},
+    # Notices sent once whatever the rate (notifications.tasks): hourly catches up soon.
+    "reading-window-reminders": {"task": "lk.reading_window_reminders", "schedule": 3600.0},
+    "certificate-expiry-notices": {"task": "lk.certificate_expiry_notices", "schedule": 3600.0},
 }
 
 __all__ = ["celery_app"]

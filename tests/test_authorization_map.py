@@ -32,7 +32,11 @@ from lk_corporate.core.storage import FileStore
 from lk_corporate.core.uow import unit_of_work
 from lk_corporate.docflow.models import DocumentKind
 from lk_corporate.docflow.operations import issue_document
+from lk_corporate.messages.models import ThreadCategory
+from lk_corporate.messages.operations import Upload, start_thread
 from lk_corporate.periods.models import BillingPeriod
+from lk_corporate.service_requests.models import RequestKind
+from lk_corporate.service_requests.operations import RequestData, create_request
 from lk_corporate.tariffs.models import Tariff
 from tests.support.factories import (
     create_client,
@@ -114,6 +118,17 @@ def world(session, app) -> dict[str, Any]:
     db.session.add_all([period, tariff, mail])
     login_b = sessions.start(db.session, user_b, ip="10.0.0.2", user_agent="", remember=False,
                              lifetime=dt.timedelta(hours=1)).record
+    store = FileStore(Path(app.config["LK_STORAGE_DIR"]))
+    thread_b = start_thread(db.session, store, client_id=b.id,
+                            actor=Actor(user_b.id, user_b.login), subject="BETA-SECRET question",
+                            category=ThreadCategory.GENERAL, body="BETA-SECRET body",
+                            uploads=[Upload("beta-secret.pdf", b"%PDF-1.7 BETA-SECRET file")])
+    attachment_b = thread_b.messages[0].attachments[0]
+    request_b = create_request(db.session, client_id=b.id, actor=Actor(user_b.id, user_b.login),
+                               today=dt.date(2026, 11, 1),
+                               data=RequestData(kind=RequestKind.SEAL, description="BETA-SECRET",
+                                                contact_phone="+7 495 000-00-00",
+                                                meter_id=meter_b.id))
     db.session.commit()
     store = FileStore(Path(current_app.config["LK_STORAGE_DIR"]))
     with unit_of_work() as uow:
@@ -132,6 +147,8 @@ def world(session, app) -> dict[str, Any]:
             "code_id": code_b.id, "user_id": user_b.id, "mail_id": mail.id,
             "period_id": period.id, "tariff_id": tariff.id, "role_id": role.id,
             "login_id": login_b.id, "document_id": document_b.id, "seq": 1, "token_id": token_b.id,
+            "thread_id": thread_b.id, "attachment_id": attachment_b.id,
+            "service_request_id": request_b.id,
             "token": "not-a-token", "kind": "invoice", "name": "not-a-root.pem", "code": "ru",
             "filename": "css/lk.css",
         },

@@ -40,6 +40,8 @@ bp.add_url_rule("/password/reset/<token>", "reset_password",
                 limiter.limit("20 per hour", methods=["POST"])(c.reset_password),
                 methods=["GET", "POST"])
 bp.add_url_rule("/profile", "profile", c.profile, methods=["GET", "POST"])
+bp.add_url_rule("/profile/notifications", "notification_settings", c.notification_settings,
+                methods=["GET", "POST"])
 bp.add_url_rule("/profile/email", "change_email", c.change_email, methods=["GET", "POST"])
 bp.add_url_rule("/profile/email/confirm/<token>", "confirm_email_change", c.confirm_email_change)
 bp.add_url_rule("/profile/password", "change_password", c.change_password,
@@ -64,6 +66,8 @@ register_client_panel(ClientPanel("accounts/client_panel.html", c.client_panel, 
 
 register_menu_item(_l("Personal data"), "accounts.profile", section="profile", order=10,
                    icon="person-vcard")
+register_menu_item(_l("Notifications"), "accounts.notification_settings", section="profile",
+                   order=15, icon="bell")
 register_menu_item(_l("Change e-mail"), "accounts.change_email", section="profile", order=20,
                    icon="envelope-at")
 register_menu_item(_l("Change password"), "accounts.change_password", section="profile",

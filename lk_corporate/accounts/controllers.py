@@ -14,7 +14,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from lk_corporate.accounts import operations as ops
-from lk_corporate.accounts import sessions
+from lk_corporate.accounts import preferences, sessions
 from lk_corporate.accounts.errors import InvalidToken, LoginThrottled
 from lk_corporate.accounts.forms import (
     ChangeEmailForm,
@@ -27,6 +27,7 @@ from lk_corporate.accounts.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
     SettingsForm,
+    notification_form,
 )
 from lk_corporate.accounts.links import account_links
 from lk_corporate.accounts.principal import Principal
@@ -210,12 +211,26 @@ def profile() -> Any:
     if form.validate_on_submit():
         user.full_name = (form.full_name.data or "").strip()
         user.phone = (form.phone.data or "").strip()
-        user.receive_invoices_by_email = bool(form.receive_invoices_by_email.data)
         record(db.session, "profile.updated", actor=_actor(), object_type="user",
                object_id=user.id)
         flash(_("Saved."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)
+
+
+@login_required
+def notification_settings() -> Any:
+    """«Уведомления»: which e-mail notices this user wants, one switch per kind."""
+    user = current_user.user
+    kinds = preferences.kinds_for(user)
+    form = notification_form(kinds, preferences.preferences(db.session, user.id))
+    if form.validate_on_submit():
+        preferences.save_preferences(db.session, user,
+                                     {kind: bool(form[kind.value].data) for kind in kinds},
+                                     actor=_actor())
+        flash(_("Saved."), "success")
+        return redirect(url_for("accounts.notification_settings"))
+    return render_template("accounts/notifications.html", form=form, kinds=kinds)
 
 
 @login_required

@@ -3,10 +3,14 @@ message beside the field, never a database error."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+
+from lk_corporate.accounts.preferences import NotificationKind
 
 _REQUIRED = _l("This field is required.")
 
@@ -40,7 +44,10 @@ class RegistrationForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[_required(), _max(128)],
                              description=_l("At least 10 characters, letters and digits."))
     password_repeat = PasswordField(_l("Confirm password"), validators=[_required(), _max(128)])
-    receive_invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
+    receive_invoices_by_email = BooleanField(
+        _l("Receive invoices by e-mail"),
+        description=_l("Each new invoice comes with its PDF attached; you can change this "
+                       "later under Profile → Notifications."))
 
 
 class ConfirmCodeForm(FlaskForm):
@@ -86,4 +93,44 @@ class LinkContractForm(FlaskForm):
 class SettingsForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[Optional(), _max(200)])
     phone = StringField(_l("Phone"), validators=[Optional(), _max(60)])
-    receive_invoices_by_email = BooleanField(_l("Receive invoices by e-mail"))
+
+
+NOTIFICATION_LABELS: dict[NotificationKind, tuple[Any, Any]] = {
+    NotificationKind.INVOICE_ISSUED: (
+        _l("A new invoice"), _l("When the supplier issues an invoice to your company.")),
+    NotificationKind.INVOICE_PDF: (
+        _l("Attach the invoice's PDF"), _l("The new-invoice e-mail carries the signed PDF.")),
+    NotificationKind.DOCUMENT_WAITING: (
+        _l("A document waits for your signature"),
+        _l("A reading act, a limit request or a reconciliation act is ready to be signed.")),
+    NotificationKind.DOCUMENT_REJECTED: (
+        _l("A document was rejected"), _l("With the supplier's reason.")),
+    NotificationKind.MESSAGE_RECEIVED: (
+        _l("A new message"), _l("A reply in your correspondence with the supplier; for the "
+                                "supplier's staff, a client's new message.")),
+    NotificationKind.SERVICE_REQUEST: (
+        _l("Repair and service requests"), _l("A request changed its status; for the "
+                                              "supplier's staff, a new request arrived.")),
+    NotificationKind.READINGS_OPEN: (
+        _l("Reading entry opens"), _l("On the calculation date of each billing period.")),
+    NotificationKind.READINGS_CLOSING: (
+        _l("Reading entry closes in 2 days"), _l("A reminder while there is still time.")),
+    NotificationKind.CERTIFICATE_EXPIRING: (
+        _l("A signature certificate expires"),
+        _l("A certificate registered for your company expires within 30 days.")),
+}
+"""What the «Уведомления» page calls each kind: a label and a line of explanation."""
+
+
+def notification_form(kinds: list[NotificationKind],
+                      current: dict[NotificationKind, bool]) -> FlaskForm:
+    """A form with one checkbox per kind the user can receive, named by the kind."""
+
+    class NotificationsForm(FlaskForm):
+        pass
+
+    for kind in kinds:
+        label, description = NOTIFICATION_LABELS[kind]
+        setattr(NotificationsForm, kind.value,
+                BooleanField(label, default=current[kind], description=description))
+    return NotificationsForm()

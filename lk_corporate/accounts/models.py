@@ -79,7 +79,6 @@ class User(Base):
     email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     is_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="ru")
-    receive_invoices_by_email: Mapped[bool] = mapped_column(Boolean, default=False)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -165,6 +164,21 @@ class ActivationCode(Base):
         if self.expires_at <= now:
             return "expired"
         return "active"
+
+
+class NotificationPreference(Base):
+    """Whether a user wants one kind of e-mail notice (``accounts.preferences``): one row per
+    user and kind, written when the user saves the «Уведомления» page; a kind without a row
+    has its default."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TokenPurpose(str, enum.Enum):

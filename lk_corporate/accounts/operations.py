@@ -41,6 +41,7 @@ from lk_corporate.accounts.models import (
     User,
 )
 from lk_corporate.accounts.passwords import check_policy, hash_password, verify_password
+from lk_corporate.accounts.preferences import NotificationKind, set_preference
 from lk_corporate.accounts.settings import AccountLinks, AccountSettings
 from lk_corporate.accounts.throttle import LoginThrottle
 from lk_corporate.clients.models import Client
@@ -243,7 +244,10 @@ def register(session: DbSession, *, activation_code: str, tax_id: str, contract_
              email: str, password: str, password_repeat: str, settings: AccountSettings,
              links: AccountLinks, login: str | None = None,
              receive_invoices_by_email: bool = False, ip: str = "") -> User:
-    """Register a client user from an activation code. Inactive until the e-mail is confirmed."""
+    """Register a client user from an activation code. Inactive until the e-mail is confirmed.
+
+    ``receive_invoices_by_email``: the user asked for invoices by e-mail, i.e. the PDF
+    attached to the new-invoice notice (``accounts.preferences``)."""
     code = _usable_code(session, activation_code, tax_id, contract_number)
     email_n = normalize_email(email)
     supplier = supplier_settings(session)
@@ -262,9 +266,12 @@ def register(session: DbSession, *, activation_code: str, tax_id: str, contract_
                                login=login_n)
 
     user = User(login=login_n, email=email_n, password_hash=hash_password(password),
-                receive_invoices_by_email=receive_invoices_by_email, created_at=utcnow())
+                created_at=utcnow())
     session.add(user)
     session.flush()
+    if receive_invoices_by_email:
+        # «Получать счёт-извещение на email»: the new-invoice notice with its PDF attached.
+        set_preference(session, user.id, NotificationKind.INVOICE_PDF, True)
     membership = Membership(user_id=user.id, client_id=code.client_id, created_at=utcnow())
     membership.roles = [MembershipRole(role_id=role_by_code(session, c).id)
                         for c in (CLIENT_ACCOUNTANT, CLIENT_SIGNER)]

@@ -21,6 +21,7 @@ from typing import Any
 from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
+from lk_corporate.accounts.forms import NOTIFICATION_LABELS
 from lk_corporate.clients.forms import SERVICE_LABELS, ZONE_LABELS
 from lk_corporate.clients.forms import STATUS_LABELS as METER_STATUS_LABELS
 from lk_corporate.core.i18n import format_date, format_datetime, format_number
@@ -81,6 +82,18 @@ ACTION_LABELS: dict[str, Any] = {
     "staff.password_set": _l("Staff user's password set"),
     "role.updated": _l("Role changed"),
     "demo.user_created": _l("Demo user created"),
+    # Notices, correspondence and service requests
+    "profile.notifications_updated": _l("E-mail notices changed"),
+    "message_thread.created": _l("Conversation started"),
+    "message.posted": _l("Message sent"),
+    "message_thread.assigned": _l("Conversation assigned"),
+    "message_thread.closed": _l("Conversation closed"),
+    "message_thread.open": _l("Conversation reopened"),
+    "service_request.created": _l("Service request filed"),
+    "service_request.assigned": _l("Service request assigned"),
+    "service_request.in_progress": _l("Service request taken into work"),
+    "service_request.done": _l("Service request done"),
+    "service_request.rejected": _l("Service request rejected"),
 }
 
 DETAIL_LABELS: dict[str, Any] = {
@@ -161,6 +174,16 @@ DETAIL_LABELS: dict[str, Any] = {
     "remember": _l("Remember me"),
     "count": _l("How many"),
     "recipient": _l("Recipient"),
+    # Correspondence and service requests
+    "thread_id": _l("Conversation (ID)"),
+    "subject": _l("Subject"),
+    "category": _l("Topic"),
+    "attachments": _l("Attached files (SHA-256)"),
+    "meter_id": _l("Meter (ID)"),
+    "kind": lazy_pgettext("audit", "Kind"),
+    "reason": _l("Reason"),
+    # E-mail notices (profile.notifications_updated: which were switched on or off)
+    **{kind.value: label for kind, (label, _description) in NOTIFICATION_LABELS.items()},
 }
 _ORDER = {key: n for n, key in enumerate(DETAIL_LABELS)}
 

@@ -13,6 +13,11 @@ again.
 
 Backends: ``file`` (the embedded default) writes ``.eml`` files under LK_MAIL_DIR, which
 the demo's outbox page lists; ``smtp`` talks to the configured server.
+
+Attachments (an invoice's PDF) are referenced, not copied into the row: their bytes live in
+the content-addressed ``FileStore`` under LK_STORAGE_DIR (where documents are kept anyway)
+and ``outgoing_mail_attachments`` names them by SHA-256, so the queue stays small whatever
+is attached and both backends read the same bytes when they build the message.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -28,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, String, Text, or_, select, update
+from sqlalchemy import ForeignKey, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lk_corporate.core.db import Base, DbSession, UTCDateTime, rows_changed, utcnow
 from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.extensions import db
 from lk_corporate.core.jobs import dispatch, job
+from lk_corporate.core.storage import FileStore, StoredFileMissing
 from lk_corporate.core.uow import after_commit, own_transaction
 
 
@@ -71,6 +77,35 @@ class OutgoingMail(Base):
         return MailStatus.QUEUED
 
 
+class OutgoingMailAttachment(Base):
+    """A file sent with a message: its bytes are in the ``FileStore`` under ``sha256``."""
+
+    __tablename__ = "outgoing_mail_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("outgoing_mail.id", ondelete="CASCADE"),
+                                         index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    """A file to attach, already stored in the ``FileStore`` (``FileStore.put`` returns the
+    hash): a document's revision is, so attaching it copies nothing."""
+
+    filename: str
+    """The name the recipient sees (non-ASCII names are encoded per RFC 2231)."""
+    content_type: str
+    """``maintype/subtype``, e.g. ``application/pdf``."""
+    sha256: str
+    """The stored file's SHA-256 (hex)."""
+    size: int = 0
+    """Its size in bytes (shown on the outbox page)."""
+
+
 class PermanentMailError(Exception):
     """The message can never be delivered as it is (refused address, 5xx)."""
 
@@ -89,6 +124,9 @@ class MailSettings:
     smtp_starttls: bool
     smtp_timeout: float
     max_attempts: int
+    storage_dir: Path | None = None
+    """Where attachments are read from (LK_STORAGE_DIR); a message with attachments cannot
+    be sent without it."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -98,7 +136,9 @@ class MailSettings:
                    smtp_password=config["LK_SMTP_PASSWORD"],
                    smtp_starttls=bool(config["LK_SMTP_STARTTLS"]),
                    smtp_timeout=float(config["LK_SMTP_TIMEOUT"]),
-                   max_attempts=int(config.get("LK_MAIL_MAX_ATTEMPTS", 8)))
+                   max_attempts=int(config.get("LK_MAIL_MAX_ATTEMPTS", 8)),
+                   storage_dir=Path(config["LK_STORAGE_DIR"]) if config.get("LK_STORAGE_DIR")
+                   else None)
 
     @property
     def claim_time(self) -> dt.timedelta:
@@ -106,17 +146,33 @@ class MailSettings:
         return dt.timedelta(seconds=self.smtp_timeout * 4 + 30)
 
 
-def queue_mail(session: DbSession, *, to: str, subject: str, body: str, kind: str = "") -> OutgoingMail:
-    """Record a message to send once the caller's transaction commits."""
+def queue_mail(session: DbSession, *, to: str, subject: str, body: str, kind: str = "",
+               attachments: Sequence[MailAttachment] = ()) -> OutgoingMail:
+    """Record a message to send once the caller's transaction commits; ``attachments`` are
+    files already in the ``FileStore``."""
     mail = OutgoingMail(to=to, subject=subject, body_text=body, kind=kind)
     session.add(mail)
     session.flush()
+    for attachment in attachments:
+        session.add(OutgoingMailAttachment(
+            mail_id=mail.id, filename=attachment.filename[:255],
+            content_type=attachment.content_type, sha256=attachment.sha256,
+            size=attachment.size))
+    if attachments:
+        session.flush()
     mail_id = mail.id
     after_commit(session, lambda: dispatch("lk.deliver_mail", mail_id))
     return mail
 
 
-def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
+def mail_attachments(session: DbSession, mail_id: int) -> list[OutgoingMailAttachment]:
+    return list(session.scalars(select(OutgoingMailAttachment)
+                                .where(OutgoingMailAttachment.mail_id == mail_id)
+                                .order_by(OutgoingMailAttachment.id)))
+
+
+def build_message(mail: OutgoingMail, sender: str,
+                  attachments: Sequence[tuple[MailAttachment, bytes]] = ()) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = mail.to
@@ -124,7 +180,28 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     msg["Date"] = format_datetime(mail.created_at)
     msg["Message-ID"] = make_msgid(idstring=f"lk{mail.id}", domain="lk.local")
     msg.set_content(mail.body_text)
+    for attachment, data in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        if not maintype or not subtype:
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(data, maintype=maintype, subtype=subtype,
+                           filename=attachment.filename)
     return msg
+
+
+def _read_attachments(rows: Sequence[MailAttachment],
+                      settings: MailSettings) -> list[tuple[MailAttachment, bytes]]:
+    """The bytes of each attachment; ``PermanentMailError`` when one cannot be read (a
+    file that is gone will not come back by trying again)."""
+    if not rows:
+        return []
+    if settings.storage_dir is None:
+        raise PermanentMailError("attachments, but no LK_STORAGE_DIR to read them from")
+    store = FileStore(settings.storage_dir)
+    try:
+        return [(row, store.get(row.sha256)) for row in rows]
+    except StoredFileMissing as exc:
+        raise PermanentMailError(f"attachment missing from the file store: {exc}") from exc
 
 
 def deliver(mail_id: int, settings: MailSettings | None = None) -> bool:
@@ -148,13 +225,16 @@ def deliver(mail_id: int, settings: MailSettings | None = None) -> bool:
             return False
         mail = session.get(OutgoingMail, mail_id)
         assert mail is not None
-        msg = build_message(mail, settings.sender)
+        attached = [MailAttachment(a.filename, a.content_type, a.sha256, a.size)
+                    for a in mail_attachments(session, mail_id)]
         attempts = mail.attempts
         session.expunge(mail)
     file_name = ""
     error = ""
     permanent = False
     try:
+        # Files are read outside the claim's transaction: nothing is held while reading them.
+        msg = build_message(mail, settings.sender, _read_attachments(attached, settings))
         if settings.backend == "smtp":
             _send_smtp(msg, settings)
         else:

@@ -42,6 +42,7 @@ def demo(host: str, port: int, pki_port: int | None, no_server: bool) -> None:
     """Set up and start the demo: database, demo data, demo PKI, local CRL/OCSP/TSA."""
     from flask_migrate import upgrade
 
+    from lk_corporate.core.storage import FileStore
     from lk_corporate.core.uow import unit_of_work
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -64,7 +65,7 @@ def demo(host: str, port: int, pki_port: int | None, no_server: bool) -> None:
         click.echo("Preparing the database…")
         upgrade(directory=str(Path(app.root_path) / "migrations"))
         with unit_of_work() as session:
-            seeded = seed_demo(session)
+            seeded = seed_demo(session, store=FileStore(Path(app.config["LK_STORAGE_DIR"])))
 
         _print_summary(app.config, base_url, seeded, manifest)
         if no_server:

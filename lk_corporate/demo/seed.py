@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from lk_corporate.accounts.models import Membership, MembershipRole, User
@@ -27,7 +29,9 @@ from lk_corporate.core.rights import (
     SUPPLIER_OPERATOR,
     SUPPLIER_SIGNER,
 )
+from lk_corporate.core.storage import FileStore
 from lk_corporate.demo import data
+from lk_corporate.demo.correspondence import seed_correspondence
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.supplier.models import SupplierSettings
 from lk_corporate.tariffs.models import Tariff
@@ -69,8 +73,10 @@ def _date(iso: str | None) -> dt.date | None:
     return dt.date.fromisoformat(iso) if iso else None
 
 
-def seed_demo(session: DbSession, *, today: dt.date | None = None) -> DemoSeed:
-    """Seed the demo into an empty database; report the logins either way."""
+def seed_demo(session: DbSession, *, today: dt.date | None = None,
+              store: FileStore | None = None) -> DemoSeed:
+    """Seed the demo into an empty database; report the logins either way. ``store``: where
+    the attachments of the demo's correspondence go (default: the app's LK_STORAGE_DIR)."""
     today = today or dt.date.today()
     logins = tuple(DemoLogin(u[0], u[1], u[2], ", ".join(u[3]) or "—") for u in DEMO_USERS)
     third = data.CLIENTS[2]
@@ -135,6 +141,7 @@ def seed_demo(session: DbSession, *, today: dt.date | None = None) -> DemoSeed:
                               calculation_date=max(month_start, today - dt.timedelta(days=1)),
                               status=PeriodStatus.OPEN, opened_at=utcnow()))
 
+    users: dict[str, User] = {}
     for login, password, _label, contracts, role_codes in DEMO_USERS:
         user = User(login=login, email=f"{login.replace('.', '-')}@demo.lk.example",
                     password_hash=hash_password(password), email_confirmed_at=utcnow(),
@@ -143,6 +150,7 @@ def seed_demo(session: DbSession, *, today: dt.date | None = None) -> DemoSeed:
             user.staff_role_id = roles[role_codes[0]].id
         session.add(user)
         session.flush()
+        users[login] = user
         for number in contracts:
             membership = Membership(user_id=user.id, client_id=clients[number].id)
             membership.roles = [MembershipRole(role_id=roles[r].id) for r in role_codes]
@@ -150,6 +158,9 @@ def seed_demo(session: DbSession, *, today: dt.date | None = None) -> DemoSeed:
         record(session, "demo.user_created", actor=actor, object_type="user", object_id=user.id,
                details={"login": login, "roles": list(role_codes)})
 
+    session.flush()
+    seed_correspondence(session, store or FileStore(Path(current_app.config["LK_STORAGE_DIR"])),
+                        clients=clients, users=users, today=today)
     issued = issue_activation_code(session, clients[UNREGISTERED_CONTRACT], actor=actor, days=365)
     session.flush()
     return DemoSeed(True, logins, issued.plain, third.contract_number, third.tax_id)

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from lk_corporate.core.extensions import db
-from lk_corporate.core.mail import OutgoingMail
+from lk_corporate.core.mail import OutgoingMail, mail_attachments
 from lk_corporate.core.net import client_ip
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
@@ -68,4 +68,5 @@ def message(mail_id: int) -> Any:
     mail = db.session.get(OutgoingMail, mail_id)
     if mail is None:
         abort(404)
-    return render_template("outbox/message.html", mail=mail, body=linkify(mail.body_text))
+    return render_template("outbox/message.html", mail=mail, body=linkify(mail.body_text),
+                           attachments=mail_attachments(db.session, mail.id))

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lk_corporate.accounts.models import User
 from lk_corporate.core import rights as R
 from lk_corporate.core.formkit import OnceForm, strip
 from lk_corporate.core.urls import coerce_id
@@ -76,3 +86,11 @@ class RoleForm(FlaskForm):
         description=_l("One address or network per line, e.g. 10.20.0.0/16. Empty: logins "
                        "from anywhere."),
         render_kw={"rows": 5, "spellcheck": "false"})
+
+
+def assignee_choices(staff: list[User]) -> list[SelectChoice]:
+    """Whom a conversation or a service request can be assigned to: «Nobody», then each
+    staff member who can take it (the signed-in one as «Me»)."""
+    return [SelectChoice("", gettext("Nobody"))] + [
+        SelectChoice(str(u.id), gettext("Me (%(name)s)", name=u.full_name or u.login)
+                     if u.id == current_user.id else u.full_name or u.login) for u in staff]

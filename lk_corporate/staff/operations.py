@@ -69,6 +69,16 @@ def staff_users(session: DbSession) -> list[User]:
                                 .order_by(User.login)))
 
 
+def staff_with_right(session: DbSession, right: str) -> list[User]:
+    """Unblocked staff users whose role grants ``right`` (whom a conversation or a service
+    request can be assigned to), by name."""
+    return list(session.scalars(
+        select(User).join(Role, User.staff_role_id == Role.id)
+        .join(RoleRight, RoleRight.role_id == Role.id)
+        .where(RoleRight.right == right, User.is_blocked.is_(False))
+        .order_by(User.full_name, User.login)).unique())
+
+
 def get_staff_user(session: DbSession, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not user.is_staff:

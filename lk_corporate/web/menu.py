@@ -14,11 +14,17 @@ staff) are declared here once. An item is shown only when its endpoint exists in
 package that is not registered yet simply has no menu entry) and the current user has its
 right. A section with one visible item renders as a plain link, with several as a dropdown,
 with none not at all.
+
+An item may carry a count beside its label (unread messages, new requests): the package
+registers a *badge provider* with it, ``badge=lambda user: ...``, called with the signed-in
+user when the menu is drawn (zero shows nothing). The menu calls it and knows nothing of
+what it counts, so the shell still imports no domain package.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flask import current_app
@@ -54,6 +60,10 @@ class MenuItem:
     page (e.g. «My contracts») out of the staff's menu."""
     config_flag: str | None = None
     """Shown only while this setting of the app is true (the demo outbox: ``"LK_DEMO"``)."""
+    badge: Callable[[Any], int] | None = None
+    """The count shown beside the label: called with the user when the menu is drawn."""
+    badge_label: Any = None
+    """What the count counts, for screen readers (e.g. «непрочитанных»)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,12 @@ class MenuEntry:
     section: MenuSection
     links: tuple[tuple[MenuItem, str], ...]
     active: bool
+    badges: Mapping[str, int] = field(default_factory=dict)
+    """The non-zero counts of the section's items, by endpoint."""
+
+    @property
+    def badge_total(self) -> int:
+        return sum(self.badges.values())
 
 
 SECTIONS: dict[str, MenuSection] = {}
@@ -82,6 +98,7 @@ for _section in (
     MenuSection("supplier", _l("Supplier"), "client", 40, "envelope"),
     # Supplier staff.
     MenuSection("clients", _l("Clients"), "staff", 110, "building"),
+    MenuSection("correspondence", _l("Correspondence"), "staff", 115, "envelope"),
     MenuSection("meters", _l("Meters"), "staff", 120, "speedometer"),
     MenuSection("periods", _l("Periods"), "staff", 130, "calendar3"),
     MenuSection("tariffs", _l("Tariffs"), "staff", 140, "percent"),
@@ -108,6 +125,8 @@ def register_menu_item(
     icon: str | None = None,
     audience: Audience | None = None,
     config_flag: str | None = None,
+    badge: Callable[[Any], int] | None = None,
+    badge_label: Any = None,
     **url_values: Any,
 ) -> MenuItem:
     """Add a page to the menu. Registering the same (section, endpoint) again replaces it, so a
@@ -115,7 +134,7 @@ def register_menu_item(
     if section not in SECTIONS:
         raise KeyError(f"unknown menu section {section!r}; known: {sorted(SECTIONS)}")
     item = MenuItem(label, endpoint, right, section, order, icon, tuple(sorted(url_values.items())),
-                    audience, config_flag)
+                    audience, config_flag, badge, badge_label)
     _ITEMS[(section, endpoint)] = item
     return item
 
@@ -170,8 +189,13 @@ def build_menu(user: Any, current_endpoint: str | None) -> list[MenuEntry]:
             continue
         links = tuple((item, url_for(item.endpoint, **dict(item.url_values))) for item in items)
         active = any(item.endpoint == current_endpoint for item in items)
-        entries.append(MenuEntry(section, links, active))
+        entries.append(MenuEntry(section, links, active, _badges(user, items)))
     return entries
+
+
+def _badges(user: Any, items: list[MenuItem]) -> dict[str, int]:
+    counts = {item.endpoint: item.badge(user) for item in items if item.badge is not None}
+    return {endpoint: count for endpoint, count in counts.items() if count}
 
 
 def build_profile_menu(user: Any) -> tuple[tuple[MenuItem, str], ...]:
