@@ -19,6 +19,7 @@ from lk_corporate import web
 from lk_corporate.accounts import principal
 from lk_corporate.accounts.blueprint import bp as accounts_bp
 from lk_corporate.audit.blueprint import bp as audit_bp
+from lk_corporate.certificates.blueprint import bp as certificates_bp
 from lk_corporate.clients.blueprint import bp as clients_bp
 from lk_corporate.config import load_config, secret_key_file
 from lk_corporate.core import auth, jobs, requests
@@ -28,6 +29,8 @@ from lk_corporate.core.urls import BoundedIntConverter
 from lk_corporate.delivery.blueprint import bp as delivery_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
+from lk_corporate.reading_acts.blueprint import bp as reading_acts_bp
+from lk_corporate.readings.blueprint import bp as readings_bp
 from lk_corporate.staff.blueprint import bp as staff_bp
 from lk_corporate.supplier.blueprint import bp as supplier_bp
 from lk_corporate.tariffs.blueprint import bp as tariffs_bp
@@ -45,7 +48,7 @@ JOB_MODULES = (
 
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
-              periods_bp, tariffs_bp)
+              periods_bp, tariffs_bp, certificates_bp, readings_bp, reading_acts_bp)
 
 
 def import_jobs() -> None:

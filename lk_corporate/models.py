@@ -10,7 +10,13 @@ from lk_corporate.accounts.models import (  # noqa: F401
     RoleRight,
     User,
 )
-from lk_corporate.clients.models import Client, Meter, MeteringPoint  # noqa: F401
+from lk_corporate.certificates.models import ClientCertificate  # noqa: F401
+from lk_corporate.clients.models import (  # noqa: F401
+    Client,
+    Meter,
+    MeteringPoint,
+    MeterInstallationReading,
+)
 from lk_corporate.core.audit import AuditEntry  # noqa: F401
 from lk_corporate.core.mail import OutgoingMail  # noqa: F401
 from lk_corporate.core.submissions import FormSubmission  # noqa: F401
@@ -20,5 +26,7 @@ from lk_corporate.docflow.models import (  # noqa: F401
     DocumentRevision,
 )
 from lk_corporate.periods.models import BillingPeriod  # noqa: F401
+from lk_corporate.reading_acts.models import ReadingAct  # noqa: F401
+from lk_corporate.readings.models import Reading  # noqa: F401
 from lk_corporate.supplier.models import SupplierSettings  # noqa: F401
 from lk_corporate.tariffs.models import Tariff  # noqa: F401
