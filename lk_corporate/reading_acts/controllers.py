@@ -150,7 +150,8 @@ def upload(document_id: int) -> ResponseReturnValue:
     form = UploadForm()
     settings = context.act_settings()
     if form.validate_on_submit() and (result := submit_form(
-            form, ops.upload_signed_act, act, _uploaded(form, settings.max_upload_bytes),
+            form, ops.upload_signed_act, context.file_store(), act,
+            _uploaded(form, settings.max_upload_bytes),
             actor=current_actor(), validation=context.validation_settings(),
             settings=settings, supplier_key=context.supplier_key())):
         _after_upload(result)

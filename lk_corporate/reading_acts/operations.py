@@ -306,7 +306,7 @@ def accepted_acts(session: DbSession, period_id: int,
              .order_by(ReadingAct.id))
     if client_id is not None:
         query = query.where(ReadingAct.client_id == client_id)
-    return [AcceptedAct(act, document) for act, document in session.execute(query).tuples()]
+    return [AcceptedAct(act, document) for act, document in session.execute(query).all()]
 
 
 def issued_file(store: FileStore, document: Document) -> bytes:

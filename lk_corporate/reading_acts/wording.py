@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from lk_corporate.core.errors import N_
+from signing.validation.authorization import normalize_tax_id
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,15 @@ def _revoked_at(signature: Mapping[str, Any]) -> Any:
     return "—"
 
 
+_TAX_ID_KINDS = ("INN", "INNLE", "organizationIdentifier", "EDRPOU")
+
+
 def _tax_ids(signer: Mapping[str, Any]) -> str:
-    ids = [f"{kind} {value}" for kind, value in signer.get("tax_ids") or () if kind != "SNILS"]
-    return ", ".join(ids) or "—"
+    """The tax IDs a certificate carries, each once (a Russian one is often there three
+    times: ИНН, ИНН ЮЛ and organizationIdentifier VATRU-…)."""
+    ids = dict.fromkeys(normalize_tax_id(str(value)) for kind, value in signer.get("tax_ids") or ()
+                        if kind in _TAX_ID_KINDS)
+    return ", ".join(i for i in ids if i) or "—"
 
 
 def rejection_reason(signature: Mapping[str, Any], *, client_name: str,
@@ -132,8 +139,8 @@ def rejection_reason(signature: Mapping[str, Any], *, client_name: str,
     authorization = signature.get("authorization") or {}
     if not authorization.get("authorized"):
         return Reason("not_authorized",
-                      N_("The certificate of %(person)s does not sign for %(client)s: it names "
-                         "%(found)s, not the tax ID %(tax_id)s, and it is not registered for the "
+                      N_("The certificate of %(person)s does not sign for %(client)s: it carries "
+                         "the tax ID %(found)s, not %(tax_id)s, and it is not registered for the "
                          "client. Sign with your organisation's certificate, or ask the "
                          "supplier to register this one."),
                       {"person": signer.get("common_name") or signer.get("subject") or "—",
