@@ -70,6 +70,19 @@ ACTION_LABELS: dict[str, Any] = {
     "staff.password_set": _l("Staff user's password set"),
     "role.updated": _l("Role changed"),
     "demo.user_created": _l("Demo user created"),
+    # Documents (docflow.states: every move of a document is "document.<new status>")
+    "document.awaiting_signature": _l("Document issued for signature"),
+    "document.signed": _l("Document signed"),
+    "document.sent": _l("Document sent"),
+    "document.received": _l("Document received"),
+    "document.accepted": _l("Document accepted"),
+    "document.rejected": _l("Document rejected"),
+    "document.voided": _l("Document voided"),
+    "document.superseded": _l("Document superseded"),
+    # Readings and certificates
+    "readings.submitted": _l("Readings submitted"),
+    "certificate.registered": _l("Certificate registered for a client"),
+    "certificate.unregistered": _l("Certificate unregistered"),
 }
 
 DETAIL_LABELS: dict[str, Any] = {
@@ -148,6 +161,34 @@ DETAIL_LABELS: dict[str, Any] = {
     "remember": _l("Remember me"),
     "count": _l("How many"),
     "recipient": _l("Recipient"),
+    # Documents, readings, signatures
+    "kind": _l("Kind of document"),
+    "sha256": _l("SHA-256"),
+    "sha256_before": _l("File before (SHA-256)"),
+    "sha256_after": _l("File after (SHA-256)"),
+    "supersedes": _l("Replaces (ID)"),
+    "superseded_by": _l("Replaced by (ID)"),
+    "superseded_by_number": _l("Replaced by"),
+    "source": _l("Source"),
+    "confirmed": _l("Confirmed warnings"),
+    "superseded": _l("Replaced acts"),
+    "signer": _l("Signer"),
+    "signer_tax_id": _l("Signer's tax ID"),
+    "certificate_serial": _l("Certificate serial number"),
+    "field": _l("Signature field"),
+    "verdict": _l("Verdict"),
+    "reason_code": _l("Reason code"),
+    "reason": _l("Reason"),
+    "calculation_number": _l("Calculation run"),
+    "level": _l("Signature level"),
+    "upgrade_pending": _l("To be completed later"),
+    "person": _l("Certificate holder"),
+    "serial": _l("Serial number"),
+    "installation_single": _l("Installation reading (single rate)"),
+    "installation_day": _l("Installation reading (day)"),
+    "installation_night": _l("Installation reading (night)"),
+    "installation_peak": _l("Installation reading (peak)"),
+    "installation_half_peak": _l("Installation reading (half-peak)"),
 }
 _ORDER = {key: n for n, key in enumerate(DETAIL_LABELS)}
 

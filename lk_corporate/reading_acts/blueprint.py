@@ -1,6 +1,8 @@
 """URL rules of the reading-act pages: the client's under /reading-acts, the staff's under
 /staff."""
 
+from typing import Any
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
@@ -27,6 +29,14 @@ bp.add_url_rule("/staff/clients/<int:client_id>/reading-acts/<int:document_id>/a
                 "staff_accept", c.staff_accept, methods=("POST",))
 bp.add_url_rule("/staff/clients/<int:client_id>/reading-acts/<int:document_id>/reject",
                 "staff_reject", c.staff_reject, methods=("POST",))
+
+@bp.app_context_processor
+def _current_act() -> dict[str, Any]:
+    # The cabinet (accounts) shows the period's act without importing this package: a
+    # callable, so only a page that asks pays for the query.
+    return {"current_reading_act": c.current_act_of_active_client,
+            "reading_act_status": c.status_label}
+
 
 register_menu_item(_l("Reading acts"), "reading_acts.index", right=R.DOCUMENTS_VIEW,
                    section="readings", order=20, icon="file-earmark-check")

@@ -10,6 +10,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from lk_corporate.core import rights as R
@@ -19,7 +20,7 @@ from lk_corporate.core.extensions import db
 from lk_corporate.core.formkit import current_actor, submit_form
 from lk_corporate.core.i18n import message_text
 from lk_corporate.core.urls import page_number
-from lk_corporate.docflow.models import DocumentStatus, RevisionSource
+from lk_corporate.docflow.models import Document, DocumentStatus, RevisionSource
 from lk_corporate.docflow.operations import history, revision_file
 from lk_corporate.docflow.states import STATUS_LABELS
 from lk_corporate.periods.operations import current_period, get_period, list_periods
@@ -97,6 +98,21 @@ def _report_response(act: ReadingAct) -> ResponseReturnValue:
 
 
 # --- client side ---------------------------------------------------------------------------
+
+def status_label(document: Document) -> str:
+    """A document's status in the seeds' words («Ожидает подписи», «Принят»)."""
+    return str(STATUS_LABELS[document.status])
+
+
+def current_act_of_active_client() -> ReadingAct | None:
+    """The open period's current act of the client the user acts for (None for staff, or
+    when there is none): what the cabinet shows."""
+    membership = getattr(current_user, "active_membership", None)
+    period = current_period(db.session) if membership is not None else None
+    if membership is None or period is None:
+        return None
+    return ops.current_act(db.session, int(membership.client_id), period.id)
+
 
 @require_right(R.DOCUMENTS_VIEW)
 def index() -> ResponseReturnValue:

@@ -25,7 +25,6 @@ from lk_corporate.core.rights import SUPPLIER_OPERATOR, SUPPLIER_SIGNER
 from lk_corporate.core.uow import unit_of_work
 from signing.validation.authorization import authorized_for
 from tests.clients.helpers import as_staff, audit_actions, field_error
-from tests.signing.conftest import demo_pki, pki_base_url  # noqa: F401
 from tests.support.factories import create_client, csrf_token
 
 ACTOR = Actor(None, "tests", "10.0.0.1")
@@ -51,9 +50,8 @@ def test_register_pem_der_or_with_chain(session, demo_pki):
     # now it signs for the client, by its fingerprint
     assert authorized_for(_der(zmk.cert), firm.tax_id,
                           registered_fingerprints(db.session, firm.id)).authorized
-    with pytest.raises(CertificateError, match="already registered"):
-        with unit_of_work() as s:
-            register_certificate(s, firm, zmk.cert.read_bytes(), actor=ACTOR)
+    with pytest.raises(CertificateError, match="already registered"), unit_of_work() as s:
+        register_certificate(s, firm, zmk.cert.read_bytes(), actor=ACTOR)
     # a PEM bundle with the chain: the signer's certificate is the one that is not a CA
     other = create_client()
     bundle = demo_pki.manifest.ca_chain.read_bytes() + demo_pki.identity("gp5").cert.read_bytes()

@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from lk_corporate.verification.jobs import refresh_revocation_index
-from tests.signing.conftest import demo_pki, nss_db, pki_base_url, pki_services  # noqa: F401
+from tests.signing.conftest import demo_pki, nss_db, pki_base_url, pki_services
+
+__all__ = ["crl_index", "demo_pki", "nss_db", "pki_app", "pki_base_url", "pki_config",
+           "pki_services"]
 
 
 def pki_config(demo_pki: Any, index: Path, storage: Path) -> dict[str, Any]:
@@ -28,12 +31,15 @@ def pki_config(demo_pki: Any, index: Path, storage: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def crl_index(tmp_path_factory: pytest.TempPathFactory, demo_pki: Any, pki_services: Any,
+def crl_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
               app: Any) -> Path:
-    """The CRL index, filled once by the portal's own revocation job."""
+    """The CRL index, filled once by the portal's own revocation job (the PKI's services
+    running)."""
+    pki = request.getfixturevalue("demo_pki")
+    request.getfixturevalue("pki_services")
     index = tmp_path_factory.mktemp("crl") / "crl-index.sqlite3"
     saved = dict(app.config)
-    app.config.update(pki_config(demo_pki, index, index.parent / "files"))
+    app.config.update(pki_config(pki, index, index.parent / "files"))
     try:
         report = refresh_revocation_index(app, timeout=10)
     finally:
@@ -45,9 +51,10 @@ def crl_index(tmp_path_factory: pytest.TempPathFactory, demo_pki: Any, pki_servi
 
 
 @pytest.fixture()
-def pki_app(clean_app: Any, demo_pki: Any, crl_index: Path, tmp_path: Path,
+def pki_app(request: pytest.FixtureRequest, clean_app: Any, crl_index: Path, tmp_path: Path,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """``clean_app`` with the demo PKI configured (per test: the config is the session's)."""
-    for key, value in pki_config(demo_pki, crl_index, tmp_path / "files").items():
+    pki = request.getfixturevalue("demo_pki")
+    for key, value in pki_config(pki, crl_index, tmp_path / "files").items():
         monkeypatch.setitem(clean_app.config, key, value)
     yield clean_app

@@ -180,3 +180,14 @@ def test_another_clients_act_is_not_found(client, world):
     r = client.post(f"/reading-acts/{theirs.document.id}/upload", data={"csrf_token": token})
     assert r.status_code == 404
     assert db.session.get(Document, theirs.document.id).status is DocumentStatus.AWAITING_SIGNATURE
+
+
+def test_the_cabinet_links_the_readings_and_the_periods_act(client, world):
+    as_client_user(client, world.client)
+    cabinet = _text(client.get("/cabinet").get_data(as_text=True))
+    assert "Показания за этот период ещё не переданы." in cabinet and "Передача показаний" in cabinet
+    assert _post(client, "/readings", _form(world)).status_code == 302
+    act = db.session.scalars(select(ReadingAct)).one()
+    page = client.get("/cabinet").get_data(as_text=True)
+    assert f'href="/reading-acts/{act.document_id}"' in page
+    assert "Акт предоставления показаний № АП-2026-00001: Ожидает подписи" in _text(page)
