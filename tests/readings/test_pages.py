@@ -190,4 +190,5 @@ def test_the_cabinet_links_the_readings_and_the_periods_act(client, world):
     act = db.session.scalars(select(ReadingAct)).one()
     page = client.get("/cabinet").get_data(as_text=True)
     assert f'href="/reading-acts/{act.document_id}"' in page
-    assert "Акт предоставления показаний № АП-2026-00001: Ожидает подписи" in _text(page)
+    text = _text(page)
+    assert "Акт предоставления показаний № АП-2026-00001 : Ожидает подписи" in text
