@@ -101,6 +101,13 @@ ACT = DocumentKind.READING_ACT
 CALCULATION_SERIES = "calculation"
 """The counter (``docflow.next_number``) of calculation runs: «расчёт № N» of an acceptance."""
 
+_SOURCE_NOTES = {ReadingSource.CLIENT: "переданы на странице клиента",
+                 ReadingSource.PAPER: "внесены с бумажного бланка",
+                 ReadingSource.API: "переданы через API"}
+
+AUTO_ACCEPTANCE = "Поставщик (автоматическое принятие)"
+"""Who the audit log names for an acceptance made at once, on the upload's request."""
+
 # Acts a new submission of the same period replaces at once (an accepted act is replaced
 # only when its successor is accepted).
 _REPLACED_ON_ISSUE = (S.AWAITING_SIGNATURE, S.SIGNED, S.RECEIVED, S.REJECTED)
@@ -232,7 +239,7 @@ def issue_reading_act(session: DbSession, store: FileStore, *, client: Client,
     issued = issue_document(session, store, kind=ACT, number=number, client_id=client.id,
                             period_id=period.id, date=local.date(), pdf=pdf, actor=actor,
                             supersedes=earlier[0] if earlier else None,
-                            note=f"{len(readings)} показаний, источник: {source.value}")
+                            note=f"Показаний: {len(readings)}; {_SOURCE_NOTES[source]}")
     act = ReadingAct(document_id=issued.document.id, client_id=client.id, period_id=period.id,
                      source=source, submitted_by_id=actor.user_id, submitted_by=actor.name[:200],
                      submitted_at=now, payload_sha256=sha256_hex(readings_payload(data)),
@@ -441,8 +448,9 @@ def upload_signed_act(session: DbSession, store: FileStore, act: ReadingAct, upl
     if settings.auto_accept and supplier_key is not None:
         try:
             with session.begin_nested():
-                accept_act(session, store, act, actor=actor, supplier_key=supplier_key,
-                           validation=settings_for_client)
+                accept_act(session, store, act,
+                           actor=Actor(None, AUTO_ACCEPTANCE, actor.ip),
+                           supplier_key=supplier_key, validation=settings_for_client)
         except (SupplierKeyMissing, SigningError) as exc:
             # The client's part is done and kept; a supplier signer accepts it later.
             log.warning("act %s received but not accepted automatically: %s",

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lk_corporate.core.i18n import format_datetime, message_text
-from lk_corporate.reading_acts.wording import rejection_reason
+from lk_corporate.reading_acts.wording import common_name, rejection_reason
 from signing.validation.authorization import normalize_tax_id
 
 PARTY_LABELS: Mapping[str, Any] = {"client": _l("Client's signature"),
@@ -103,7 +103,7 @@ def _coverage(sig: Mapping[str, Any]) -> str:
 
 def _chain(sig: Mapping[str, Any]) -> str:
     chain = sig.get("chain") or {}
-    path = " → ".join(chain.get("path") or ())
+    path = " → ".join(common_name(p) for p in chain.get("path") or ())
     if chain.get("trusted"):
         return _("Trusted: %(path)s", path=path or "—")
     return _("Not trusted: %(detail)s", detail=chain.get("detail") or path or "—")
@@ -143,7 +143,7 @@ def signature_views(report: Mapping[str, Any] | None, *, client_name: str,
             (_("Organization"), signer.get("organization") or "—"),
             (_("Tax IDs in the certificate"), _tax_ids(signer)),
             (_("Certificate"), _("%(issuer)s, serial %(serial)s, valid %(start)s – %(end)s",
-                                 issuer=signer.get("issuer") or "—",
+                                 issuer=common_name(signer.get("issuer") or "—"),
                                  serial=signer.get("serial_hex") or "—",
                                  start=_time(signer.get("not_before")),
                                  end=_time(signer.get("not_after")))),

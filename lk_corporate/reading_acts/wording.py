@@ -19,6 +19,7 @@ keep the Russian text (``message_text(..., locale="ru")``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,6 +66,16 @@ REFUSALS: Mapping[str, str] = {
     "rejected": N_("Act № %(number)s was rejected. Submit the readings again to get a new act "
                    "to sign."),
 }
+
+
+_COMMON_NAME = re.compile(r"Common Name: ((?:[^,]|, (?![A-Z][A-Za-z ]+:))+)")
+
+
+def common_name(subject: str) -> str:
+    """«Common Name: ЛК …: выпускающий УЦ, Organization: …» → «ЛК …: выпускающий УЦ» (the
+    whole subject when it names no CN): how a report's subjects are shown to people."""
+    match = _COMMON_NAME.search(subject or "")
+    return match.group(1) if match else subject
 
 
 def refusal(code: str, **params: Any) -> Reason:
@@ -125,7 +136,8 @@ def rejection_reason(signature: Mapping[str, Any], *, client_name: str,
     if sub in _UNTRUSTED:
         return Reason("untrusted", N_("The signer's certificate was not issued by a "
                                       "certification authority the supplier trusts (issuer: "
-                                      "%(issuer)s)."), {"issuer": signer.get("issuer") or "—"})
+                                      "%(issuer)s)."),
+                      {"issuer": common_name(signer.get("issuer") or "—")})
     if sub in _TAMPERED:
         return Reason("modified", N_("The signature does not match the document: the act was "
                                      "modified after signing."))

@@ -26,9 +26,9 @@ def seed_reading_history(session: DbSession, world: DemoWorld) -> None:
         meters = {m.factory_number: m for m in session.scalars(
             select(Meter).where(Meter.client_id == client.id))}
         for demo_meter in demo_client.meters:
-            meter = meters.get(demo_meter.factory_number)
+            meter = meters.get(demo_meter.factory_number) if demo_meter.factory_number else None
             if meter is None or meter.status is not MeterStatus.INSTALLED:
-                continue
+                continue  # (a meter without a factory number or removed takes no readings)
             for zone, value in zip(demo_meter.zones, demo_meter.previous, strict=True):
                 installed = meter.installation_reading(zone)
                 start = installed if installed is not None else Decimal(0)
