@@ -20,6 +20,7 @@ from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.extensions import db
 from lk_corporate.core.formkit import current_actor, submit_form
 from lk_corporate.core.i18n import message_text
+from lk_corporate.core.requests import domain_error_message
 from lk_corporate.core.urls import page_number
 from lk_corporate.docflow.models import Document, DocumentStatus, RevisionSource
 from lk_corporate.docflow.operations import history, revision_file
@@ -139,6 +140,9 @@ def report(document_id: int) -> ResponseReturnValue:
     return _report_response(ops.get_act(db.session, document_id, client_id=active_client_id()))
 
 
+_STATE_REFUSALS = frozenset({"already_accepted", "already_received", "superseded", "rejected"})
+
+
 def _uploaded(form: UploadForm, limit: int) -> bytes:
     upload = form.file.data
     if not isinstance(upload, FileStorage):
@@ -173,6 +177,12 @@ def upload(document_id: int) -> ResponseReturnValue:
             actor=current_actor(), validation=context.validation_settings(),
             settings=settings, supplier_key=context.supplier_key())):
         _after_upload(result)
+        return redirect(url_for("reading_acts.detail", document_id=act.document_id))
+    refusal = getattr(form, "refusal", None)
+    if isinstance(refusal, ops.UploadRefused) and refusal.reason.code in _STATE_REFUSALS:
+        # The act moved on (accepted from another tab, superseded): its page no longer has
+        # the upload form to put the message beside, so it goes on top of the page.
+        flash(domain_error_message(refusal), "warning")
         return redirect(url_for("reading_acts.detail", document_id=act.document_id))
     return _page(act, staff=False, upload_form=form), 422
 
