@@ -107,6 +107,7 @@ def test_an_accountant_without_the_signing_right_cannot_upload(client, act, demo
     as_client_user(client, act.document.client, roles=(CLIENT_ACCOUNTANT,))
     page = client.get(f"/reading-acts/{act.document_id}").get_data(as_text=True)
     assert "upload-form" not in page and "Скачать акт (PDF)" in _text(page)
+    assert "Акт подписывает уполномоченный подписант вашей организации" in _text(page)
     token = csrf_token(client, f"/reading-acts/{act.document_id}")
     r = client.post(f"/reading-acts/{act.document_id}/upload", data={"csrf_token": token})
     assert r.status_code == 403

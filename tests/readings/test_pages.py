@@ -192,3 +192,18 @@ def test_the_cabinet_links_the_readings_and_the_periods_act(client, world):
     assert f'href="/reading-acts/{act.document_id}"' in page
     text = _text(page)
     assert "Акт предоставления показаний № АП-2026-00001 : Ожидает подписи" in text
+
+
+def test_in_english_the_rules_speak_english(client, world):
+    as_client_user(client, world.client)
+    client.get("/lang/en")
+    power = world.meters["power"]
+    page = client.get("/readings").get_data(as_text=True)
+    assert "Meter readings" in page and "Previous reading" in page
+    r = _post(client, "/readings", _form(world, **{f"v-{power.id}-day": "4500"}))
+    assert field_error(r.get_data(as_text=True), f"v-{power.id}-day") == (
+        "The reading is below the previous one (4,521.37). If the register passed its maximum "
+        "and started from zero, tick «roll-over».")
+    r = _post(client, "/readings", _form(world))
+    act_page = _text(client.get(r.headers["Location"]).get_data(as_text=True))
+    assert "Reading act № АП-2026-00001" in act_page and "Awaiting signature" in act_page
