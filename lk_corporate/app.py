@@ -22,6 +22,7 @@ from lk_corporate.api import auth as api_auth
 from lk_corporate.api.blueprint import bp as api_bp
 from lk_corporate.api.blueprint import tokens_bp as api_tokens_bp
 from lk_corporate.audit.blueprint import bp as audit_bp
+from lk_corporate.certificates.blueprint import bp as certificates_bp
 from lk_corporate.clients.blueprint import bp as clients_bp
 from lk_corporate.config import load_config, secret_key_file
 from lk_corporate.core import auth, jobs, requests
@@ -33,6 +34,8 @@ from lk_corporate.docflow.blueprint import bp as docflow_bp
 from lk_corporate.messages.blueprint import bp as messages_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
+from lk_corporate.reading_acts.blueprint import bp as reading_acts_bp
+from lk_corporate.readings.blueprint import bp as readings_bp
 from lk_corporate.service_requests.blueprint import bp as service_requests_bp
 from lk_corporate.staff.blueprint import bp as staff_bp
 from lk_corporate.supplier.blueprint import bp as supplier_bp
@@ -54,7 +57,7 @@ JOB_MODULES = (
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
               periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp,
-              messages_bp, service_requests_bp)
+              messages_bp, service_requests_bp, certificates_bp, readings_bp, reading_acts_bp)
 
 
 def import_jobs() -> None:

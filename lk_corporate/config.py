@@ -83,6 +83,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LK_SUPPLIER_P12_PASSWORD_FILE": get("LK_SUPPLIER_P12_PASSWORD_FILE") or "",
         "LK_SUPPLIER_SIGNATURE_LEVEL": get("LK_SUPPLIER_SIGNATURE_LEVEL") or "B-T",
         "LK_STORAGE_DIR": get("LK_STORAGE_DIR") or str(instance_path / "files"),
+        # A validly signed reading act is accepted (supplier's signature added) at once.
+        "LK_READING_ACT_AUTO_ACCEPT": _bool(get("LK_READING_ACT_AUTO_ACCEPT"), True),
         # Signed, timestamped checkpoints of the audit chain head (lk audit checkpoint).
         "LK_AUDIT_CHECKPOINT_DIR": get("LK_AUDIT_CHECKPOINT_DIR")
         or str(instance_path / "audit-checkpoints"),

@@ -36,9 +36,15 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import (
     DEFAULT_DIFF_POLICY,
+    FormUpdatingRule,
     ModificationLevel,
+    SigFieldCreationRule,
+    SigFieldModificationRule,
+    StandardDiffPolicy,
     SuspiciousModification,
 )
+from pyhanko.sign.diff_analysis.constants import ACROFORM_EXEMPT_STRICT_COMPARISON
+from pyhanko.sign.diff_analysis.rules.form_field_rules import GenericFieldModificationRule
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
@@ -198,15 +204,30 @@ def _check_ltv_updates(reader: PdfFileReader, signed_revision: int) -> None:
         raise ExtraRevisionError("revisions after the signature change the document")
 
 
+# pyHanko's default rules judge what follows a signature; here they judge the signature's own
+# revision, and the first signature of a document that already has a form (our documents
+# carry empty signature fields) also sets the form's /SigFlags to 3 (SignaturesExist,
+# AppendOnly) — a viewer hint every signing tool writes, changing nothing of the content.
+_SIGNATURE_REVISION_POLICY = StandardDiffPolicy(
+    global_rules=DEFAULT_DIFF_POLICY.global_rules,
+    form_rule=FormUpdatingRule(
+        field_rules=[SigFieldCreationRule(), SigFieldModificationRule(),
+                     GenericFieldModificationRule()],
+        ignored_acroform_keys=ACROFORM_EXEMPT_STRICT_COMPARISON | {"/SigFlags"}),
+)
+
+
 def _signature_revision_changes(reader: PdfFileReader, issued_revisions: int) -> ModificationLevel:
-    """pyHanko's difference analysis of the signature revision against the issued document.
+    """pyHanko's difference analysis of the signature revision against the issued document
+    (its default rules, and the form's /SigFlags may be set).
 
     pyHanko cannot compare when the issued document has no form at all (its rules
     expect an /AcroForm in the prior revision); then :func:`_structural_changes`
     applies a narrower rule of our own.
     """
     try:
-        diff = DEFAULT_DIFF_POLICY.review_file(reader, base_revision=issued_revisions - 1)
+        diff = _SIGNATURE_REVISION_POLICY.review_file(reader,
+                                                      base_revision=issued_revisions - 1)
     except PdfError:
         if "/AcroForm" in reader.get_historical_root(issued_revisions - 1):
             raise UnexpectedChangesError("the signature revision cannot be analysed") from None

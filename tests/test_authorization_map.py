@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ from lk_corporate.accounts import sessions
 from lk_corporate.accounts.models import Role
 from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
 from lk_corporate.api.operations import create_token
+from lk_corporate.certificates.models import ClientCertificate
 from lk_corporate.core.audit import Actor
+from lk_corporate.core.db import utcnow
 from lk_corporate.core.extensions import db
 from lk_corporate.core.mail import OutgoingMail
 from lk_corporate.core.rights import (
@@ -35,6 +38,7 @@ from lk_corporate.docflow.operations import issue_document
 from lk_corporate.messages.models import ThreadCategory
 from lk_corporate.messages.operations import Upload, start_thread
 from lk_corporate.periods.models import BillingPeriod
+from lk_corporate.reading_acts.models import ReadingAct, ReadingSource
 from lk_corporate.service_requests.models import RequestKind
 from lk_corporate.service_requests.operations import RequestData, create_request
 from lk_corporate.tariffs.models import Tariff
@@ -132,13 +136,14 @@ def world(session, app) -> dict[str, Any]:
     db.session.commit()
     store = FileStore(Path(current_app.config["LK_STORAGE_DIR"]))
     with unit_of_work() as uow:
-        document_b = issue_document(
+        issue_document(  # an invoice of B's too, for the routes of every kind
             uow, store, kind=DocumentKind.INVOICE, number="BETA-SECRET-INV", client_id=b.id,
             period_id=period.id, date=dt.date(2026, 11, 30), pdf=b"%PDF-1.7 BETA-SECRET",
             actor=Actor.system()).document
         token_b = create_token(uow, uow.merge(user_b), name="BETA-SECRET token", days=30,
                                actor=Actor.system()).token
     role = db.session.query(Role).filter_by(code=SUPPLIER_ADMIN).one()
+    act_b, certificate_b = _reading_act_and_certificate(b, period)
     return {
         "a": a, "b": b, "user_a": user_a, "user_b": user_b, "operator": operator, "admin": admin,
         # B's objects, by the name of the URL argument that carries their ID.
@@ -146,7 +151,8 @@ def world(session, app) -> dict[str, Any]:
             "client_id": b.id, "meter_id": meter_b.id, "point_id": meter_b.point_id,
             "code_id": code_b.id, "user_id": user_b.id, "mail_id": mail.id,
             "period_id": period.id, "tariff_id": tariff.id, "role_id": role.id,
-            "login_id": login_b.id, "document_id": document_b.id, "seq": 1, "token_id": token_b.id,
+            "login_id": login_b.id, "document_id": act_b.document_id, "seq": 1,
+            "token_id": token_b.id, "certificate_id": certificate_b.id,
             "thread_id": thread_b.id, "attachment_id": attachment_b.id,
             "service_request_id": request_b.id,
             "token": "not-a-token", "kind": "invoice", "name": "not-a-root.pem", "code": "ru",
@@ -155,6 +161,23 @@ def world(session, app) -> dict[str, Any]:
         "own_meter": meter_a,
         "secrets": ("Бета-секрет", "BETA-SECRET", "betasecret"),
     }
+
+
+def _reading_act_and_certificate(b: Any, period: BillingPeriod) -> tuple[Any, Any]:
+    """Client B's reading act (a document with its act record) and registered certificate."""
+    store = FileStore(Path(current_app.config["LK_STORAGE_DIR"]))
+    issued = issue_document(db.session, store, kind=DocumentKind.READING_ACT,
+                            number="АП-BETA-SECRET", client_id=b.id, period_id=period.id,
+                            date=dt.date(2026, 11, 26), pdf=b"%PDF-1.7 BETA-SECRET",
+                            actor=Actor.system())
+    act = ReadingAct(document_id=issued.document.id, client_id=b.id, period_id=period.id,
+                     source=ReadingSource.CLIENT, payload_sha256="0" * 64, verify_token="beta")
+    certificate = ClientCertificate(
+        client_id=b.id, sha256="b" * 64, subject="CN=BETA-SECRET", person="BETA-SECRET",
+        issuer="CA", serial_hex="01", valid_from=utcnow(), valid_to=utcnow(), pem="")
+    db.session.add_all([act, certificate])
+    db.session.commit()
+    return act, certificate
 
 
 def test_every_route_is_public_or_needs_login(app, client, world):

@@ -8,8 +8,6 @@ the operation's schemas (``api.spec``). This module is imported (and its two rou
 registered) only when those packages are part of the build (``available()``); the OpenAPI
 description lists both operations either way.
 
-What depends on the readings package's exact signatures is kept in the small functions
-marked "wiring" below, so adapting to it touches nothing else.
 """
 
 from __future__ import annotations
@@ -29,40 +27,32 @@ from lk_corporate.core import rights as R
 from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import DomainError
 from lk_corporate.core.requests import domain_error_message
-from lk_corporate.docflow.models import Document, DocumentKind
-from lk_corporate.reading_acts.operations import upload_signed_act
-from lk_corporate.readings.operations import NeedsConfirmation, ReadingRefused, submit_readings
+from lk_corporate.docflow.models import DocumentKind
+from lk_corporate.reading_acts import context
+from lk_corporate.reading_acts.models import ReadingSource
+from lk_corporate.reading_acts.operations import get_act, upload_signed_act
+from lk_corporate.readings.operations import (
+    AlreadySubmitted,
+    NeedsConfirmation,
+    ReadingRefused,
+    ReadingSettings,
+    submit_readings,
+)
+from lk_corporate.readings.rules import Entry, EntryMode
 
 SIGNED_BY_CLIENT = frozenset({DocumentKind.READING_ACT})
 """The kinds a client uploads signed through the API."""
 
 
-# --- wiring: what the readings package's operations take ------------------------------------
+# --- what the readings package's operations take ------------------------------------------
 
-def _entries(body: s.ReadingsIn) -> list[dict[str, Any]]:
-    """The readings as ``submit_readings(entries=...)`` takes them (wiring)."""
-    return [{"meter_id": r.meter_id, "zone": r.zone, "value": r.value,
-             "consumption": r.consumption, "rollover": r.rollover} for r in body.readings]
-
-
-def _source(caller: Caller) -> str:
-    """``submit_readings(source=...)`` for readings that came through the API (wiring)."""
-    return "api"
-
-
-def _submit_context() -> dict[str, Any]:
-    """``submit_readings(settings=..., links=...)``, built as every package builds its own
-    (a settings dataclass from the config, links from the app's URL map) (wiring)."""
-    from lk_corporate.readings.links import reading_links
-    from lk_corporate.readings.settings import ReadingSettings
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return {"settings": ReadingSettings.from_config(app.config), "links": reading_links(app)}
-
-
-def _upload_context(document: Document) -> dict[str, Any]:
-    """The keyword arguments ``upload_signed_act`` takes beyond ``actor`` (wiring)."""
-    return {}
+def _entries(body: s.ReadingsIn) -> list[Entry]:
+    """The readings as ``submit_readings`` takes them: the number as typed (its rules check
+    digits and decimals exactly as on the page), a reading or a consumption."""
+    return [Entry(meter_id=r.meter_id, zone=r.zone,
+                  raw=format(r.consumption if r.consumption is not None else r.value, "f"),
+                  mode=EntryMode.CONSUMPTION if r.consumption is not None else EntryMode.READING,
+                  rollover=bool(r.rollover)) for r in body.readings]
 
 
 # --- the two operations ----------------------------------------------------------------------
@@ -71,19 +61,25 @@ def _upload_context(document: Document) -> dict[str, Any]:
 def submit(session: DbSession, caller: Caller | None, *, body: s.ReadingsIn) -> Any:
     assert caller is not None
     caller.client(session, body.client_id, R.READINGS_ENTER)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         result = submit_readings(
             session, store(), client_id=body.client_id, period_id=body.period_id,
-            entries=_entries(body), source=_source(caller), confirm=frozenset(body.confirm),
-            actor=caller.actor, **_submit_context())
+            entries=_entries(body), source=ReadingSource.API, confirm=frozenset(body.confirm),
+            actor=caller.actor, settings=ReadingSettings.from_config(app.config),
+            links=context.act_links(app))
     except ReadingRefused as exc:
-        raise ApiProblem(422, getattr(exc, "code", "readings_refused"), _message(
+        raise ApiProblem(422, exc.code, _message(
             exc, _("The readings were not accepted; see errors.")),
-            errors=[s.ProblemDetail(**row) for row in exc.errors]) from None
+            errors=[s.ProblemDetail(**row) for row in exc.as_list()]) from None
     except NeedsConfirmation as exc:
-        raise ApiProblem(409, "needs_confirmation", _(
+        raise ApiProblem(409, exc.code, _(
             "Confirm the warnings: send the request again with their codes in confirm."),
-            warnings=[s.ConfirmationWarning(**row) for row in exc.warnings]) from None
+            warnings=[s.ConfirmationWarning(**row) for row in exc.as_list()]) from None
+    except AlreadySubmitted as exc:
+        # The same readings again (a retried request): the act they are already in.
+        act = documents_out(session, [exc.act.document])[0]
+        return json_response(s.ActCreated(act=act), 200)
     act = documents_out(session, [result.document])[0]
     response = json_response(s.ActCreated(act=act), 201)
     response.headers["Location"] = f"{PREFIX}/documents/{act.id}"
@@ -98,9 +94,12 @@ def upload_signed(session: DbSession, caller: Caller | None, *, document_id: int
     if document.kind not in SIGNED_BY_CLIENT:
         raise ApiProblem(422, "not_signed_by_client",
                          _("This kind of document is not signed by the client."))
-    signed = upload_signed_act(session, store(), document, pdf, actor=caller.actor,
-                               **_upload_context(document))
-    return documents_out(session, [signed])[0]
+    act = get_act(session, document.id, client_id=document.client_id)
+    result = upload_signed_act(session, store(), act, pdf, actor=caller.actor,
+                               validation=context.validation_settings(),
+                               settings=context.act_settings(),
+                               supplier_key=context.supplier_key())
+    return documents_out(session, [result.document])[0]
 
 
 def _message(error: Exception, fallback: str) -> str:

@@ -1,12 +1,6 @@
-"""Where the API gets a meter's previous readings: ONE function, wired to the readings
-package on merge.
-
-``previous_readings`` answers, for each meter, its last accepted reading per tariff zone.
-Until the ``readings`` package (its ``Reading`` model) is part of this build there are no
-readings, so every meter's ``previous`` is ``{}``; on merge this function's body becomes a
-call to the readings package's own lookup of previous readings, and nothing else in the API
-changes (``endpoints.list_meters`` is its only caller).
-"""
+"""A meter's previous readings for the API (``GET /api/v1/meters``): the readings package's
+own lookup — the last accepted reading of an earlier period per zone, else the meter's
+installation reading — for the open period (or any, between periods)."""
 
 from __future__ import annotations
 
@@ -17,6 +11,8 @@ from decimal import Decimal
 
 from lk_corporate.clients.models import Meter
 from lk_corporate.core.db import DbSession
+from lk_corporate.periods.operations import current_period
+from lk_corporate.readings import operations as readings_ops
 
 
 @dataclass(frozen=True)
@@ -30,4 +26,12 @@ class PreviousReading:
 def previous_readings(session: DbSession, meters: Sequence[Meter]
                       ) -> dict[int, dict[str, PreviousReading]]:
     """meter id → zone → the last accepted reading (meters or zones without one: absent)."""
-    return {}
+    period = current_period(session)
+    found = readings_ops.previous_readings(session, meters, period.id if period else 0)
+    out: dict[int, dict[str, PreviousReading]] = {}
+    for (meter_id, zone), previous in found.items():
+        if previous.date is None:
+            continue
+        out.setdefault(meter_id, {})[zone] = PreviousReading(previous.value, previous.date,
+                                                             previous.source)
+    return out

@@ -94,6 +94,10 @@ ACTION_LABELS: dict[str, Any] = {
     "service_request.in_progress": _l("Service request taken into work"),
     "service_request.done": _l("Service request done"),
     "service_request.rejected": _l("Service request rejected"),
+    # Readings and certificates
+    "readings.submitted": _l("Readings submitted"),
+    "certificate.registered": _l("Certificate registered for a client"),
+    "certificate.unregistered": _l("Certificate unregistered"),
 }
 
 DETAIL_LABELS: dict[str, Any] = {
@@ -184,6 +188,32 @@ DETAIL_LABELS: dict[str, Any] = {
     "reason": _l("Reason"),
     # E-mail notices (profile.notifications_updated: which were switched on or off)
     **{kind.value: label for kind, (label, _description) in NOTIFICATION_LABELS.items()},
+    # Documents, readings, signatures
+    "sha256": _l("SHA-256"),
+    "sha256_before": _l("File before (SHA-256)"),
+    "sha256_after": _l("File after (SHA-256)"),
+    "supersedes": _l("Replaces (ID)"),
+    "superseded_by": _l("Replaced by (ID)"),
+    "superseded_by_number": _l("Replaced by"),
+    "source": _l("Source"),
+    "confirmed": _l("Confirmed warnings"),
+    "superseded": _l("Replaced acts"),
+    "signer": _l("Signer"),
+    "signer_tax_id": _l("Signer's tax ID"),
+    "certificate_serial": _l("Certificate serial number"),
+    "field": _l("Signature field"),
+    "verdict": _l("Verdict"),
+    "reason_code": _l("Reason code"),
+    "calculation_number": _l("Calculation run"),
+    "level": _l("Signature level"),
+    "upgrade_pending": _l("To be completed later"),
+    "person": _l("Certificate holder"),
+    "serial": _l("Serial number"),
+    "installation_single": _l("Installation reading (single rate)"),
+    "installation_day": _l("Installation reading (day)"),
+    "installation_night": _l("Installation reading (night)"),
+    "installation_peak": _l("Installation reading (peak)"),
+    "installation_half_peak": _l("Installation reading (half-peak)"),
 }
 _ORDER = {key: n for n, key in enumerate(DETAIL_LABELS)}
 

@@ -125,6 +125,7 @@ def _meter_data(form: MeterForm) -> ops.MeterData:
         ct_ratio=form.ct_ratio.data, vt_ratio=form.vt_ratio.data, zones=form.zones.data,
         max_consumption=form.max_consumption.data, installed_on=form.installed_on.data,
         removed_on=form.removed_on.data, notes=form.notes.data or "",
+        installation_readings=form.installation_readings(),
     )
 
 
@@ -152,6 +153,8 @@ def edit_meter(client_id: int, meter_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.service.data = meter.service.value
         form.status.data = meter.status.value
+        for row in meter.installation_readings:
+            form[f"installation_{row.zone}"].data = row.value
     if form.validate_on_submit() and submit_form(form, ops.update_meter,
                                                  meter, _meter_data(form), actor=current_actor()):
         flash(_("Changes saved."), "success")

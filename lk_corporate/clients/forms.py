@@ -3,6 +3,8 @@ meaning (check digits, uniqueness) is checked by the operations."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -91,4 +93,17 @@ class MeterForm(OnceForm):
         description=_l("A larger consumption is refused or needs the client's confirmation."))
     notes = TextAreaField(_l("Notes"), [Length(max=2000)], filters=[strip],
                           render_kw={"rows": 2})
+    # What the register showed at installation, per zone of the layout (the page shows the
+    # selected layout's zones only): the first consumption is counted from it.
+    installation_single = DecimalStringField(ZONE_LABELS["single"], [Optional()])
+    installation_day = DecimalStringField(ZONE_LABELS["day"], [Optional()])
+    installation_night = DecimalStringField(ZONE_LABELS["night"], [Optional()])
+    installation_peak = DecimalStringField(ZONE_LABELS["peak"], [Optional()])
+    installation_half_peak = DecimalStringField(ZONE_LABELS["half_peak"], [Optional()])
+
+    INSTALLATION_ZONES = ("single", "day", "night", "peak", "half_peak")
+
+    def installation_readings(self) -> tuple[tuple[str, Decimal], ...]:
+        return tuple((zone, self[f"installation_{zone}"].data) for zone in self.INSTALLATION_ZONES
+                     if self[f"installation_{zone}"].data is not None)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lk_corporate.core.db import Base, Quantity, UTCDateTime, utcnow
@@ -94,7 +94,27 @@ class Meter(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
     point: Mapped[MeteringPoint] = relationship(back_populates="meters")
+    installation_readings: Mapped[list[MeterInstallationReading]] = relationship(
+        order_by="MeterInstallationReading.id", cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def zone_list(self) -> list[str]:
         return [z for z in self.zones.split(",") if z]
+
+    def installation_reading(self, zone: str) -> Decimal | None:
+        """The register's reading in ``zone`` when the meter was installed (None: unknown)."""
+        return next((r.value for r in self.installation_readings if r.zone == zone), None)
+
+
+class MeterInstallationReading(Base):
+    """What the register showed, per tariff zone, when the meter was installed (dated
+    ``Meter.installed_on``): the first consumption of a new meter is counted from it, until
+    an accepted reading takes its place."""
+
+    __tablename__ = "meter_installation_readings"
+    __table_args__ = (UniqueConstraint("meter_id", "zone"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id"), index=True)
+    zone: Mapped[str] = mapped_column(String(20))
+    value: Mapped[Decimal] = mapped_column(Quantity)

@@ -19,7 +19,14 @@ from typing import Any
 from sqlalchemy import Engine, Select, event, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
+from lk_corporate.clients.models import (
+    Client,
+    Meter,
+    MeteringPoint,
+    MeterInstallationReading,
+    MeterStatus,
+    Service,
+)
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_, DomainError, NotFound
@@ -232,6 +239,14 @@ class MeterData:
     installed_on: dt.date | None = None
     removed_on: dt.date | None = None
     notes: str = ""
+    installation_readings: tuple[tuple[str, Decimal], ...] = ()
+    """(zone, the register's reading at installation); only the layout's zones are kept."""
+
+
+# MeterData fields that are columns of Meter (the installation readings are rows of their own).
+_METER_COLUMNS = ("service", "factory_number", "verification_date", "status", "digits",
+                  "decimals", "ct_ratio", "vt_ratio", "zones", "max_consumption", "installed_on",
+                  "removed_on", "notes")
 
 
 def _positive(value: Decimal | None, field: str, *, required: bool = True) -> None:
@@ -275,25 +290,79 @@ def _checked_meter(data: MeterData) -> MeterData:
                              "status to removed."), "removed_on")
     if data.installed_on and data.removed_on and data.removed_on < data.installed_on:
         raise ClientError(N_("The meter cannot be removed before it was installed."), "removed_on")
+    layout = data.zones.split(",")
+    readings = tuple((zone, value) for zone, value in data.installation_readings
+                     if zone in layout and value is not None)
+    for zone, value in readings:
+        _check_register_value(value, data.digits, data.decimals, f"installation_{zone}")
+    if readings and data.installed_on is None:
+        raise ClientError(N_("Enter the installation date: the installation readings are "
+                             "dated by it."), "installed_on")
     return MeterData(**{**_as_dict(data), "factory_number": factory,
-                        "notes": (data.notes or "").strip()})
+                        "notes": (data.notes or "").strip(), "installation_readings": readings})
+
+
+def _check_register_value(value: Decimal, digits: int, decimals: int, field: str) -> None:
+    """A value the register can show: not negative, at most ``digits`` digits before the
+    separator and ``decimals`` after it."""
+    if not isinstance(value, Decimal):
+        raise TypeError("readings are Decimal")
+    if not value.is_finite() or value < 0:
+        raise ClientError(N_("A reading cannot be negative."), field)
+    if value >= Decimal(10) ** digits:
+        raise ClientError(N_("The register has %(digits)s digits before the separator."), field,
+                          digits=digits)
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > decimals:
+        raise ClientError(N_("The register shows %(decimals)s digits after the separator."),
+                          field, decimals=decimals)
+
+
+def _set_installation_readings(meter: Meter, readings: tuple[tuple[str, Decimal], ...]
+                               ) -> dict[str, list[str]]:
+    """Make the meter's installation readings ``readings``; what changed, for the audit."""
+    wanted = dict(readings)
+    changes: dict[str, list[str]] = {}
+    for row in list(meter.installation_readings):
+        if row.zone not in wanted:
+            changes[f"installation_{row.zone}"] = [_plain(row.value), ""]
+            meter.installation_readings.remove(row)
+        elif row.value != wanted[row.zone]:
+            changes[f"installation_{row.zone}"] = [_plain(row.value), _plain(wanted[row.zone])]
+            row.value = wanted[row.zone]
+    known = {row.zone for row in meter.installation_readings}
+    for zone, value in readings:
+        if zone not in known:
+            meter.installation_readings.append(MeterInstallationReading(zone=zone, value=value))
+            changes[f"installation_{zone}"] = ["", _plain(value)]
+    return changes
+
+
+def _meter_columns(data: MeterData) -> dict[str, Any]:
+    return {name: getattr(data, name) for name in _METER_COLUMNS}
 
 
 def create_meter(session: DbSession, point: MeteringPoint, data: MeterData, *, actor: Actor) -> Meter:
     checked = _checked_meter(data)
     meter = Meter(point_id=point.id, client_id=point.client_id)
-    _apply(meter, _as_dict(checked))
+    _apply(meter, _meter_columns(checked))
     session.add(meter)
+    _set_installation_readings(meter, checked.installation_readings)
     session.flush()
+    details: dict[str, Any] = {"client_id": meter.client_id, "point_id": point.id,
+                               "service": checked.service.value,
+                               "factory_number": checked.factory_number, "zones": checked.zones}
+    for zone, value in checked.installation_readings:
+        details[f"installation_{zone}"] = _plain(value)
     record(session, "meter.created", actor=actor, object_type="meter", object_id=meter.id,
-           details={"client_id": meter.client_id, "point_id": point.id,
-                    "service": checked.service.value, "factory_number": checked.factory_number,
-                    "zones": checked.zones})
+           details=details)
     return meter
 
 
 def update_meter(session: DbSession, meter: Meter, data: MeterData, *, actor: Actor) -> Meter:
-    changes = _apply(meter, _as_dict(_checked_meter(data)))
+    checked = _checked_meter(data)
+    changes = _apply(meter, _meter_columns(checked))
+    changes.update(_set_installation_readings(meter, checked.installation_readings))
     if changes:
         session.flush()
         record(session, "meter.updated", actor=actor, object_type="meter", object_id=meter.id,

@@ -13,6 +13,11 @@ def N_(message: str) -> str:
     return message
 
 
+class Term(str):
+    """A msgid given as a message parameter (a tariff zone's name, a service's): it is
+    translated together with the message (``core.i18n.message_text``)."""
+
+
 class DomainError(Exception):
     """A refusal the user can act on; ``field`` names the form field it belongs beside
     (None: the form as a whole). ``code`` is the stable name API callers see."""

@@ -25,6 +25,7 @@ from lk_corporate.core import submissions
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.errors import DomainError
 from lk_corporate.core.extensions import db
+from lk_corporate.core.i18n import message_text
 from lk_corporate.core.net import client_ip
 from lk_corporate.core.requisites import REQUISITES_FIELDS, Requisites
 from lk_corporate.core.uow import savepoint
@@ -135,7 +136,7 @@ class PositiveDecimal:
 def apply_error(form: Form, error: Any) -> None:
     """Show a domain refusal (``DomainError`` or ``AccountError``: message, field, params)
     beside its field, or above the form when it names none or a field the form lacks."""
-    message = gettext(error.message, **error.params) if error.params else gettext(error.message)
+    message = message_text(error.message, error.params)
     # Which refusal it was, for the view's status code.
     form.refusal = error  # type: ignore[attr-defined]
     field = getattr(form, error.field, None) if error.field else None

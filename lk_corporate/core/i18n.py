@@ -18,14 +18,20 @@ on an invoice.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal as babel_format_decimal
+from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale, get_timezone, refresh
+from flask_babel import get_locale, get_timezone, gettext, refresh
+
+from lk_corporate.core.errors import Term
 
 LOCALE_SESSION_KEY = "lk_locale"
 LOCALE_COOKIE = "lk_locale"
@@ -166,6 +172,51 @@ def format_period(value: dt.date | None) -> str:
         return EMPTY
     text = babel_format_date(value, PERIOD_PATTERN, locale=_lang())
     return text[:1].upper() + text[1:]
+
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue(locale: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
+
+
+def _param_text(value: Any, lang: str) -> Any:
+    """A message parameter as people of ``lang`` write it: ``12 345,6`` / ``12,345.6``; a
+    ``Term`` in the language's words."""
+    if isinstance(value, Term):
+        return _catalogue(lang).gettext(str(value)) if lang != "en" else str(value)
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, dt.date)):
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return babel_format_date(value, DATE_PATTERNS.get(lang, DATE_PATTERNS["ru"]), locale=lang)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    exponent = Decimal(value).as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return babel_format_decimal(Decimal(value), format=pattern, locale=lang,
+                                decimal_quantization=False)
+
+
+def message_text(message: str, params: Mapping[str, Any] | None = None, *,
+                 locale: str | None = None) -> str:
+    """A domain message (an English msgid with its parameters) in words.
+
+    ``locale`` None: the request's language (Flask-Babel). A given ``locale`` reads the
+    catalogue directly, with no request or app: what a document prints or an audit entry
+    keeps is the portal's language («ru»), whoever's screen triggered it. Numbers and dates
+    among the parameters are written the way that language writes them.
+    """
+    params = params or {}
+    if locale is None:
+        lang = _lang()
+        formatted = {k: _param_text(v, lang) for k, v in params.items()}
+        return gettext(message, **formatted) if formatted else gettext(message)
+    formatted = {k: _param_text(v, locale) for k, v in params.items()}
+    text = _catalogue(locale).gettext(message)
+    return text % formatted if formatted else text
 
 
 def init_app(app: Flask) -> None:

@@ -41,6 +41,7 @@ from flask_babel import gettext
 
 from lk_corporate.core.db import write_intent
 from lk_corporate.core.errors import DomainError, NotFound
+from lk_corporate.core.i18n import message_text
 from lk_corporate.core.submissions import RepeatedSubmission, new_key
 from lk_corporate.core.uow import is_transient, unit_of_work
 
@@ -97,7 +98,8 @@ def _repeated(error: RepeatedSubmission) -> ResponseReturnValue:
 
 
 def domain_error_message(error: DomainError) -> str:
-    return gettext(error.message, **error.params) if error.params else gettext(error.message)
+    """The refusal in the request's language (its parameters too: numbers, dates, terms)."""
+    return message_text(error.message, error.params)
 
 
 def wants_json() -> bool:

@@ -123,6 +123,11 @@ CLIENTS: tuple[DemoClient, ...] = (
                       Decimal(1), Decimal(1), ("single",), Decimal(300),
                       "Водомерный узел, подвал", "г. Москва, ул. Новослободская, д. 23",
                       (Decimal(0),), "2026-10-25"),
+            # Replaced last summer: shown, but it takes no readings ("not in service").
+            DemoMeter("electricity", "011070100200300", "2029-04-30", "removed", 6,
+                      Decimal(1), Decimal(1), ("single",), Decimal(20000),
+                      "ТП-12, ввод 2 (демонтирован)", "г. Москва, ул. Новослободская, д. 23",
+                      (Decimal("45210.4"),), "2026-06-25"),
         ),
     ),
     DemoClient(

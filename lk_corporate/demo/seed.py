@@ -9,6 +9,7 @@ left as it is, so ``lk demo`` can be run again without duplicating anything.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,14 @@ from sqlalchemy import select
 from lk_corporate.accounts.models import Membership, MembershipRole, User
 from lk_corporate.accounts.operations import ensure_builtin_roles, issue_activation_code
 from lk_corporate.accounts.passwords import hash_password
-from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
+from lk_corporate.clients.models import (
+    Client,
+    Meter,
+    MeteringPoint,
+    MeterInstallationReading,
+    MeterStatus,
+    Service,
+)
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.rights import (
@@ -64,6 +72,29 @@ DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] =
     ("signer", "Countersign-2026", "подписант поставщика", (), (SUPPLIER_SIGNER,)),
     ("admin", "Admin-2026", "администратор поставщика", (), (SUPPLIER_ADMIN,)),
 )
+@dataclass(frozen=True)
+class DemoWorld:
+    """What a package adding to the demo gets: the seeded clients by contract number, the
+    closed previous period and the open one, the seeding actor and "today"."""
+
+    clients: dict[str, Client]
+    previous_period: BillingPeriod
+    open_period: BillingPeriod
+    actor: Actor
+    today: dt.date
+
+
+DemoExtra = Callable[[DbSession, DemoWorld], None]
+_EXTRAS: list[DemoExtra] = []
+
+
+def register_demo_extra(extra: DemoExtra) -> None:
+    """Packages above this one add their demo rows (e.g. the readings' history) without the
+    demo importing them: ``extra(session, world)`` runs at the end of a first seeding."""
+    if extra not in _EXTRAS:
+        _EXTRAS.append(extra)
+
+
 # The third client has no users: the demo prints an activation code for it, so that a
 # visitor can try the registration as a new client would.
 UNREGISTERED_CONTRACT = data.CLIENTS[2].contract_number
@@ -116,14 +147,18 @@ def seed_demo(session: DbSession, *, today: dt.date | None = None,
                 session.add(point)
                 session.flush()
                 points[m.point_name] = point
-            session.add(Meter(
+            meter = Meter(
                 point_id=point.id, client_id=client.id, service=Service(m.service),
                 factory_number=m.factory_number, verification_date=_date(m.verification_date),
                 status=MeterStatus(m.status), digits=m.digits,
                 decimals=_decimals(m.previous),
                 ct_ratio=m.ct_ratio, vt_ratio=m.vt_ratio, zones=",".join(m.zones),
-                max_consumption=m.max_consumption,
-                removed_on=_date(m.previous_date) if m.status == "removed" else None))
+                max_consumption=m.max_consumption, installed_on=_date(c.contract_date),
+                removed_on=_date(m.previous_date) if m.status == "removed" else None)
+            # The register started from zero when the meter was installed with the contract.
+            meter.installation_readings = [MeterInstallationReading(zone=zone, value=Decimal(0))
+                                           for zone in m.zones]
+            session.add(meter)
         record(session, "client.created", actor=actor, object_type="client", object_id=client.id,
                details={"contract_number": client.contract_number})
 
@@ -134,12 +169,14 @@ def seed_demo(session: DbSession, *, today: dt.date | None = None,
 
     month_start = today.replace(day=1)
     previous_month = (month_start - dt.timedelta(days=1)).replace(day=1)
-    session.add(BillingPeriod(year=previous_month.year, month=previous_month.month,
-                              calculation_date=month_start - dt.timedelta(days=5),
-                              status=PeriodStatus.CLOSED, opened_at=utcnow(), closed_at=utcnow()))
-    session.add(BillingPeriod(year=today.year, month=today.month,
-                              calculation_date=max(month_start, today - dt.timedelta(days=1)),
-                              status=PeriodStatus.OPEN, opened_at=utcnow()))
+    closed = BillingPeriod(year=previous_month.year, month=previous_month.month,
+                           calculation_date=month_start - dt.timedelta(days=5),
+                           status=PeriodStatus.CLOSED, opened_at=utcnow(), closed_at=utcnow())
+    # Open since yesterday at the latest: the reading window is open today.
+    open_ = BillingPeriod(year=today.year, month=today.month,
+                          calculation_date=max(month_start, today - dt.timedelta(days=1)),
+                          status=PeriodStatus.OPEN, opened_at=utcnow())
+    session.add_all([closed, open_])
 
     users: dict[str, User] = {}
     for login, password, _label, contracts, role_codes in DEMO_USERS:
@@ -162,6 +199,10 @@ def seed_demo(session: DbSession, *, today: dt.date | None = None,
     seed_correspondence(session, store or FileStore(Path(current_app.config["LK_STORAGE_DIR"])),
                         clients=clients, users=users, today=today)
     issued = issue_activation_code(session, clients[UNREGISTERED_CONTRACT], actor=actor, days=365)
+    session.flush()
+    world = DemoWorld(clients, closed, open_, actor, today)
+    for extra in _EXTRAS:
+        extra(session, world)
     session.flush()
     return DemoSeed(True, logins, issued.plain, third.contract_number, third.tax_id)
 

@@ -35,23 +35,27 @@ from lk_corporate.docflow.states import INITIAL, transition
 
 # --- numbers -----------------------------------------------------------------------------
 
-def next_number(session: DbSession, kind: DocumentKind, year: int) -> int:
+def next_number(session: DbSession, kind: DocumentKind | str, year: int) -> int:
     """The next number of ``kind`` in ``year``: 1, 2, 3, … with no gap and no repeat.
+
+    ``kind`` is a document kind, or the name of another series numbered the same way (the
+    reading acts' acceptances count calculation runs: ``"calculation"``).
 
     The counter row is incremented in the caller's transaction (UPDATE … RETURNING): on
     PostgreSQL the row lock holds a concurrent numbering until this transaction ends, on
     SQLite the writers are serialised anyway; a rolled-back transaction takes its number
     back with it, so no gap appears.
     """
+    series = kind.value if isinstance(kind, DocumentKind) else kind
     statement = (update(DocumentCounter)
-                 .where(DocumentCounter.kind == kind.value, DocumentCounter.year == year)
+                 .where(DocumentCounter.kind == series, DocumentCounter.year == year)
                  .values(last=DocumentCounter.last + 1)
                  .returning(DocumentCounter.last))
     value = session.execute(statement).scalar()
     if value is None:
         try:
             with session.begin_nested():
-                session.execute(insert(DocumentCounter).values(kind=kind.value, year=year,
+                session.execute(insert(DocumentCounter).values(kind=series, year=year,
                                                                 last=0))
         except IntegrityError:
             pass  # another transaction created it first; the UPDATE below waits for it

@@ -15,7 +15,7 @@ from flask import Flask
 
 from lk_corporate.accounts.models import User
 from lk_corporate.api.operations import create_token
-from lk_corporate.clients.models import Client, Meter, Service
+from lk_corporate.clients.models import Client, Meter, MeterInstallationReading, Service
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.extensions import db
 from lk_corporate.core.storage import FileStore
@@ -88,7 +88,11 @@ def world(session: Any, app: Flask) -> World:
     b = create_client(name="ООО «Бета-секрет»", short_name="ООО «Бета-секрет»",
                       contract_number="B-SECRET-2")
     meter_a = create_meter(a, factory_number="ALPHA-0001", zones="day,night",
-                           ct_ratio=Decimal("200.000000"), max_consumption=None)
+                           ct_ratio=Decimal("200.000000"), max_consumption=None,
+                           installed_on=dt.date(2026, 1, 10))
+    # What the registers showed when the meter was installed: readings count from there.
+    meter_a.installation_readings = [MeterInstallationReading(zone="day", value=Decimal(100)),
+                                     MeterInstallationReading(zone="night", value=Decimal(50))]
     meter_b = create_meter(b, factory_number="BETA-SECRET-9")
     user_a = create_client_user(a, login="alpha")
     user_b = create_client_user(b, login="betasecret")

@@ -30,6 +30,13 @@ from lk_corporate.api.spec import openapi
 from lk_corporate.core.rights import CLIENT_ACCOUNTANT
 from signing import Level, SigningOptions, load_pkcs12_identity, sign_pdf
 from tests.api.conftest import World, bearer, make_token
+from tests.reading_acts.conftest import (  # noqa: F401  (the demo PKI, the CRL index)
+    crl_index,
+    demo_pki,
+    pki_app,
+    pki_base_url,
+    pki_services,
+)
 from tests.support.factories import create_client_user, create_meter
 
 IN_WINDOW = dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC)
@@ -38,6 +45,19 @@ IN_WINDOW = dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC)
 @pytest.fixture()
 def spec() -> OpenAPI:
     return OpenAPI.from_dict(openapi())
+
+
+@pytest.fixture(autouse=True)
+def _readings_window_open(world: World) -> None:
+    """The shared world issued client A an invoice for the period, which closes its reading
+    window (no readings after the invoice): void it, as a corrected calculation would."""
+    from lk_corporate.core.audit import Actor
+    from lk_corporate.core.uow import unit_of_work
+    from lk_corporate.docflow.operations import get_document, void
+
+    with unit_of_work() as session:
+        void(session, get_document(session, world.invoice_a.id, client_id=None),
+             reason="test: the period's readings are still being taken", actor=Actor.system())
 
 
 def _valid(spec: OpenAPI, response: Any) -> Any:
@@ -113,7 +133,7 @@ def test_scope_right_and_shape(client, world: World):
             "body.readings"
 
 
-def test_signed_act_upload(client, world: World, demo_pki: Any, pki_services: Any,
+def test_signed_act_upload(client, world: World, demo_pki: Any, pki_app: Any,
                            spec: OpenAPI):
     from lk_corporate.clients.models import Client
     from lk_corporate.core.extensions import db
@@ -140,7 +160,9 @@ def test_signed_act_upload(client, world: World, demo_pki: Any, pki_services: An
                     headers=bearer(world.token_a))
     assert r.status_code == 200, r.get_data(as_text=True)
     _valid(spec, r)
-    assert r.get_json()["status"] == "received" and r.get_json()["signatures"] >= 1
+    # Validly signed by the client: received, and accepted at once with the supplier's
+    # acceptance signature (auto-acceptance, the demo's and the default setting).
+    assert r.get_json()["status"] == "accepted" and r.get_json()["signatures"] == 2
     report = client.get(f"/api/v1/documents/{act['id']}/report", headers=bearer(world.token_a))
     assert report.status_code == 200 and report.get_json()
     foreign = client.post(f"/api/v1/documents/{world.act_b.id}/signed", data=signed,

@@ -84,8 +84,9 @@ def test_meters_with_everything_the_reading_rules_need(client, world: World):
         "factory_number": "ALPHA-0001", "status": "installed", "verification_date": None,
         "zones": ["day", "night"], "digits": 6, "decimals": 2, "ct_ratio": "200",
         "vt_ratio": "1", "max_consumption": None,
-        # No accepted readings in this build yet (api/readings_bridge.py).
-        "previous": {}}
+        # No accepted reading yet: each register counts from its installation reading.
+        "previous": {"day": {"value": "100", "date": "2026-01-10", "source": "installation"},
+                     "night": {"value": "50", "date": "2026-01-10", "source": "installation"}}}
 
 
 def test_documents_list_filters_and_pages(client, world: World):

@@ -30,7 +30,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.reading_acts.conftest import crl_index, pki_config
+from tests.signing.conftest import demo_pki, nss_db, pki_base_url, pki_services
 from tests.support.live import LiveServer
+
+# The demo PKI and the CRL index, for the reading act's signing flow in the browser.
+__all__ = ["crl_index", "demo_pki", "nss_db", "pki_base_url", "pki_config", "pki_services"]
 
 CHROMIUM = os.environ.get("LK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

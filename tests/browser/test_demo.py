@@ -12,10 +12,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from lk_corporate.pki import load_manifest
 from tests.browser.conftest import login_in_browser
+from tests.signing.helpers import assert_pdfsig_all_valid
 
 pytestmark = pytest.mark.browser
 LK = str(Path(sys.executable).parent / "lk")
@@ -100,4 +103,63 @@ def test_demo_activation_code_registers_the_third_client(demo, browser):
     page.goto(link)
     login_in_browser(page, f"vk{contract}", "Polyclinic-2026")
     assert page.url.endswith("/cabinet")
+    context.close()
+
+
+def test_demo_client_signs_the_reading_act_with_lk_sign_and_sees_it_accepted(demo, browser,
+                                                                              tmp_path):
+    """README's walk-through: the demo client enters readings, downloads the act, signs it
+    with ``lk sign`` and the demo PKI's ``.p12``, uploads it and sees it accepted; the file
+    then carries two valid signatures (poppler's pdfsig, trusting the demo's root)."""
+    url, output = demo
+    pki_dir = Path(re.search(r"PKI:\s+(\S+) \(trust anchor", output).group(1))
+    manifest = load_manifest(pki_dir)
+    password = re.search(r"^\s+vk123\s+(\S+)\s", output, re.MULTILINE).group(1)
+    context = browser.new_context(base_url=url, locale="ru-RU", accept_downloads=True)
+    page = context.new_page()
+    login_in_browser(page, "vk123", password)
+    page.goto("/readings")
+    # ООО «Ромашка»: a two-zone electricity meter and a water meter take readings; the hot
+    # water meter without a factory number and the removed one show why they do not.
+    def reading(number: str, zone: str) -> Any:
+        return page.get_by_label(f"Показание прибора учёта № {number}, {zone}", exact=True)
+
+    reading("011070123456789", "День").fill("12400,5")
+    reading("011070123456789", "Ночь").fill("5500.2")
+    reading("12223773", "Круглосуточно").fill("150.001")
+    reading("—", "Круглосуточно").fill("10")  # the hot water meter: no factory number
+    page.click("[data-lk=submit-readings]")
+    page.wait_for_load_state()
+    assert "Показания по прибору учёта без заводского номера не принимаются." in \
+        page.inner_text("main")
+    reading("—", "Круглосуточно").fill("")
+    page.click("[data-lk=submit-readings]")
+    page.wait_for_url(re.compile(r"/reading-acts/\d+$"))
+    with page.expect_download() as download:
+        page.click("[data-lk=download-act]")
+    act = tmp_path / "act.pdf"
+    download.value.save_as(act)
+    romashka = manifest.identity("romashka")
+    signed = tmp_path / "signed.pdf"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LK_")}
+    proc = subprocess.run([LK, "sign", str(act), str(signed), "--p12", str(romashka.p12),
+                           "--password-file", str(romashka.password_file), "--field", "client",
+                           "--tsa", manifest.tsa_url], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    page.set_input_files("input[name=file]", str(signed))
+    page.click("[data-lk=upload-form] button[type=submit]")
+    page.wait_for_load_state()
+    assert "Принят" in page.locator("[data-lk=act-status]").inner_text(), page.inner_text("main")
+    with page.expect_download() as download:
+        page.click("[data-lk=download-act]")
+    accepted = tmp_path / "accepted.pdf"
+    download.value.save_as(accepted)
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True,
+                   capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "demo-root", "-t", "CT,C,C",
+                    "-i", str(manifest.trust_anchor)], check=True, capture_output=True)
+    assert_pdfsig_all_valid(accepted, f"sql:{nss}", expected=2)
     context.close()

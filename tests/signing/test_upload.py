@@ -175,3 +175,16 @@ def test_rejects_altered_signed_bytes(issued, client_signed):
     assert len(forged) == len(client_signed)
     with pytest.raises(UploadValidationError):
         check_upload(issued, forged)
+
+
+def test_accepts_the_first_signature_of_a_document_that_has_empty_fields(sign_sample):
+    """The portal issues the reading act unsigned, with its empty ``supplier`` and ``client``
+    boxes; the client's signature is the first one and sets the form's /SigFlags (1 → 3),
+    which every signing tool does."""
+    from documents import render_reading_act
+    from lk_corporate.docflow import samples
+
+    act = render_reading_act(samples.sample_reading_act())
+    signed = sign_sample("B-B", identity="romashka", pdf=act, field_name="client")
+    check = check_upload(act, signed)
+    assert check.field_name == "client" and check.modification_level == "FORM_FILLING"

@@ -7,6 +7,7 @@ form (with its CSRF token); ``post_form(client, url, data)`` posts any form the 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from decimal import Decimal
@@ -46,7 +47,9 @@ def create_client(**overrides: Any) -> Client:
     n = next(_seq)
     values: dict[str, Any] = {
         "name": f"ООО «Клиент {n}»", "short_name": f"ООО «К{n}»", "tax_id": f"77{n:08d}",
-        "contract_number": f"T-{n}", "email": f"client{n}@example.com",
+        "contract_number": f"T-{n}", "contract_date": dt.date(2024, 1, 15),
+        "address": "127055, г. Москва, ул. Новослободская, д. 23",
+        "email": f"client{n}@example.com",
     }
     values.update(overrides)
     c = Client(**values)

@@ -1,13 +1,26 @@
 /* Staff pages: behaviours bound through data attributes (the CSP forbids inline scripts).
 
    data-lk-print     on a button: print the page (the activation code sheet).
+   data-lk-zone-layout   on the meter form's zones <select> ("day,night"): only the inputs
+                     marked data-lk-zone="day" / "night" of the chosen layout are shown.
 */
 (function () {
   "use strict";
 
+  function showZones(select) {
+    var zones = select.value.split(",");
+    document.querySelectorAll("[data-lk-zone]").forEach(function (box) {
+      box.classList.toggle("d-none", zones.indexOf(box.getAttribute("data-lk-zone")) < 0);
+    });
+  }
+
   function init() {
     document.querySelectorAll("[data-lk-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
+    });
+    document.querySelectorAll("select[data-lk-zone-layout]").forEach(function (select) {
+      showZones(select);
+      select.addEventListener("change", function () { showZones(select); });
     });
   }
 

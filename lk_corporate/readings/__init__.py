@@ -1,0 +1,1 @@
+"""(2) Meter readings: the client's entry, its rules, the operator's paper readings."""
