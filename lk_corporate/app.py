@@ -7,6 +7,7 @@ entries and jobs); ``lk`` imports it only for the commands that run in the porta
 from __future__ import annotations
 
 import importlib
+import mimetypes
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +28,7 @@ from lk_corporate.core.extensions import babel, csrf, db, limiter, login_manager
 from lk_corporate.core.urls import BoundedIntConverter
 from lk_corporate.delivery.blueprint import bp as delivery_bp
 from lk_corporate.docflow.blueprint import bp as docflow_bp
+from lk_corporate.docsign.blueprint import bp as docsign_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
 from lk_corporate.staff.blueprint import bp as staff_bp
@@ -42,11 +44,12 @@ JOB_MODULES = (
     "lk_corporate.core.audit_anchor",
     "lk_corporate.accounts.tasks",
     "lk_corporate.verification.tasks",
+    "lk_corporate.docsign.tasks",
 )
 
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
-              periods_bp, tariffs_bp, docflow_bp)
+              periods_bp, tariffs_bp, docflow_bp, docsign_bp)
 
 
 def import_jobs() -> None:
@@ -59,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     # LK_INSTANCE_DIR moves the instance folder (database, PKI, mail, keys) out of the
     # checkout: a second demo, or a test run that must not write into the source tree.
     instance_path = instance_path or os.environ.get("LK_INSTANCE_DIR") or None
+    # pdf.js ships ES modules (.mjs): a browser refuses a module served with any type but
+    # JavaScript, and not every system's mime.types lists .mjs.
+    mimetypes.add_type("text/javascript", ".mjs")
     app = Flask(
         "lk_corporate",
         instance_path=instance_path,
