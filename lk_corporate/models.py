@@ -19,6 +19,7 @@ from lk_corporate.docflow.models import (  # noqa: F401
     DocumentCounter,
     DocumentRevision,
 )
+from lk_corporate.docsign.models import SigningSession  # noqa: F401
 from lk_corporate.periods.models import BillingPeriod  # noqa: F401
 from lk_corporate.supplier.models import SupplierSettings  # noqa: F401
 from lk_corporate.tariffs.models import Tariff  # noqa: F401

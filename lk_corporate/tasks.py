@@ -19,6 +19,7 @@ celery_app.conf.beat_schedule = {
     "retry-queued-mail": {"task": "lk.retry_mail", "schedule": 300.0},
     "refresh-revocation-index": {"task": "lk.refresh_revocation_index", "schedule": 3600.0},
     "audit-checkpoint": {"task": "lk.audit_checkpoint", "schedule": 3600.0},
+    "complete-client-signatures": {"task": "lk.docsign.complete_signatures", "schedule": 900.0},
 }
 
 __all__ = ["celery_app"]

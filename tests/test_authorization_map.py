@@ -29,6 +29,7 @@ from lk_corporate.core.rights import (
 from lk_corporate.core.storage import FileStore
 from lk_corporate.docflow.models import DocumentKind
 from lk_corporate.docflow.operations import issue_document
+from lk_corporate.docsign.models import SessionStatus, SigningSession
 from lk_corporate.periods.models import BillingPeriod
 from lk_corporate.tariffs.models import Tariff
 from tests.support.factories import (
@@ -109,6 +110,17 @@ def world(session, app) -> dict[str, Any]:
                                 kind=DocumentKind.INVOICE, number="BETA-SECRET-INV",
                                 client_id=b.id, period_id=period.id, date=dt.date(2026, 11, 30),
                                 pdf=b"%PDF-1.7 BETA-SECRET", actor=Actor.system()).document
+    act_b = issue_document(db.session, FileStore(Path(app.config["LK_STORAGE_DIR"])),
+                           kind=DocumentKind.READING_ACT, number="BETA-SECRET-ACT",
+                           client_id=b.id, period_id=period.id, date=dt.date(2026, 11, 30),
+                           pdf=b"%PDF-1.7 BETA-SECRET act", actor=Actor.system()).document
+    # A signing session of B's act (its state is never read: every route refuses first).
+    signing_b = SigningSession(public_id="beta-secret-session", document_id=act_b.id,
+                               user_id=user_b.id, status=SessionStatus.STARTED,
+                               certificates="[]", certificate_sha256="0" * 64, signer="BETA-SECRET",
+                               scheme="rsa-pkcs1v15", base_sha256=act_b.sha256, state=b"{}",
+                               expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    db.session.add(signing_b)
     db.session.commit()
     role = db.session.query(Role).filter_by(code=SUPPLIER_ADMIN).one()
     return {
@@ -119,6 +131,7 @@ def world(session, app) -> dict[str, Any]:
             "code_id": code_b.id, "user_id": user_b.id, "mail_id": mail.id,
             "period_id": period.id, "tariff_id": tariff.id, "role_id": role.id,
             "login_id": login_b.id, "document_id": document_b.id, "seq": 1,
+            "session_id": signing_b.public_id,
             "token": "not-a-token", "code": "ru", "filename": "css/lk.css",
         },
         "own_meter": meter_a,

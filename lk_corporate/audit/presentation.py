@@ -34,8 +34,11 @@ ACTION_LABELS: dict[str, Any] = {
     "logout": _l("Logged out"),
     "session.ended": _l("Session ended"),
     # Documents (docflow): each move of a document's state machine
-    "document.awaiting_signature": _l("Document issued, awaiting signature"),
+    # Also a cancelled unsent signature returns the document to «awaiting signature».
+    "document.awaiting_signature": _l("Document awaiting signature"),
+    "document.signing_started": _l("Signing started"),
     "document.signed": _l("Document signed"),
+    "document.signature_completed": _l("Signature completed later (timestamp added)"),
     "document.sent": _l("Document sent"),
     "document.received": _l("Document received"),
     "document.accepted": _l("Document accepted"),
@@ -152,6 +155,15 @@ DETAIL_LABELS: dict[str, Any] = {
     "changes": _l("Changes"),
     "before": _l("Before"),
     "after": _l("After"),
+    # Signatures
+    "signer": _l("Signer"),
+    "organization": _l("Organisation"),
+    "serial": _l("Certificate serial number"),
+    "certificate_sha256": _l("Certificate SHA-256"),
+    "scheme": _l("Signature algorithm"),
+    "level": _l("Signature level"),
+    "verdict": _l("Verdict"),
+    "discarded": _l("Discarded file revisions (SHA-256)"),
     # Sessions and mail
     "session": _l("Session"),
     "remember": _l("Remember me"),
