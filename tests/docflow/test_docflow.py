@@ -81,9 +81,8 @@ def test_moves_outside_the_table_are_refused_and_change_nothing(session, store):
                              period_id=None, date=dt.date(2026, 11, 30), pdf=b"%PDF inv",
                              actor=ACTOR).document
     before = db.session.scalars(select(AuditEntry)).all()
-    with pytest.raises(InvalidTransition):
-        with unit_of_work() as s:
-            transition(s, doc, DocumentStatus.ACCEPTED, actor=ACTOR)
+    with pytest.raises(InvalidTransition), unit_of_work() as s:
+        transition(s, doc, DocumentStatus.ACCEPTED, actor=ACTOR)
     db.session.expire_all()
     assert get_document(db.session, doc.id, client_id=None).status is DocumentStatus.SENT
     assert len(db.session.scalars(select(AuditEntry)).all()) == len(before)
