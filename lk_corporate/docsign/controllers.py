@@ -132,12 +132,11 @@ def _messages() -> dict[str, str]:
         "signing": _("Signing in the browser…"),
         "finishing": _("Embedding the signature and checking it…"),
         "signed": _("Signed. Check the signed document and send it to the supplier."),
-        "sending": _("Sending…"),
         "send_failed": _("The document could not be sent: %(detail)s. Retry, or cancel the "
                          "signature (the document will have to be signed again)."),
         "cancelling": _("Cancelling the signature…"),
         "failed": _("Signing failed: %(detail)s"),
-        "server_error": _("the server did not answer (error %(status)s)"),
+        "server_error": _("the portal answered with an error (%(status)s)"),
         "network_error": _("no connection to the portal"),
         "preview_failed": _("The document cannot be shown here; download it instead."),
         "page": _("Page %(n)s of %(total)s"),

@@ -30,6 +30,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.docsign.fixtures import (  # noqa: F401 - fixtures of the signing page's tests
+    crl_index,
+    demo_pki,
+    p12_variants,
+    pki_base_url,
+    pki_services,
+    supplier_act,
+)
 from tests.support.live import LiveServer
 
 CHROMIUM = os.environ.get("LK_CHROMIUM", "/usr/bin/chromium")

@@ -97,3 +97,13 @@ def test_staff_see_every_client_but_their_downloads_are_no_receipt(client, firm,
     db.session.expire_all()
     assert db.session.get(Document, invoice.id).status is DocumentStatus.SENT
     assert client.get("/documents").status_code == 403
+
+
+def test_a_cyrillic_number_downloads_under_a_header_http_can_carry(client, firm, app):
+    """Headers are Latin-1 on the wire: «АП-123» goes in ``filename*`` (RFC 6266)."""
+    act = _issue(app, firm.id, DocumentKind.READING_ACT, "АП-123-2026-10", 25)
+    as_client_user(client, firm)
+    header = client.get(f"/documents/{act.id}/file").headers["Content-Disposition"]
+    header.encode("latin-1")
+    assert header.startswith('attachment; filename="reading_act-__-123-2026-10.pdf"')
+    assert "filename*=UTF-8''reading_act-%D0%90%D0%9F-123-2026-10.pdf" in header

@@ -130,7 +130,8 @@ function main(root) {
       const bytes = new Uint8Array(await response.arrayBuffer());
       // No WebAssembly decoders (the CSP has no 'wasm-unsafe-eval'; the portal's PDFs have
       // no JPX/JBIG2 images), no scripting, no XFA.
-      const pdf = await pdfjs.getDocument({ data: bytes, useWasm: false, enableXfa: false }).promise;
+      const task = pdfjs.getDocument({ data: bytes, useWasm: false, enableXfa: false });
+      const pdf = await task.promise;
       const canvases = [];
       const pages = Math.min(pdf.numPages, MAX_PREVIEW_PAGES);
       for (let n = 1; n <= pages; n += 1) {
@@ -149,8 +150,9 @@ function main(root) {
       }
       el.preview.replaceChildren(...canvases);
       el.preview.dataset.pages = String(pdf.numPages);
-      await pdf.destroy();
+      await task.destroy();
     } catch (err) {
+      console.warn("pdf.js could not show the document:", err);
       const note = document.createElement("p");
       note.className = "text-body-secondary";
       note.textContent = t("preview_failed");
@@ -297,8 +299,8 @@ function main(root) {
     const subject = nameAttributes(tbs[i + 4]);
     const issuer = nameAttributes(tbs[i + 2]);
     const first = (attrs, oid) => (attrs.find(([o]) => o === oid) || [])[1] || "";
-    const taxIds = subject.filter(([o]) => o === OID.inn || o === OID.innle || o === OID.orgId)
-      .map(([, v]) => normalizeTaxId(v)).filter((v) => /^\d{10}(\d{2})?$/.test(v));
+    const taxIds = [...new Set(subject.filter(([o]) => o === OID.inn || o === OID.innle || o === OID.orgId)
+      .map(([, v]) => normalizeTaxId(v)).filter((v) => /^\d{10}(\d{2})?$/.test(v)))];
     return {
       der,
       subjectKey: forge.asn1.toDer(tbs[i + 4]).getBytes(),
@@ -451,6 +453,12 @@ function main(root) {
       setStatus(document_.status, document_.status_label);
     } catch (err) {
       say("danger", err instanceof UserError ? err.message : t("failed", { detail: String(err && err.message) }));
+      if (state.opened && /^(certificate_|unsupported_key)/.test(err.code || "")) {
+        // The portal refused the certificate before anything was signed (revoked, not
+        // trusted…): say so beside it, and do not offer it again.
+        state.opened.refusal = err.message;
+        showCertificate(state.opened);
+      }
       return;
     } finally {
       setBusy(false);
@@ -473,8 +481,8 @@ function main(root) {
     shown(el.send, false);
     shown(el.retry, false);
     shown(el.cancel, false);
-    shown(el.progress, true);
-    say("info", t("sending"));
+    shown(el.progress, true);  // the row shows the progress
+    shown(el.message, false);
     try {
       await post(data.sendUrl, { idempotency_key: state.sendKey });
     } catch (err) {
