@@ -20,6 +20,8 @@ celery_app.conf.beat_schedule = {
     "refresh-revocation-index": {"task": "lk.refresh_revocation_index", "schedule": 3600.0},
     "audit-checkpoint": {"task": "lk.audit_checkpoint", "schedule": 3600.0},
     "complete-client-signatures": {"task": "lk.docsign.complete_signatures", "schedule": 900.0},
+    "forget-expired-signing-sessions": {"task": "lk.docsign.forget_expired_sessions",
+                                        "schedule": 3600.0},
 }
 
 __all__ = ["celery_app"]

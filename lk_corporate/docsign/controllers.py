@@ -156,6 +156,7 @@ def page(document_id: int) -> ResponseReturnValue:
         kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, messages=_messages(),
         registered=registered, awaiting=document.status is DocumentStatus.AWAITING_SIGNATURE,
         signed=document.status is DocumentStatus.SIGNED,
+        completion_pending=ops.pending_completion(db.session, document) is not None,
         pdf_url=url_for("docflow.revision_file", document_id=document.id,
                         seq=document.current_revision.seq))
 

@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from documents import CLIENT
 from lk_corporate.core.audit import Actor, record
-from lk_corporate.core.db import DbSession, utcnow
+from lk_corporate.core.db import DbSession, rows_changed, utcnow
 from lk_corporate.core.errors import N_, DomainError, NotFound
 from lk_corporate.core.jobs import dispatch
 from lk_corporate.core.storage import FileStore
@@ -58,7 +58,9 @@ from lk_corporate.docsign.settings import SigningSettings
 from signing import Level, SigningOptions
 from signing import errors as sign_errors
 from signing.certinfo import CertificateSummary, describe_certificate
+from signing.fields import existing_signature_fields
 from signing.remote import Scheme, ToBeSigned, finish, prepare
+from signing.server import open_incremental
 from signing.upgrade import upgrade
 from signing.validation import (
     DocumentReport,
@@ -74,6 +76,7 @@ from signing.validation.revocation import RevocationSources, check_revocation
 from signing.validation.trust import fingerprint, validate_path
 
 UPGRADE_JOB = "lk.docsign.complete_signatures"
+FORGET_JOB = "lk.docsign.forget_expired_sessions"
 MAX_CERTIFICATES = 10
 MAX_CERTIFICATE_BYTES = 16 * 1024
 MAX_SIGNATURE_BYTES = 1024  # RSA-8192 is 1024 bytes; ECDSA P-256 is 64 (raw) or ~72 (DER)
@@ -289,12 +292,16 @@ def start_signing(session: DbSession, store: FileStore, document: Document,
                           registered=registered_fingerprints(session, document.client_id),
                           validation=validation, ca_certificates=settings.ca_certificates,
                           now=now)
-    options = SigningOptions(level=settings.level, tsa_url=settings.tsa_url,
-                             trust_roots=settings.trust_roots, field_name=CLIENT,
-                             service_timeout=settings.service_timeout, degrade=True)
+    pdf = docs.current_file(store, document)
     try:
-        tbs = prepare(docs.current_file(store, document), signer.chain, options,
-                      scheme=scheme, now=now)
+        # The first signature of a document certifies it (further signatures only): the
+        # client's, on a kind the client signs first (a limit request).
+        certify = not _carries_signature(pdf)
+        options = SigningOptions(level=settings.level, tsa_url=settings.tsa_url,
+                                 trust_roots=settings.trust_roots, field_name=CLIENT,
+                                 certify=certify, service_timeout=settings.service_timeout,
+                                 degrade=True)
+        tbs = prepare(pdf, signer.chain, options, scheme=scheme, now=now)
     except sign_errors.UnsupportedAlgorithmError as exc:
         raise UnsupportedKey(
             N_("This key cannot sign here: RSA and ECDSA P-256 keys are supported (%(detail)s)."),
@@ -627,7 +634,28 @@ def store_upgrade(session: DbSession, store: FileStore, pending: PendingUpgrade,
     return True
 
 
+def pending_completion(session: DbSession, document: Document) -> SigningSession | None:
+    """The client's signature on ``document`` still waiting for its timestamp, if any."""
+    return session.scalars(select(SigningSession).where(
+        SigningSession.document_id == document.id, SigningSession.upgrade_pending.is_(True),
+        SigningSession.revision_id.is_not(None)).limit(1)).first()
+
+
+def forget_expired_sessions(session: DbSession, *, now: dt.datetime | None = None) -> int:
+    """Empty the state of started sessions past their expiry — each holds a prepared copy
+    of its document, and can no longer be finished anyway; how many were emptied."""
+    result = session.execute(update(SigningSession).where(
+        SigningSession.status == SessionStatus.STARTED,
+        SigningSession.expires_at <= (now or utcnow()),
+        func.length(SigningSession.state) > 0).values(state=b""))
+    return rows_changed(result)
+
+
 # --- helpers ---------------------------------------------------------------------------------------
+
+def _carries_signature(pdf: bytes) -> bool:
+    return any(f.filled for f in existing_signature_fields(open_incremental(pdf).prev))
+
 
 def _lock(session: DbSession, document: Document) -> None:
     """Hold the document's row until the commit (PostgreSQL), so a send, a cancel and a

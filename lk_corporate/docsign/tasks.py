@@ -1,4 +1,4 @@
-"""Completing client signatures made while the TSA was down.
+"""Completing client signatures made while the TSA was down; forgetting abandoned sessions.
 
 ``finish_signing`` signs at B-B and marks the session ``upgrade_pending`` when the TSA does
 not answer (the client is not kept waiting and nothing is lost). This job, dispatched after
@@ -48,3 +48,10 @@ def complete_signatures() -> int:
                                  actor=Actor.system("signature completion")):
                 done += 1
     return done
+
+
+@job(ops.FORGET_JOB)
+def forget_expired_sessions() -> int:
+    """Periodic: drop the prepared documents of signing sessions nobody finished in time."""
+    with unit_of_work() as session:
+        return ops.forget_expired_sessions(session)

@@ -14,6 +14,7 @@ Screenshots go to LK_SCREENSHOT_DIR (default /tmp) as ``lk-signing-*.png``.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -144,7 +145,7 @@ def test_demo_client_signs_and_sends_and_the_key_never_travels(portal, make_page
 
     starts, finishes = traffic.posts("/signing"), traffic.posts("/signing/")
     assert len(starts) == 2 and len(finishes) == 1  # start + finish; then the send
-    assert set(__import__("json").loads(finishes[0][2])) == {"signature"}
+    assert set(json.loads(finishes[0][2])) == {"signature"}
     traffic.assert_never_sent(romashka.p12.read_bytes(), romashka.password)
     assert document_state(db.session, document_id)[0] == "received"
 

@@ -9,6 +9,7 @@ the portal runs for real on its test database with the demo CRL/OCSP/TSA on loop
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -18,11 +19,16 @@ import pytest
 import time_machine
 from asn1crypto import cms
 
-from lk_corporate.core.audit import AuditEntry
+from documents import render_limit_request
+from lk_corporate.core.audit import Actor, AuditEntry
 from lk_corporate.core.extensions import db
 from lk_corporate.core.jobs import run_now
 from lk_corporate.core.rights import CLIENT_ACCOUNTANT
+from lk_corporate.core.storage import FileStore
+from lk_corporate.core.uow import unit_of_work
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
+from lk_corporate.docflow.operations import issue_document
+from lk_corporate.docflow.samples import sample_limit_request
 from lk_corporate.docsign import operations as ops
 from lk_corporate.docsign.models import SessionStatus, SigningSession
 from signing.remote import Scheme
@@ -120,11 +126,8 @@ def test_api_signs_with_a_key_the_caller_holds(app, client, session, signing_con
     document = db.session.get(Document, document_id)
     revision = document.current_revision
     assert revision.source is RevisionSource.CLIENT_SIGNATURE and revision.verdict == "TOTAL-PASSED"
-    signed = Path(app.config["LK_STORAGE_DIR"])
     pdf = tmp_path / "signed.pdf"
-    from lk_corporate.core.storage import FileStore
-
-    pdf.write_bytes(FileStore(signed).get(revision.sha256))
+    pdf.write_bytes(FileStore(Path(app.config["LK_STORAGE_DIR"])).get(revision.sha256))
     assert_pdfsig_all_valid(pdf, nss_db, expected=2)  # poppler agrees: both signatures valid
 
     sent = api.post("/send", {"idempotency_key": "k-1"})
@@ -180,6 +183,12 @@ def test_a_session_expires(app, client, session, firm, signing_config, demo_pki,
         late = api.finish(body["session"], signature)
     assert late.status_code == 422 and late.get_json()["code"] == "session_expired"
     assert document_state(session, document_id) == before
+    # The hourly job drops what an abandoned session kept (a prepared copy of the document).
+    assert len(db.session.scalar(db.select(SigningSession.state))) > 0
+    with time_machine.travel(db.session.scalar(db.select(SigningSession.expires_at)), tick=False):
+        assert run_now(ops.FORGET_JOB) == 1
+    db.session.expire_all()
+    assert db.session.scalar(db.select(SigningSession.state)) == b""
 
 
 def test_a_wrong_signature_stores_nothing_and_the_right_one_still_can(app, client, session, firm,
@@ -343,9 +352,14 @@ def test_tsa_down_signs_at_b_b_and_the_job_completes_it(app, client, session, fi
     assert done.status_code == 201, done.get_json()
     assert done.get_json()["signing"] == {**done.get_json()["signing"], "level": "B-B",
                                           "upgrade_pending": True}
+    page = client.get(f"/documents/{document_id}/sign").get_data(as_text=True)
+    assert 'data-lk="completion-pending"' in page and "без штампа времени" in page
+    with app.app_context():
+        assert run_now(ops.UPGRADE_JOB) == 0  # the TSA is still down: nothing to store
     monkeypatch.setitem(app.config, "LK_TSA_URL", demo_pki.tsa_url)
     with app.app_context():
         assert run_now(ops.UPGRADE_JOB) == 1
+    assert 'data-lk="completion-pending"' not in client.get(f"/documents/{document_id}/sign").get_data(as_text=True)
     db.session.expire_all()
     document = db.session.get(Document, document_id)
     assert [r.source for r in document.revisions][-2:] == [RevisionSource.CLIENT_SIGNATURE,
@@ -388,3 +402,24 @@ def test_the_page_shows_the_document_and_its_signatures(app, client, session, fi
     assert "Ожидает подписи" in page and "Смирнов Алексей Викторович" in page  # the supplier
     assert "Действительна" in page
     assert 'name="' not in page.split('data-lk="key-form"')[1].split("</form>")[0]
+
+
+def test_the_first_signature_certifies_a_document_the_client_signs_first(app, client, session,
+                                                                          firm, signing_config,
+                                                                          demo_pki):
+    """A limit request: the client signs first, so the client's signature certifies it
+    (further signatures only), and the supplier's field stays signable."""
+    with unit_of_work() as s:
+        document_id = issue_document(
+            s, FileStore(Path(app.config["LK_STORAGE_DIR"])), kind=DocumentKind.LIMIT_REQUEST,
+            number="ЗЛ-1", client_id=firm.id, period_id=None, date=dt.date(2026, 11, 1),
+            pdf=render_limit_request(sample_limit_request()), actor=Actor.system("tests")).document.id
+    as_client_user(client, firm)
+    api = Api(client, document_id)
+    key, chain = client_key(demo_pki, "romashka")
+    assert _signed(api, key, chain).status_code == 201
+    db.session.expire_all()
+    report = json.loads(db.session.get(Document, document_id).current_revision.report)
+    (signature,) = report["signatures"]
+    assert signature["field_name"] == "client" and signature["certification_level"] == 2
+    assert signature["indication"] == "TOTAL-PASSED"
