@@ -96,6 +96,14 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"lk-signing-{name}.png"), full_page=True)
 
 
+def _settle(page: Any) -> None:
+    """Wait until the page has rendered its PDF and sends nothing more: the next test empties
+    the tables, and a request still running in the live server would deadlock with that on
+    PostgreSQL."""
+    expect(page.locator('[data-lk="pdf-preview"][data-pages]')).to_have_count(1)
+    page.wait_for_load_state("networkidle")
+
+
 def _fits(page: Any, width: int) -> None:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"the page is {scroll} px wide on a {width} px screen"
@@ -148,6 +156,7 @@ def test_demo_client_signs_and_sends_and_the_key_never_travels(portal, make_page
     assert set(json.loads(finishes[0][2])) == {"signature"}
     traffic.assert_never_sent(romashka.p12.read_bytes(), romashka.password)
     assert document_state(db.session, document_id)[0] == "received"
+    page.wait_for_load_state("networkidle")
 
 
 def test_sign_and_send_in_one_step_on_a_phone(portal, make_page, demo_pki, supplier_act):
@@ -167,6 +176,7 @@ def test_sign_and_send_in_one_step_on_a_phone(portal, make_page, demo_pki, suppl
     _fits(page, 390)
     _shot(page, "received-390")
     traffic.assert_never_sent(gp5.p12.read_bytes(), gp5.password)
+    _settle(page)
 
 
 # --- PKCS#12 files as real tools export them ------------------------------------------------------------
@@ -189,6 +199,7 @@ def test_pkcs12_variant_signs(portal, make_page, p12_variants, supplier_act, var
     expect(client_signature).to_contain_text("Действительна")
     expect(client_signature).to_contain_text("сертификат выдан доверенным УЦ")
     assert document_state(db.session, document_id)[0] == "signed"
+    _settle(page)
 
 
 REFUSED = [
@@ -216,6 +227,7 @@ def test_pkcs12_refused_with_its_reason(portal, make_page, p12_variants, supplie
     expect(page.locator('[data-lk="message"]')).to_contain_text(reason, timeout=30_000)
     assert traffic.posts("/api/") == []
     assert document_state(db.session, document_id) == before
+    _settle(page)
 
 
 def test_revoked_and_foreign_certificates_refused_before_signing(portal, make_page, demo_pki,
@@ -244,6 +256,7 @@ def test_revoked_and_foreign_certificates_refused_before_signing(portal, make_pa
     assert document_state(db.session, document_id) == before
     assert db.session.scalar(db.select(db.func.count(SigningSession.id))) == 0
     expect(page.locator('[data-lk="status"]')).to_have_text("Ожидает подписи")
+    _settle(page)
 
 
 # --- a send that fails on the server -------------------------------------------------------------------
@@ -302,6 +315,7 @@ def test_a_failed_send_shows_progress_then_retry_succeeds(portal, make_page, dem
     page.locator('[data-lk="retry"]').click()
     expect(page.locator('[data-lk="status"]')).to_have_text("Получен", timeout=30_000)
     assert failing_send["calls"] == 2
+    _settle(page)
 
 
 def test_a_failed_send_then_cancel_restores_the_document(portal, make_page, demo_pki, supplier_act,
@@ -323,3 +337,4 @@ def test_a_failed_send_then_cancel_restores_the_document(portal, make_page, demo
     expect(page.locator('[data-lk="key-file"]')).to_be_visible()
     expect(page.locator('[data-lk="signature"]')).to_have_count(1)
     assert document_state(db.session, document_id) == issued
+    _settle(page)

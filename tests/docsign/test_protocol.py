@@ -22,7 +22,7 @@ from asn1crypto import cms
 from documents import render_limit_request
 from lk_corporate.core.audit import Actor, AuditEntry
 from lk_corporate.core.extensions import db
-from lk_corporate.core.jobs import run_now
+from lk_corporate.core.jobs import run_now, wait_idle
 from lk_corporate.core.rights import CLIENT_ACCOUNTANT
 from lk_corporate.core.storage import FileStore
 from lk_corporate.core.uow import unit_of_work
@@ -350,6 +350,7 @@ def test_tsa_down_signs_at_b_b_and_the_job_completes_it(app, client, session, fi
     monkeypatch.setitem(app.config, "LK_TSA_URL", "http://127.0.0.1:9/tsa")  # nothing listens
     done = _signed(api, key, chain)
     assert done.status_code == 201, done.get_json()
+    assert wait_idle(app)  # the completion job the finish dispatched: the TSA is still down
     assert done.get_json()["signing"] == {**done.get_json()["signing"], "level": "B-B",
                                           "upgrade_pending": True}
     page = client.get(f"/documents/{document_id}/sign").get_data(as_text=True)
