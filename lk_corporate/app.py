@@ -7,6 +7,7 @@ entries and jobs); ``lk`` imports it only for the commands that run in the porta
 from __future__ import annotations
 
 import importlib
+import mimetypes
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,9 +32,11 @@ from lk_corporate.core.extensions import babel, csrf, db, limiter, login_manager
 from lk_corporate.core.urls import BoundedIntConverter
 from lk_corporate.delivery.blueprint import bp as delivery_bp
 from lk_corporate.docflow.blueprint import bp as docflow_bp
+from lk_corporate.docsign.blueprint import bp as docsign_bp
 from lk_corporate.messages.blueprint import bp as messages_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
+from lk_corporate.reading_acts import sending as reading_act_sending
 from lk_corporate.reading_acts.blueprint import bp as reading_acts_bp
 from lk_corporate.readings.blueprint import bp as readings_bp
 from lk_corporate.service_requests.blueprint import bp as service_requests_bp
@@ -52,12 +55,14 @@ JOB_MODULES = (
     "lk_corporate.accounts.tasks",
     "lk_corporate.verification.tasks",
     "lk_corporate.notifications.tasks",
+    "lk_corporate.docsign.tasks",
 )
 
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
               periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp,
-              messages_bp, service_requests_bp, certificates_bp, readings_bp, reading_acts_bp)
+              messages_bp, service_requests_bp, certificates_bp, readings_bp, reading_acts_bp,
+              docsign_bp)
 
 
 def import_jobs() -> None:
@@ -70,6 +75,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     # LK_INSTANCE_DIR moves the instance folder (database, PKI, mail, keys) out of the
     # checkout: a second demo, or a test run that must not write into the source tree.
     instance_path = instance_path or os.environ.get("LK_INSTANCE_DIR") or None
+    # pdf.js ships ES modules (.mjs): a browser refuses a module served with any type but
+    # JavaScript, and not every system's mime.types lists .mjs.
+    mimetypes.add_type("text/javascript", ".mjs")
     app = Flask(
         "lk_corporate",
         instance_path=instance_path,
@@ -92,6 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     # No commands on app.cli: `lk` (lk_corporate.cli) knows them and imports each on use, so
     # building the app does not import the signing stack for commands it is not running.
     requests.init_app(app)  # after the blueprints: it wraps every view registered
+    reading_act_sending.register()  # a reading act signed on the page is sent as an upload is
     return app
 
 

@@ -82,6 +82,12 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LK_SUPPLIER_P12": get("LK_SUPPLIER_P12") or "",
         "LK_SUPPLIER_P12_PASSWORD_FILE": get("LK_SUPPLIER_P12_PASSWORD_FILE") or "",
         "LK_SUPPLIER_SIGNATURE_LEVEL": get("LK_SUPPLIER_SIGNATURE_LEVEL") or "B-T",
+        # Signing in the browser (and through the API): the level of the client's signature,
+        # the CA certificates that complete a chain a key file came without, and how long
+        # the signed attributes handed out stay signable.
+        "LK_CLIENT_SIGNATURE_LEVEL": get("LK_CLIENT_SIGNATURE_LEVEL") or "B-T",
+        "LK_CA_CHAIN": get("LK_CA_CHAIN") or str(pki_dir / "ca-chain.pem"),
+        "LK_SIGNING_SESSION_MINUTES": int(get("LK_SIGNING_SESSION_MINUTES") or 15),
         "LK_STORAGE_DIR": get("LK_STORAGE_DIR") or str(instance_path / "files"),
         # A validly signed reading act is accepted (supplier's signature added) at once.
         "LK_READING_ACT_AUTO_ACCEPT": _bool(get("LK_READING_ACT_AUTO_ACCEPT"), True),

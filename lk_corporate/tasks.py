@@ -22,6 +22,9 @@ celery_app.conf.beat_schedule = {
     # Notices sent once whatever the rate (notifications.tasks): hourly catches up soon.
     "reading-window-reminders": {"task": "lk.reading_window_reminders", "schedule": 3600.0},
     "certificate-expiry-notices": {"task": "lk.certificate_expiry_notices", "schedule": 3600.0},
+    "complete-client-signatures": {"task": "lk.docsign.complete_signatures", "schedule": 900.0},
+    "forget-expired-signing-sessions": {"task": "lk.docsign.forget_expired_sessions",
+                                        "schedule": 3600.0},
 }
 
 __all__ = ["celery_app"]

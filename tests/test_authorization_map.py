@@ -35,6 +35,7 @@ from lk_corporate.core.storage import FileStore
 from lk_corporate.core.uow import unit_of_work
 from lk_corporate.docflow.models import DocumentKind
 from lk_corporate.docflow.operations import issue_document
+from lk_corporate.docsign.models import SessionStatus, SigningSession
 from lk_corporate.messages.models import ThreadCategory
 from lk_corporate.messages.operations import Upload, start_thread
 from lk_corporate.periods.models import BillingPeriod
@@ -139,11 +140,20 @@ def world(session, app) -> dict[str, Any]:
         issue_document(  # an invoice of B's too, for the routes of every kind
             uow, store, kind=DocumentKind.INVOICE, number="BETA-SECRET-INV", client_id=b.id,
             period_id=period.id, date=dt.date(2026, 11, 30), pdf=b"%PDF-1.7 BETA-SECRET",
-            actor=Actor.system()).document
+            actor=Actor.system())
         token_b = create_token(uow, uow.merge(user_b), name="BETA-SECRET token", days=30,
                                actor=Actor.system()).token
     role = db.session.query(Role).filter_by(code=SUPPLIER_ADMIN).one()
     act_b, certificate_b = _reading_act_and_certificate(b, period)
+    # A signing session of B's act (its state is never read: every route refuses first).
+    signing_b = SigningSession(public_id="beta-secret-session", document_id=act_b.document_id,
+                               user_id=user_b.id, status=SessionStatus.STARTED,
+                               certificates="[]", certificate_sha256="0" * 64,
+                               signer="BETA-SECRET", scheme="rsa-pkcs1v15",
+                               base_sha256=act_b.document.sha256, state=b"{}",
+                               expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    db.session.add(signing_b)
+    db.session.commit()
     return {
         "a": a, "b": b, "user_a": user_a, "user_b": user_b, "operator": operator, "admin": admin,
         # B's objects, by the name of the URL argument that carries their ID.
@@ -154,7 +164,7 @@ def world(session, app) -> dict[str, Any]:
             "login_id": login_b.id, "document_id": act_b.document_id, "seq": 1,
             "token_id": token_b.id, "certificate_id": certificate_b.id,
             "thread_id": thread_b.id, "attachment_id": attachment_b.id,
-            "service_request_id": request_b.id,
+            "service_request_id": request_b.id, "session_id": signing_b.public_id,
             "token": "not-a-token", "kind": "invoice", "name": "not-a-root.pem", "code": "ru",
             "filename": "css/lk.css",
         },
@@ -306,6 +316,13 @@ def _body_for(method: str, rule: Rule, ids: dict[str, Any]) -> dict[str, Any]:
         return {}
     if rule.rule.endswith("/signed"):
         return {"data": b"%PDF-1.7 signed", "content_type": "application/pdf"}
+    # The signing protocol: well-formed bodies, so that only the scope can refuse them.
+    if rule.rule.endswith("/signing"):
+        return {"json": {"certificates": ["MAA="]}}
+    if "/signing/" in rule.rule:
+        return {"json": {"signature": "AAAA"}}
+    if rule.rule.endswith(("/send", "/cancel-signature")):
+        return {"json": {}}
     return {"json": {"client_id": ids["client_id"], "period_id": ids["period_id"],
                      "readings": [{"meter_id": ids["meter_id"], "zone": "single",
                                    "value": "1"}]}}

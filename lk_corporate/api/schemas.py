@@ -174,6 +174,28 @@ class ReadingIn(_In):
         return self
 
 
+class SigningStartIn(_In):
+    """The signer's certificate chain (base64 DER, the signer's own first; the issuers may be
+    left out, the portal completes the chain) and, optionally, the signature algorithm:
+    ``rsa-pkcs1v15`` (default for RSA keys), ``rsa-pss`` or ``ecdsa`` (P-256)."""
+
+    certificates: list[str] = Field(min_length=1, max_length=10)
+    signature_algorithm: str | None = Field(default=None, max_length=40)
+
+
+class SigningFinishIn(_In):
+    """The signature value over ``to_be_signed`` (base64): PKCS#1 v1.5 or PSS for RSA, raw
+    r‖s or DER for ECDSA."""
+
+    signature: str = Field(min_length=1, max_length=20_000)
+
+
+class SendIn(_In):
+    """``idempotency_key``: the same key again changes nothing (a retried request)."""
+
+    idempotency_key: str | None = Field(default=None, max_length=100)
+
+
 class ReadingsIn(_In):
     client_id: BodyId
     period_id: BodyId
@@ -249,6 +271,31 @@ class MeterOut(_Out):
 
 class MeterList(_Out):
     items: list[MeterOut]
+
+
+class SignerOut(_Out):
+    person: str | None = None
+    organization: str | None = None
+    tax_id: str | None = None
+    serial: str | None = None
+    not_before: str | None = None
+    not_after: str | None = None
+
+
+class SigningStarted(_Out):
+    """What the client signs: ``to_be_signed`` (base64 of the DER signed attributes; sign
+    them with ``signature_algorithm`` over ``digest_algorithm``), its SHA-256 ``digest`` for
+    signers that take a hash, and the ``session`` to finish with before ``expires_at``."""
+
+    session: str
+    expires_at: str | None = None
+    to_be_signed: str
+    digest: str
+    signature_algorithm: str
+    digest_algorithm: str
+    webcrypto: dict[str, Any] = Field(default_factory=dict)
+    signer: SignerOut
+    chain_length: int
 
 
 class DocumentOut(_Out):

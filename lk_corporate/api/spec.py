@@ -103,6 +103,36 @@ OPERATIONS: tuple[Operation, ...] = (
               errors={400: "The body is not sent as a PDF.", 403: _FORBIDDEN,
                       404: _NOT_FOUND, 413: "The file is too large.",
                       422: "Refused (`code`, `message`)."}),
+    Operation("start_signing", "POST", "/documents/<int:document_id>/signing",
+              "Start signing with the client's own key: get what to sign", 201,
+              s.SigningStarted, rights=(R.DOCUMENTS_SIGN,), body=s.SigningStartIn,
+              tag="signing",
+              description="The key never leaves the caller: send the certificate chain, sign "
+                          "`to_be_signed`, finish with the signature value. A certificate "
+                          "that is expired, revoked, untrusted or not of this client's tax ID "
+                          "(and not registered for it) is refused before anything is prepared.",
+              errors={403: _FORBIDDEN, 404: _NOT_FOUND,
+                      422: "Refused (`code`, `message`): the certificate, the document's state."}),
+    Operation("finish_signing", "POST", "/documents/<int:document_id>/signing/<session_id>",
+              "Finish signing with the signature value: the document is «signed»", 201,
+              s.DocumentOut, rights=(R.DOCUMENTS_SIGN,), body=s.SigningFinishIn, tag="signing",
+              description="The same session finished again answers 200 and changes nothing. "
+                          "An expired session is refused.",
+              errors={403: _FORBIDDEN, 404: _NOT_FOUND,
+                      422: "Refused (`code`, `message`): a wrong signature value, an expired "
+                           "session."}),
+    Operation("send_document", "POST", "/documents/<int:document_id>/send",
+              "Send the signed document: validated, then received (or rejected with a reason)",
+              200, s.DocumentOut, rights=(R.DOCUMENTS_SIGN,), body=s.SendIn, tag="signing",
+              description="A repeated send with the same `idempotency_key` (in the body or the "
+                          "`Idempotency-Key` header) changes nothing.",
+              errors={403: _FORBIDDEN, 404: _NOT_FOUND,
+                      422: "Refused (`code`, `message`); `try_later` when revocation cannot "
+                           "be checked right now."}),
+    Operation("cancel_signature", "POST", "/documents/<int:document_id>/cancel-signature",
+              "Discard the unsent signature: the document awaits the signature again", 200,
+              s.DocumentOut, rights=(R.DOCUMENTS_SIGN,), tag="signing",
+              errors={403: _FORBIDDEN, 404: _NOT_FOUND, 422: "Refused (`code`, `message`)."}),
     Operation("get_document_report", "GET", "/documents/<int:document_id>/report",
               "The validation report of the document's signatures", 200, "object",
               rights=(R.DOCUMENTS_VIEW,), tag="documents",
@@ -160,7 +190,8 @@ def _schemas() -> dict[str, Any]:
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+         "schema": ({"type": "string", "maxLength": 64} if name == "session_id"
+                    else {"type": "integer", "minimum": 1, "maximum": MAX_ID})}
         for name in op.path_params]
     if op.query is not None:
         schema = op.query.model_json_schema(mode="validation", ref_template=_REF)

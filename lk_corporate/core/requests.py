@@ -103,8 +103,9 @@ def domain_error_message(error: DomainError) -> str:
 
 
 def wants_json() -> bool:
-    """API callers get JSON: the /api/ prefix, or a client that prefers JSON to HTML."""
-    if request.path.startswith("/api/"):
+    """API callers get JSON: the /api/ prefix, a request that itself sends JSON (the signing
+    page's script), or a client that prefers JSON to HTML."""
+    if request.path.startswith("/api/") or request.is_json:
         return True
     accept = request.accept_mimetypes
     best = accept.best_match(["text/html", "application/json"])

@@ -25,7 +25,13 @@ from lk_corporate.docflow.evidence import build_evidence
 from lk_corporate.docflow.files import document_store, pdf_response
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus
 from lk_corporate.docflow.pages import page_for
-from lk_corporate.docflow.states import KIND_LABELS, SOURCE_LABELS, STATUS_LABELS
+from lk_corporate.docflow.states import (
+    CLIENT_SIGNED,
+    KIND_LABELS,
+    MACHINES,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+)
 from lk_corporate.periods.operations import list_periods
 from lk_corporate.verification.portal import portal_validation_settings
 from lk_corporate.verification.presentation import INDICATIONS, summarize
@@ -56,7 +62,8 @@ def _list(client_id: int | None, template: str) -> ResponseReturnValue:
 def _labels() -> dict[str, Any]:
     return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "page_for": page_for,
             "source_labels": SOURCE_LABELS, "verdict_labels": INDICATIONS,
-            "action_label": action_label}
+            "action_label": action_label,
+            "signable_kinds": {k.value for k, m in MACHINES.items() if m is CLIENT_SIGNED}}
 
 
 def _detail(document: Document, template: str) -> ResponseReturnValue:

@@ -1,15 +1,9 @@
 """The notice of a signature certificate, registered for a client, that expires within 30 days.
 
-The registered certificates (``ClientCertificate``) belong to another package; this module
-reads them only through the small ``CertificateSource`` protocol below, so the notice and
-its job exist and are tested before that package does.
-
-**Wiring point:** ``registered_certificates`` is the source the job uses. Until the
-certificates package exists it has nothing to report (it returns no certificates; it never
-makes any up). Once ``ClientCertificate`` exists, replace its body with a query that yields
-an ``ExpiringCertificate`` per registered, not revoked certificate whose ``not_after`` lies
-in ``(now, until]`` — this package imports that one, never the other way round — or call
-``use_certificate_source(...)`` with such a function when the app is built.
+The registered certificates (``certificates.ClientCertificate``) are read through the small
+``CertificateSource`` protocol below: ``registered_certificates`` is the source the job uses,
+and a test can hand it another with ``use_certificate_source``. This package imports the
+certificates package, never the other way round.
 """
 
 from __future__ import annotations
@@ -20,7 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import select
+
 from lk_corporate.accounts.preferences import NotificationKind
+from lk_corporate.certificates.models import ClientCertificate
 from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_
 from lk_corporate.core.i18n import format_date
@@ -60,8 +57,17 @@ class CertificateSource(Protocol):
 
 def registered_certificates(session: DbSession, *, now: dt.datetime,
                             until: dt.datetime) -> Iterable[ExpiringCertificate]:
-    """The wiring point (see the module docstring): no registered certificates yet."""
-    return ()
+    """The certificates registered for clients (and not unregistered) expiring in
+    ``(now, until]``."""
+    rows = session.scalars(select(ClientCertificate).where(
+        ClientCertificate.revoked_at.is_(None), ClientCertificate.valid_to > now,
+        ClientCertificate.valid_to <= until).order_by(ClientCertificate.id))
+    return [ExpiringCertificate(
+                client_id=row.client_id, fingerprint=row.sha256,
+                holder=", ".join(part for part in (row.person, row.organization) if part)
+                or row.subject,
+                serial=row.serial_hex, not_after=row.valid_to)
+            for row in rows]
 
 
 _source: CertificateSource = registered_certificates

@@ -4,6 +4,8 @@ signature, and find the accepted ones for the calculation.
 The life of an act (``docflow.states.CLIENT_SIGNED``)::
 
     awaiting_signature ──upload, valid and authorized──▶ received ──acceptance──▶ accepted
+            │  │                                           ▲
+            │  └──sign on the page──▶ signed ──send, valid─┘ (not valid: rejected)
             │  └──upload, signature does not count──▶ rejected
             └──a newer submission of the period──▶ superseded
 
@@ -23,6 +25,9 @@ The life of an act (``docflow.states.CLIENT_SIGNED``)::
   the acceptance, and the client's signature stays valid (filling a signature field is a
   change every signature allows). By default this happens in the upload's own request
   (``ActSettings.auto_accept``).
+* ``receive_signed_act`` does for an act signed on the portal's own signing page
+  (``docsign``, «Подписать») what the upload does after its checks: the same words for a
+  signature that does not count, the same acceptance.
 * ``accepted_acts`` gives the calculation the acts in force for a period.
 
 Every move goes through ``_move``: docflow's audited transition (with the file's hash before
@@ -71,6 +76,7 @@ from lk_corporate.docflow.operations import (
     superseded_by,
 )
 from lk_corporate.docflow.states import transition
+from lk_corporate.notifications.documents import document_rejected, document_waiting
 from lk_corporate.periods.models import BillingPeriod
 from lk_corporate.reading_acts.models import ReadingAct, ReadingSource
 from lk_corporate.reading_acts.settings import ActLinks, ActSettings
@@ -250,6 +256,7 @@ def issue_reading_act(session: DbSession, store: FileStore, *, client: Client,
     session.flush()
     for old in earlier:
         _supersede(session, old, by=issued.document, actor=actor)
+    document_waiting(session, issued.document)
     return IssuedAct(issued.document, act, tuple(earlier))
 
 
@@ -445,18 +452,56 @@ def upload_signed_act(session: DbSession, store: FileStore, act: ReadingAct, upl
     _move(session, document, S.RECEIVED, actor=actor, sha_after=digest, details=details)
     add_revision(session, store, document, uploaded, source=RevisionSource.CLIENT_SIGNATURE,
                  actor=actor, verdict=signature.indication.value, report=report_json, note=note)
-    if settings.auto_accept and supplier_key is not None:
-        try:
-            with session.begin_nested():
-                accept_act(session, store, act,
-                           actor=Actor(None, AUTO_ACCEPTANCE, actor.ip),
-                           supplier_key=supplier_key, validation=settings_for_client)
-        except (SupplierKeyMissing, SigningError) as exc:
-            # The client's part is done and kept; a supplier signer accepts it later.
-            log.warning("act %s received but not accepted automatically: %s",
-                        document.number, exc)
-            session.refresh(document)
+    if settings.auto_accept:
+        accept_at_once(session, store, act, actor=actor, supplier_key=supplier_key,
+                       validation=settings_for_client)
     return UploadResult(document, None, report_dict)
+
+
+def accept_at_once(session: DbSession, store: FileStore, act: ReadingAct, *, actor: Actor,
+                   supplier_key: SupplierKey | None, validation: ValidationSettings) -> bool:
+    """Accept a just received act in the same request (``ActSettings.auto_accept``). False,
+    and the act stays received for a supplier signer, when there is no usable key."""
+    if supplier_key is None:
+        return False
+    try:
+        with session.begin_nested():
+            accept_act(session, store, act, actor=Actor(None, AUTO_ACCEPTANCE, actor.ip),
+                       supplier_key=supplier_key, validation=validation)
+        return True
+    except (SupplierKeyMissing, SigningError) as exc:
+        # The client's part is done and kept; a supplier signer accepts it later.
+        log.warning("act %s received but not accepted automatically: %s",
+                    act.document.number, exc)
+        session.refresh(act.document)
+        return False
+
+
+def receive_signed_act(session: DbSession, store: FileStore, act: ReadingAct, *,
+                       signature: dict[str, Any] | None, actor: Actor, settings: ActSettings,
+                       supplier_key: SupplierKey | None,
+                       validation: ValidationSettings) -> Reason | None:
+    """An act signed on the portal's signing page (``docsign``) and sent: judged with the
+    same words as an uploaded one (``signature``: the client's entry of the report just made,
+    None when the file has no client signature), then received and, by default, accepted;
+    or rejected with the reason, which is returned."""
+    document = act.document
+    client = document.client
+    if signature is None:
+        reason: Reason | None = refusal("unsigned", number=document.number)
+    else:
+        reason = rejection_reason(signature, client_name=client.display_name,
+                                  tax_id=client.tax_id)
+    if reason is not None:
+        _move(session, document, S.REJECTED, actor=actor,
+              reason=message_text(reason.message, reason.params, locale="ru"),
+              details={"reason_code": reason.code}, signature_refused=True)
+        return reason
+    _move(session, document, S.RECEIVED, actor=actor)
+    if settings.auto_accept:
+        accept_at_once(session, store, act, actor=actor, supplier_key=supplier_key,
+                       validation=validation)
+    return None
 
 
 # --- the supplier's acceptance -------------------------------------------------------------
@@ -525,6 +570,7 @@ def reject_act(session: DbSession, act: ReadingAct, *, reason: str, actor: Actor
     if document.status is not S.RECEIVED:
         raise ActError(N_("Act № %(number)s is not awaiting acceptance."), number=document.number)
     _move(session, document, S.REJECTED, actor=actor, reason=text)
+    document_rejected(session, document, reason=text)
     return document
 
 

@@ -25,6 +25,7 @@ from lk_corporate.docflow.operations import add_revision, issue_document, supers
 from lk_corporate.docflow.states import transition
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.tariffs.models import Tariff
+from tests.reading_acts.conftest import crl_index, pki_app
 from tests.signing.conftest import demo_pki, pki_base_url, pki_services
 from tests.support.factories import (
     create_client,
@@ -33,7 +34,8 @@ from tests.support.factories import (
     create_supplier,
 )
 
-__all__ = ["demo_pki", "pki_base_url", "pki_services"]  # the signed upload's (test_cycle.py)
+# The signed upload's fixtures (test_cycle.py): the demo PKI on loopback and an app that trusts it.
+__all__ = ["crl_index", "demo_pki", "pki_app", "pki_base_url", "pki_services"]
 
 ACTOR = Actor(None, "tests", "127.0.0.1")
 REPORT = {"verdict": "TOTAL-PASSED", "signatures": [{"signer": "Иванов И. И.", "tax_id": "7700000001"}]}

@@ -30,13 +30,6 @@ from lk_corporate.api.spec import openapi
 from lk_corporate.core.rights import CLIENT_ACCOUNTANT
 from signing import Level, SigningOptions, load_pkcs12_identity, sign_pdf
 from tests.api.conftest import World, bearer, make_token
-from tests.reading_acts.conftest import (  # noqa: F401  (the demo PKI, the CRL index)
-    crl_index,
-    demo_pki,
-    pki_app,
-    pki_base_url,
-    pki_services,
-)
 from tests.support.factories import create_client_user, create_meter
 
 IN_WINDOW = dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC)

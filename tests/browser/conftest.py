@@ -30,6 +30,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.docsign.fixtures import (  # noqa: F401 - fixtures of the signing page's tests
+    p12_variants,
+    supplier_act,
+)
 from tests.reading_acts.conftest import crl_index, pki_config
 from tests.signing.conftest import demo_pki, nss_db, pki_base_url, pki_services
 from tests.support.live import LiveServer

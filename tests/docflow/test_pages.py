@@ -134,3 +134,13 @@ def test_the_evidence_bundle_holds_every_revision_and_the_audit_trail(client, fi
     assert client.get(f"/documents/{act.id}/evidence.zip").data == r.data
     other = _issue(app, create_client().id, DocumentKind.READING_ACT, "X-1", 25)
     assert client.get(f"/documents/{other.id}/evidence.zip").status_code == 404
+
+
+def test_a_cyrillic_number_downloads_under_a_header_http_can_carry(client, firm, app):
+    """Headers are Latin-1 on the wire: «АП-123» goes in ``filename*`` (RFC 6266)."""
+    act = _issue(app, firm.id, DocumentKind.READING_ACT, "АП-123-2026-10", 25)
+    as_client_user(client, firm)
+    header = client.get(f"/documents/{act.id}/file").headers["Content-Disposition"]
+    header.encode("latin-1")
+    assert header.startswith('attachment; filename="reading_act-__-123-2026-10.pdf"')
+    assert "filename*=UTF-8''reading_act-%D0%90%D0%9F-123-2026-10.pdf" in header
