@@ -107,7 +107,11 @@ class IsolatedClient(FlaskClient):
 
 def _clear_tables(app: Flask) -> None:
     from lk_corporate.core.extensions import db
+    from lk_corporate.core.jobs import wait_idle
 
+    # The previous test's jobs (mail after a response, notices) may still be running on the
+    # in-process pool: on PostgreSQL their locks and TRUNCATE's would deadlock.
+    wait_idle(app)
     with app.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables)]
