@@ -179,6 +179,20 @@ def _start_revocation_refresh(app: object, every_seconds: float = 3600.0) -> Non
     threading.Thread(target=loop, name="lk-crl-refresh", daemon=True).start()
 
 
+_KEY_NOTES = {"client": "", "revoked": " (revoked: refused)", "expired": " (expired: refused)",
+              "untrusted": " (unknown CA: refused)"}
+
+
+def _print_keys(manifest: Manifest) -> None:
+    """The clients' key files: what a new user picks on the signing page («Подписать»)."""
+    click.echo("")
+    click.echo("  Keys to sign with in the browser (PKCS#12 file, its password; contract):")
+    for ident in manifest.identities:
+        if ident.role in _KEY_NOTES:
+            click.echo(f"  {ident.p12}  {ident.password}  {ident.client_contract or '—'}"
+                       f"{_KEY_NOTES[ident.role]}")
+
+
 def _print_summary(config: Any, base_url: str, seeded: object, manifest: Manifest) -> None:
     from lk_corporate.demo.seed import DemoSeed
 
@@ -200,6 +214,7 @@ def _print_summary(config: Any, base_url: str, seeded: object, manifest: Manifes
     click.echo(f"  {'login':<12} {'password':<18} role (contracts)")
     for u in seeded.logins:
         click.echo(f"  {u.login:<12} {u.password:<18} {u.role} ({u.acts_for})")
+    _print_keys(manifest)
     if seeded.activation_code:
         click.echo("")
         click.echo(f"  Try the registration at {base_url}/register with activation code "

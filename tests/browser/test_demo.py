@@ -163,3 +163,39 @@ def test_demo_client_signs_the_reading_act_with_lk_sign_and_sees_it_accepted(dem
                     "-i", str(manifest.trust_anchor)], check=True, capture_output=True)
     assert_pdfsig_all_valid(accepted, f"sql:{nss}", expected=2)
     context.close()
+
+
+def test_demo_client_signs_the_reading_act_in_the_browser_with_the_printed_key(demo, browser):
+    """The issue's walk-through: the demo client enters readings, opens the act, picks the key
+    file the demo printed, types its password, «Подписать и отправить» — the act is accepted
+    (the supplier's acceptance signed at once), and the key never left the page."""
+    url, output = demo
+    key = re.search(r"^\s+(\S+/romashka\.p12)\s+(\S+)\s+123\s*$", output, re.MULTILINE)
+    assert key, output
+    p12, key_password = key.groups()
+    password = re.search(r"^\s+vk123\s+(\S+)\s", output, re.MULTILINE).group(1)
+    context = browser.new_context(base_url=url, locale="ru-RU")
+    page = context.new_page()
+    posted: list[bytes] = []
+    page.on("request", lambda r: posted.append(r.post_data_buffer or b"")
+            if r.method == "POST" else None)
+    login_in_browser(page, "vk123", password)
+    page.goto("/readings")
+    for label, value in (("Показание прибора учёта № 011070123456789, День", "12400,5"),
+                         ("Показание прибора учёта № 011070123456789, Ночь", "5500.2"),
+                         ("Показание прибора учёта № 12223773, Круглосуточно", "150.001")):
+        page.get_by_label(label, exact=True).fill(value)
+    page.click("[data-lk=submit-readings]")
+    page.wait_for_url(re.compile(r"/reading-acts/\d+$"))
+    page.click("[data-lk=sign-link]")
+    page.wait_for_url(re.compile(r"/documents/\d+/sign$"))
+    page.set_input_files('[data-lk="key-file"]', p12)
+    page.fill('[data-lk="key-password"]', key_password)
+    page.click('[data-lk="sign-and-send"]')
+    status = page.locator('[data-lk="status"]')
+    status.filter(has_text="Принят").wait_for(timeout=60_000)
+    assert status.inner_text().strip() == "Принят", page.inner_text("main")
+    key_bytes = Path(p12).read_bytes()
+    for body in posted:
+        assert key_bytes[:64] not in body and key_password.encode() not in body
+    context.close()
