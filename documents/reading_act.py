@@ -62,6 +62,7 @@ __all__ = [
     "MeterReading",
     "ReadingActData",
     "ReadingsPayload",
+    "extract_issued_and_current_payloads",
     "extract_readings_payload",
     "readings_payload",
     "render_reading_act",
@@ -233,19 +234,50 @@ def extract_readings_payload(pdf: bytes, *, expected_sha256: str | None = None) 
     size or MD5 stored beside it, or with ``expected_sha256`` (the hash stored when the act
     was issued).
     """
-    from pyhanko.pdf_utils import generic
+    reader = _reader(pdf)
+    return _check(_payload(reader.root), expected_sha256)
+
+
+def extract_issued_and_current_payloads(pdf: bytes) -> tuple[ReadingsPayload, ReadingsPayload]:
+    """The attachment of the act's first revision (the issued act) and of its newest
+    (signed) revision, from one parse of the file — the same checks as
+    :func:`extract_readings_payload` on each. A caller that knows the file's first revision is
+    the issued act (its bytes begin the file) compares the two: equal, the signatures did not
+    change the readings."""
+    reader = _reader(pdf)
+    first = _payload(reader.get_historical_root(0)) if reader.total_revisions > 1 else None
+    current = _payload(reader.root)
+    return (first or current), current
+
+
+def _reader(pdf: bytes) -> Any:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        root = reader.root
+        reader.root  # noqa: B018 - reading the catalog is what fails on a broken file
     except Exception as exc:  # pyhanko raises several types for unreadable files
         raise AttachmentMissing(f"not a readable PDF: {exc}") from exc
+    return reader
+
+
+def _check(found: ReadingsPayload, expected_sha256: str | None) -> ReadingsPayload:
+    if expected_sha256 is not None and found.sha256 != expected_sha256.lower():
+        raise AttachmentMismatch(f"attachment SHA-256 {found.sha256} != expected "
+                                 f"{expected_sha256}")
+    return found
+
+
+def _payload(root: Any) -> ReadingsPayload:
+    from pyhanko.pdf_utils import generic
+
     try:
         names = root["/Names"]["/EmbeddedFiles"]["/Names"]
         af = root["/AF"]
     except KeyError as exc:
         raise AttachmentMissing(f"the PDF has no associated files ({exc})") from None
+    except Exception as exc:  # pyhanko raises several types for unreadable objects
+        raise AttachmentMissing(f"not a readable PDF: {exc}") from exc
     af_ids = {getattr(x, "idnum", None) for x in af.raw_get_all() if hasattr(x, "idnum")} \
         if hasattr(af, "raw_get_all") else set()
     found = None
@@ -273,10 +305,7 @@ def extract_readings_payload(pdf: bytes, *, expected_sha256: str | None = None) 
         if checksum is not None and bytes(checksum.original_bytes) != hashlib.md5(
                 data, usedforsecurity=False).digest():
             raise AttachmentMismatch("attachment does not match its /CheckSum")
-    sha = hashlib.sha256(data).hexdigest()
-    if expected_sha256 is not None and sha != expected_sha256.lower():
-        raise AttachmentMismatch(f"attachment SHA-256 {sha} != expected {expected_sha256}")
-    return ReadingsPayload(data, sha)
+    return ReadingsPayload(data, hashlib.sha256(data).hexdigest())
 
 
 def render_reading_act(data: ReadingActData) -> bytes:

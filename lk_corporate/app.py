@@ -33,6 +33,7 @@ from lk_corporate.core.urls import BoundedIntConverter
 from lk_corporate.delivery.blueprint import bp as delivery_bp
 from lk_corporate.docflow.blueprint import bp as docflow_bp
 from lk_corporate.docsign.blueprint import bp as docsign_bp
+from lk_corporate.invoicing.blueprint import bp as invoicing_bp
 from lk_corporate.messages.blueprint import bp as messages_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
@@ -56,13 +57,14 @@ JOB_MODULES = (
     "lk_corporate.verification.tasks",
     "lk_corporate.notifications.tasks",
     "lk_corporate.docsign.tasks",
+    "lk_corporate.invoicing.tasks",
 )
 
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
               periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp,
               messages_bp, service_requests_bp, certificates_bp, readings_bp, reading_acts_bp,
-              docsign_bp)
+              docsign_bp, invoicing_bp)
 
 
 def import_jobs() -> None:

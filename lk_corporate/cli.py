@@ -65,6 +65,8 @@ COMMANDS: dict[str, LazyCommand] = {
                        "The JSON API: tokens for accounting software.", app=True),
     "revocation": LazyCommand("lk_corporate.verification.jobs_cli:revocation",
                               "Revocation data: the CRL index validation reads.", app=True),
+    "period": LazyCommand("lk_corporate.invoicing.cli:period",
+                          "Billing periods: the month-end calculation.", app=True),
 }
 
 

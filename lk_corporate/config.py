@@ -91,6 +91,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LK_STORAGE_DIR": get("LK_STORAGE_DIR") or str(instance_path / "files"),
         # A validly signed reading act is accepted (supplier's signature added) at once.
         "LK_READING_ACT_AUTO_ACCEPT": _bool(get("LK_READING_ACT_AUTO_ACCEPT"), True),
+        # Invoices: days from the invoice date to «Оплатить до».
+        "LK_INVOICE_PAYMENT_DAYS": int(get("LK_INVOICE_PAYMENT_DAYS") or 10),
         # Signed, timestamped checkpoints of the audit chain head (lk audit checkpoint).
         "LK_AUDIT_CHECKPOINT_DIR": get("LK_AUDIT_CHECKPOINT_DIR")
         or str(instance_path / "audit-checkpoints"),

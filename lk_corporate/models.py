@@ -28,6 +28,11 @@ from lk_corporate.docflow.models import (  # noqa: F401
     DocumentRevision,
 )
 from lk_corporate.docsign.models import SigningSession  # noqa: F401
+from lk_corporate.invoicing.models import (  # noqa: F401
+    CalculationRun,
+    CalculationTask,
+    Invoice,
+)
 from lk_corporate.messages.models import Attachment, Message, ReadMarker, Thread  # noqa: F401
 from lk_corporate.notifications.models import NotificationSent  # noqa: F401
 from lk_corporate.periods.models import BillingPeriod  # noqa: F401

@@ -8,11 +8,28 @@ module: it registers the same jobs itself, for the in-process runner of the embe
 
 from __future__ import annotations
 
+import os
+
+from flask import Flask
+
 from lk_corporate.app import create_app, import_jobs
 from lk_corporate.core.jobs import celery_app, set_app_factory
 
-set_app_factory(create_app)
+
+def worker_app() -> Flask:
+    """The app a worker's jobs run in: the portal's, without a round trip to check each
+    pooled connection before each transaction (``pool_pre_ping``). A job that loses its
+    connection starts over by itself (the month-end job, ``invoicing.tasks``) or is run
+    again by a periodic job (mail, audit checkpoints); the month-end batch runs two
+    transactions per client, and the check was one statement in eight."""
+    return create_app({"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False}})
+
+
+set_app_factory(worker_app)
 import_jobs()
+# The worker connects to its broker before any task builds the app (whose ``init_app`` sets
+# the same URL in the web process), so it reads the setting itself.
+celery_app.conf.broker_url = os.environ.get("LK_CELERY_BROKER_URL") or "memory://"
 
 
 celery_app.conf.beat_schedule = {
@@ -25,6 +42,7 @@ celery_app.conf.beat_schedule = {
     "complete-client-signatures": {"task": "lk.docsign.complete_signatures", "schedule": 900.0},
     "forget-expired-signing-sessions": {"task": "lk.docsign.forget_expired_sessions",
                                         "schedule": 3600.0},
+    "upgrade-invoice-signatures": {"task": "lk.upgrade_invoice_signatures", "schedule": 600.0},
 }
 
 __all__ = ["celery_app"]

@@ -23,7 +23,8 @@ from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.general import as_signing_certificate_v2
 
-__all__ = ["CmsTemplate", "build_template", "signed_attributes", "signed_data"]
+__all__ = ["CmsTemplate", "build_template", "message_imprint_of", "signed_attributes",
+           "signed_data", "signed_data_der"]
 
 
 def _len(n: int) -> bytes:
@@ -101,6 +102,12 @@ def signed_attributes(template: CmsTemplate, message_digest: bytes) -> bytes:
 def signed_data(template: CmsTemplate, attrs_set: bytes, signature: bytes,
                 timestamp_token: Any | None = None) -> cms.ContentInfo:
     """The ContentInfo(SignedData) around ``attrs_set`` and ``signature``."""
+    return cms.ContentInfo.load(signed_data_der(template, attrs_set, signature, timestamp_token))
+
+
+def signed_data_der(template: CmsTemplate, attrs_set: bytes, signature: bytes,
+                    timestamp_token: Any | None = None) -> bytes:
+    """:func:`signed_data` as DER bytes (no asn1crypto object around them)."""
     # The signed attributes go in as [0] IMPLICIT: same content, context tag 0xA0.
     signed_attrs_field = b"\xa0" + attrs_set[1:]
     signer_info = (_VERSION_1 + template.signer_identifier + template.digest_algorithm
@@ -111,8 +118,7 @@ def signed_data(template: CmsTemplate, attrs_set: bytes, signature: bytes,
         signer_info += _tlv(0xA1, _attribute(OID_SIG_TIMESTAMP, token_der))
     sd = (_VERSION_1 + _tlv(0x31, template.digest_algorithm) + template.encap_content_info
           + template.certificates + _tlv(0x31, _tlv(0x30, signer_info)))
-    der = _tlv(0x30, _oid(OID_SIGNED_DATA) + _tlv(0xA0, _tlv(0x30, sd)))
-    return cms.ContentInfo.load(der)
+    return _tlv(0x30, _oid(OID_SIGNED_DATA) + _tlv(0xA0, _tlv(0x30, sd)))
 
 
 def message_imprint_of(signature: bytes) -> bytes:

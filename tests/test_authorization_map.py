@@ -143,6 +143,7 @@ def world(session, app) -> dict[str, Any]:
             actor=Actor.system())
         token_b = create_token(uow, uow.merge(user_b), name="BETA-SECRET token", days=30,
                                actor=Actor.system()).token
+    invoice_b = _issued_invoice(b, period, Path(app.config["LK_STORAGE_DIR"]))
     role = db.session.query(Role).filter_by(code=SUPPLIER_ADMIN).one()
     act_b, certificate_b = _reading_act_and_certificate(b, period)
     # A signing session of B's act (its state is never read: every route refuses first).
@@ -162,6 +163,7 @@ def world(session, app) -> dict[str, Any]:
             "code_id": code_b.id, "user_id": user_b.id, "mail_id": mail.id,
             "period_id": period.id, "tariff_id": tariff.id, "role_id": role.id,
             "login_id": login_b.id, "document_id": act_b.document_id, "seq": 1,
+            "invoice_id": invoice_b.id,
             "token_id": token_b.id, "certificate_id": certificate_b.id,
             "thread_id": thread_b.id, "attachment_id": attachment_b.id,
             "service_request_id": request_b.id, "session_id": signing_b.public_id,
@@ -188,6 +190,29 @@ def _reading_act_and_certificate(b: Any, period: BillingPeriod) -> tuple[Any, An
     db.session.add_all([act, certificate])
     db.session.commit()
     return act, certificate
+
+
+def _issued_invoice(client: Any, period: BillingPeriod, files: Any) -> Any:
+    """An issued invoice of ``client`` (its file says BETA-SECRET: a leak would show)."""
+    from lk_corporate.core.storage import FileStore
+    from lk_corporate.docflow.models import DocumentKind
+    from lk_corporate.docflow.operations import issue_document
+    from lk_corporate.invoicing.models import Invoice
+
+    act = issue_document(db.session, FileStore(files), kind=DocumentKind.READING_ACT,
+                         number="ACT-BETA-SECRET", client_id=client.id, period_id=period.id,
+                         date=period.calculation_date, pdf=b"%PDF act", actor=Actor.system())
+    doc = issue_document(db.session, FileStore(files), kind=DocumentKind.INVOICE,
+                         number="2026-000001", client_id=client.id, period_id=period.id,
+                         date=period.calculation_date, pdf=b"%PDF BETA-SECRET invoice",
+                         actor=Actor.system())
+    invoice = Invoice(kind=DocumentKind.INVOICE, number="2026-000001", client_id=client.id,
+                      period_id=period.id, act_document_id=act.document.id,
+                      document_id=doc.document.id, date=period.calculation_date,
+                      due_date=period.calculation_date, net=1, vat=0, total=1, lines="[]")
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice
 
 
 def test_every_route_is_public_or_needs_login(app, client, world):

@@ -26,6 +26,9 @@ from lk_corporate.clients.forms import SERVICE_LABELS, ZONE_LABELS
 from lk_corporate.clients.forms import STATUS_LABELS as METER_STATUS_LABELS
 from lk_corporate.core.i18n import format_date, format_datetime, format_number
 from lk_corporate.core.rights import BUILTIN_ROLES
+from lk_corporate.docflow.models import DocumentKind, DocumentStatus
+from lk_corporate.docflow.states import KIND_LABELS
+from lk_corporate.docflow.states import STATUS_LABELS as DOCUMENT_STATUS_LABELS
 from lk_corporate.staff.forms import RIGHT_LABELS
 
 ACTION_LABELS: dict[str, Any] = {
@@ -76,6 +79,8 @@ ACTION_LABELS: dict[str, Any] = {
     "tariff.created": _l("Tariff created"),
     "tariff.updated": _l("Tariff changed"),
     "tariff.ended": _l("Tariff validity ended"),
+    # Documents and the month-end calculation
+    "calculation.launched": _l("Calculation of the period started"),
     # Supplier administration
     "supplier.settings_updated": _l("Supplier requisites changed"),
     "staff.created": _l("Staff user created"),
@@ -164,6 +169,10 @@ DETAIL_LABELS: dict[str, Any] = {
     "price": _l("Price"),
     "valid_from": _l("Valid from"),
     "valid_to": _l("Valid to"),
+    # Documents and the calculation
+    "run": _l("Calculation run"),
+    "dispatched": _l("Clients dispatched"),
+    "already_done": _l("Clients already done"),
     # What changed: shown after what the entry is about (the order of this dict is the order
     # of the lines).
     "was": _l("Before"),
@@ -230,6 +239,9 @@ PERIOD_STATUS_LABELS: dict[str, Any] = {
     "open": lazy_pgettext("period status", "Open"),
     "closed": lazy_pgettext("period status", "Closed"),
 }
+
+_DOCUMENT_STATUSES = {s.value for s in DocumentStatus}
+_DOCUMENT_KINDS = {k.value for k in DocumentKind}
 
 NUMBER_KEYS = {"price", "vat_rate", "ct_ratio", "vt_ratio", "max_consumption", "amount"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -351,6 +363,11 @@ def _word(key: str, value: str, action: str) -> str:
         return str(METER_STATUS_LABELS[value])
     if key in ("from", "to") and action.startswith("period.") and value in PERIOD_STATUS_LABELS:
         return str(PERIOD_STATUS_LABELS[value])
+    if action.startswith("document."):
+        if key in ("from", "to") and value in _DOCUMENT_STATUSES:
+            return str(DOCUMENT_STATUS_LABELS[DocumentStatus(value)])
+        if key == "kind" and value in _DOCUMENT_KINDS:
+            return str(KIND_LABELS[DocumentKind(value)])
     if key in NUMBER_KEYS:
         try:
             return format_number(Decimal(value))

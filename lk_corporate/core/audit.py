@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, func, select, text
+from sqlalchemy import Integer, String, Text, func, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lk_corporate.core.db import Base, DbSession, UTCDateTime, utcnow
@@ -110,28 +110,59 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an entry in the caller's transaction (the unit of work commits it)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    entry = AuditEntry(
-        seq=seq,
-        created_at=utcnow(),
-        actor_id=actor.user_id,
-        actor=actor.name[:200],
-        ip=actor.ip[:64],
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id)[:60],
-        details=canonical_json(details or {}),
-        prev_hash=prev_hash,
-    )
-    entry.hash = entry.computed_hash()
+    (row,) = _chained(session, [Event(action, actor, object_type, object_id, details)])
+    entry = AuditEntry(**row)
     session.add(entry)
     session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry to append with :func:`record_many`."""
+
+    action: str
+    actor: Actor
+    object_type: str = ""
+    object_id: object = ""
+    details: dict[str, Any] | None = None
+
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+
+
+def lock_chain(session: DbSession) -> None:
+    """Take the chain's append lock now, for the rest of the transaction (PostgreSQL; SQLite
+    has one writer anyway). An operation that locks rows which transactions appending to
+    the chain also lock takes this first, so that both take the locks in the same order."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_LOCK, {"k": _PG_LOCK_KEY})
+
+
+def _chained(session: DbSession, events: list[Event]) -> list[dict[str, Any]]:
+    """The rows for ``events``, linked after the chain's head (taken under the lock)."""
+    lock_chain(session)
+    last = session.connection().execute(_HEAD).first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    rows = []
+    for event in events:
+        row: dict[str, Any] = {
+            "seq": seq, "created_at": utcnow(), "actor_id": event.actor.user_id,
+            "actor": event.actor.name[:200], "ip": event.actor.ip[:64], "action": event.action,
+            "object_type": event.object_type, "object_id": str(event.object_id)[:60],
+            "details": canonical_json(event.details or {}), "prev_hash": prev_hash}
+        row["hash"] = entry_hash(**row)
+        rows.append(row)
+        seq, prev_hash = seq + 1, row["hash"]
+    return rows
+
+
+def record_many(session: DbSession, events: list[Event]) -> None:
+    """Append several entries, in order, with one lock, one look at the chain's head and one
+    insert (a batch issuing two documents per client appends two entries at once)."""
+    if events:
+        session.connection().execute(insert(AuditEntry), _chained(session, events))
 
 
 @dataclass(frozen=True)

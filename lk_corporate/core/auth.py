@@ -45,6 +45,24 @@ def require_right(*rights: str) -> Callable[[F], F]:
     return decorator
 
 
+def require_any_right(*rights: str) -> Callable[[F], F]:
+    """Login required, and at least one of the named rights held (403 otherwise): a page two
+    roles share, e.g. the period board (the admin manages periods, the supplier's signer runs
+    the calculation that signs the invoices)."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            enforce_staff_network()
+            if not any(current_user.has_right(right) for right in rights):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, login_required(wrapped))
+
+    return decorator
+
+
 def require_client(view: F) -> F:
     """Login required as a client user with an active membership (403 for staff)."""
 

@@ -20,7 +20,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lk_corporate.demo.seed import seed_demo
+from lk_corporate.demo.seed import demo_seeders, seed_demo
 
 if TYPE_CHECKING:
     from lk_corporate.pki import Manifest, ServicesHandle
@@ -66,6 +66,13 @@ def demo(host: str, port: int, pki_port: int | None, no_server: bool) -> None:
         upgrade(directory=str(Path(app.root_path) / "migrations"))
         with unit_of_work() as session:
             seeded = seed_demo(session, store=FileStore(Path(app.config["LK_STORAGE_DIR"])))
+        if seeded.created:
+            # What other packages add (the previous month, calculated: an invoice to see).
+            for seeder in demo_seeders():
+                with unit_of_work() as session:
+                    message = seeder(session, app.config, manifest)
+                if message:
+                    click.echo(message)
 
         _print_summary(app.config, base_url, seeded, manifest)
         if no_server:

@@ -201,6 +201,18 @@ TARIFFS: tuple[tuple[str, str, str, Decimal], ...] = (
     ("heat", "single", "Гкал", Decimal("3127.40")),
 )
 
+# What the installed meters with a factory number measured in the month before the demo's
+# current one (per zone, on the register): the demo's previous period is calculated from
+# them, ending at the meters' last readings above.
+PREVIOUS_MONTH_USE: dict[str, tuple[Decimal, ...]] = {
+    "011070123456789": (Decimal("1641.6"), Decimal("669.7")),
+    "12223773": (Decimal("26.348"),),
+    "0804201234": (Decimal("0.75"), Decimal("0.33")),
+    "0804205678": (Decimal("3753.8"),),
+    "36912481": (Decimal("14355.3"),),
+    "7700123": (Decimal("184.424"),),
+}
+
 SERVICE_NAMES_RU = {
     "electricity": "Электроэнергия",
     "cold_water": "Холодное водоснабжение",

@@ -9,10 +9,11 @@ left as it is, so ``lk demo`` can be run again without duplicating anything.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -205,6 +206,22 @@ def seed_demo(session: DbSession, *, today: dt.date | None = None,
         extra(session, world)
     session.flush()
     return DemoSeed(True, logins, issued.plain, third.contract_number, third.tax_id)
+
+
+DemoSeeder = Callable[[DbSession, Mapping[str, Any], Any], "str | None"]
+"""``seeder(session, app_config, manifest) -> message``: more demo data a package adds once
+the reference data is in (e.g. invoicing's previously calculated month), run by ``lk demo``
+on a fresh database; the demo package itself knows none of those packages."""
+
+_SEEDERS: dict[str, DemoSeeder] = {}
+
+
+def register_demo_seeder(name: str, seeder: DemoSeeder) -> None:
+    _SEEDERS[name] = seeder
+
+
+def demo_seeders() -> list[DemoSeeder]:
+    return list(_SEEDERS.values())
 
 
 def _fresh_code_if_unregistered(session: DbSession, contract_number: str) -> str | None:

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from lk_corporate.core.audit import Actor, AuditEntry, record
+from lk_corporate.core.audit import Actor, AuditEntry, Event, record_many
 from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.storage import FileStore
@@ -46,21 +47,37 @@ def next_number(session: DbSession, kind: DocumentKind | str, year: int) -> int:
     SQLite the writers are serialised anyway; a rolled-back transaction takes its number
     back with it, so no gap appears.
     """
-    series = kind.value if isinstance(kind, DocumentKind) else kind
-    statement = (update(DocumentCounter)
-                 .where(DocumentCounter.kind == series, DocumentCounter.year == year)
-                 .values(last=DocumentCounter.last + 1)
-                 .returning(DocumentCounter.last))
-    value = session.execute(statement).scalar()
-    if value is None:
-        try:
-            with session.begin_nested():
-                session.execute(insert(DocumentCounter).values(kind=series, year=year,
-                                                                last=0))
-        except IntegrityError:
-            pass  # another transaction created it first; the UPDATE below waits for it
-        value = session.execute(statement).scalar_one()
-    return int(value)
+    return next_numbers(session, (kind,), year)[kind]
+
+
+def next_numbers(session: DbSession, kinds: Sequence[DocumentKind | str], year: int
+                 ) -> dict[DocumentKind | str, int]:
+    """:func:`next_number` for several series at once (an invoice and its tax invoice), in
+    one statement; the rows are locked in one scan, so two transactions numbering the same
+    series cannot deadlock on them. The answer is keyed by the ``kinds`` given."""
+    series = {(k.value if isinstance(k, DocumentKind) else k): k for k in kinds}
+    wanted = sorted(series)
+    found = {kind: int(last) for kind, last in session.connection().execute(
+        _NEXT, {"kinds": wanted, "of_year": year})}
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        for kind in missing:
+            try:
+                with session.begin_nested():
+                    session.execute(insert(DocumentCounter).values(kind=kind, year=year,
+                                                                    last=0))
+            except IntegrityError:
+                pass  # another transaction created it first; the UPDATE below waits for it
+        found.update({kind: int(last) for kind, last in session.execute(
+            _NEXT, {"kinds": missing, "of_year": year})})
+    return {series[kind]: found[kind] for kind in wanted}
+
+
+_NEXT = (update(DocumentCounter)
+         .where(DocumentCounter.kind.in_(bindparam("kinds", expanding=True)),
+                DocumentCounter.year == bindparam("of_year"))
+         .values(last=DocumentCounter.last + 1)
+         .returning(DocumentCounter.kind, DocumentCounter.last))
 
 
 # --- issuing and revisions ---------------------------------------------------------------
@@ -90,20 +107,65 @@ def issue_document(session: DbSession, store: FileStore, *, kind: DocumentKind, 
                    public_token: str | None = None) -> Issued:
     """A new document of ``kind`` with its first file, in its kind's initial status (or
     ``status``, e.g. an invoice signed by the supplier before it is recorded)."""
-    digest = store.put(pdf)
-    document = Document(kind=kind, number=number, client_id=client_id, period_id=period_id,
-                        status=status or INITIAL[kind], date=date, sha256=digest,
-                        supersedes_id=supersedes.id if supersedes else None,
-                        public_token=public_token, created_at=utcnow(), updated_at=utcnow())
-    session.add(document)
+    return issue_documents(session, store, [NewDocument(
+        kind=kind, number=number, client_id=client_id, period_id=period_id, date=date,
+        pdf=pdf, supersedes=supersedes, status=status, source=source, note=note,
+        public_token=public_token)],
+        actor=actor)[0]
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """One document for :func:`issue_documents` (the arguments of :func:`issue_document`)."""
+
+    kind: DocumentKind
+    number: str
+    client_id: int
+    period_id: int | None
+    date: dt.date
+    pdf: bytes
+    supersedes: Document | None = None
+    status: DocumentStatus | None = None
+    source: RevisionSource = RevisionSource.ISSUED
+    note: str = ""
+    public_token: str | None = None
+    """The unguessable token of the document's public summary (``/verify/<kind>/<token>``)."""
+    stored_sha256: str | None = None
+    """``store.put(pdf)``'s answer when the caller stored the file already (before its
+    transaction, to keep it short): the file is not hashed and written again."""
+
+
+def issue_documents(session: DbSession, store: FileStore, items: Sequence[NewDocument], *,
+                    actor: Actor) -> list[Issued]:
+    """:func:`issue_document` for several documents in one go (a batch issues a client's
+    invoice and tax invoice together): the same rows and audit entries, in order, with one
+    insert of each kind and one append to the audit chain."""
+    now = utcnow()
+    documents = []
+    for item in items:
+        digest = (item.stored_sha256 if item.stored_sha256 and store.exists(item.stored_sha256)
+                  else store.put(item.pdf))
+        documents.append(Document(
+            kind=item.kind, number=item.number, client_id=item.client_id,
+            period_id=item.period_id, status=item.status or INITIAL[item.kind], date=item.date,
+            sha256=digest, supersedes_id=item.supersedes.id if item.supersedes else None,
+            public_token=item.public_token, created_at=now, updated_at=now))
+    session.add_all(documents)
     session.flush()
-    revision = _add_revision(session, document, digest, len(pdf), source, actor, note=note)
-    record(session, f"document.{document.status.value}", actor=actor, object_type="document",
-           object_id=document.id,
-           details={"kind": kind.value, "number": number, "client_id": client_id,
-                    "sha256_after": digest, "to": document.status.value,
-                    **({"supersedes": supersedes.id} if supersedes else {})})
-    return Issued(document, revision)
+    revisions = [DocumentRevision(document_id=d.id, seq=1, sha256=d.sha256, size=len(i.pdf),
+                                  source=i.source, actor_id=actor.user_id,
+                                  actor=actor.name[:200], note=i.note, created_at=now)
+                 for d, i in zip(documents, items, strict=True)]
+    session.add_all(revisions)
+    record_many(session, [
+        Event(f"document.{d.status.value}", actor, "document", d.id,
+              {"kind": d.kind.value, "number": d.number, "client_id": d.client_id,
+               "sha256_after": d.sha256, "to": d.status.value,
+               **({"supersedes": i.supersedes.id} if i.supersedes else {})})
+        for d, i in zip(documents, items, strict=True)])
+    for d, r in zip(documents, revisions, strict=True):
+        set_committed_value(d, "revisions", [r])
+    return [Issued(d, r) for d, r in zip(documents, revisions, strict=True)]
 
 
 def add_revision(session: DbSession, store: FileStore, document: Document, pdf: bytes, *,

@@ -8,24 +8,43 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_pgettext
+from flask_login import current_user
 
 from lk_corporate.core import rights as R
-from lk_corporate.core.auth import require_right
+from lk_corporate.core.auth import require_any_right, require_right
 from lk_corporate.core.extensions import db
 from lk_corporate.core.formkit import current_actor, submit_form
 from lk_corporate.periods import operations as ops
 from lk_corporate.periods.forms import PeriodForm
+from lk_corporate.periods.panels import panels_for
+
+# The period pages: the admin manages periods, the supplier's signer runs the calculation.
+BOARD_RIGHTS = (R.PERIODS_MANAGE, R.INVOICES_SIGN)
 
 # A context: "Open" the status («Открыт») is not "Open" the button («Открыть»).
 STATUS_LABELS = {"planned": lazy_pgettext("period status", "Planned"), "open": lazy_pgettext("period status", "Open"),
                  "closed": lazy_pgettext("period status", "Closed")}
 
 
-@require_right(R.PERIODS_MANAGE)
+@require_any_right(*BOARD_RIGHTS)
 def index() -> ResponseReturnValue:
     return render_template("periods/index.html", periods=ops.list_periods(db.session),
                            current=ops.current_period(db.session), status_labels=STATUS_LABELS,
-                           window=ops.reading_window)
+                           window=ops.reading_window,
+                           can_manage=current_user.has_right(R.PERIODS_MANAGE))
+
+
+@require_any_right(*BOARD_RIGHTS)
+def detail(period_id: int) -> ResponseReturnValue:
+    """The period board: the month, its deadline, and what other packages add (the clients'
+    acts, the calculation's progress and its button)."""
+    period = ops.get_period(db.session, period_id)
+    today = dt.date.today()
+    return render_template("periods/detail.html", period=period, status_labels=STATUS_LABELS,
+                           window=ops.reading_window(period), today=today,
+                           deadline=ops.deadline_state(period, today),
+                           panels=panels_for(db.session, period, current_user.has_right),
+                           can_manage=current_user.has_right(R.PERIODS_MANAGE))
 
 
 @require_right(R.PERIODS_MANAGE)

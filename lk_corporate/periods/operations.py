@@ -138,3 +138,19 @@ class ReadingWindow:
 
 def reading_window(period: BillingPeriod) -> ReadingWindow:
     return ReadingWindow(period, period.calculation_date, period.calculation_deadline)
+
+
+# How many days before the calculation deadline the board starts warning.
+DEADLINE_WARNING_DAYS = 2
+
+
+def deadline_state(period: BillingPeriod, today: dt.date) -> str:
+    """``overdue`` after the calculation deadline (5 days from the calculation date),
+    ``near`` on its last ``DEADLINE_WARNING_DAYS`` days, ``ok`` before, ``closed`` for a
+    closed period (whatever happened is done)."""
+    if period.status is PeriodStatus.CLOSED:
+        return "closed"
+    left = (period.calculation_deadline - today).days
+    if left < 0:
+        return "overdue"
+    return "near" if left <= DEADLINE_WARNING_DAYS else "ok"

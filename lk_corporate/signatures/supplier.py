@@ -4,7 +4,9 @@
 (the running demo, which names no key, falls back to the demo PKI's supplier identity), the
 TSA and the trust roots; ``sign_as_supplier`` signs at the configured level, degrading to
 B-B with ``upgrade_pending`` when the TSA is down (nothing is lost: ``signing.upgrade``
-completes it later). The identity is loaded once per process.
+completes it later). The identity is loaded once per process. A document the portal rendered
+itself, signed in its own box, takes ``signing.direct``'s fast path (the same signature,
+written without pyHanko's object graph); anything else goes through ``signing.sign_pdf``.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from signing import (
     SigningOptions,
     SigningResult,
     load_pkcs12_identity,
-    sign_pdf,
 )
+from signing.direct import sign_document
 
 
 class SupplierKeyMissing(RuntimeError):
@@ -82,4 +84,4 @@ def sign_as_supplier(pdf: bytes, key: SupplierKey, *, field: str | None,
                              trust_roots=key.trust_roots, field_name=field, certify=certify,
                              add_empty_fields=add_empty_fields, reason=reason,
                              service_timeout=key.timeout, degrade=True)
-    return sign_pdf(pdf, key.identity(), options)
+    return sign_document(pdf, key.identity(), options)

@@ -46,9 +46,9 @@ class MenuSection:
 class MenuItem:
     label: Any
     endpoint: str
-    right: str | None = None
-    """The right (``current_user.has_right(name)``) needed to see the item; None: any user
-    of the section's audience."""
+    right: str | tuple[str, ...] | None = None
+    """The right (``current_user.has_right(name)``) needed to see the item — a tuple: any one
+    of them; None: any user of the section's audience."""
     section: str = "supplier"
     order: int = 100
     icon: str | None = None
@@ -119,7 +119,7 @@ register_section(PROFILE_SECTION)
 def register_menu_item(
     label: Any,
     endpoint: str,
-    right: str | None = None,
+    right: str | tuple[str, ...] | None = None,
     section: str = "supplier",
     order: int = 100,
     icon: str | None = None,
@@ -150,9 +150,11 @@ def user_audiences(user: Any) -> set[str]:
     return {"public", "staff" if getattr(user, "is_staff", False) else "client"}
 
 
-def user_has_right(user: Any, right: str | None) -> bool:
+def user_has_right(user: Any, right: str | tuple[str, ...] | None) -> bool:
     if right is None:
         return True
+    if isinstance(right, tuple):
+        return any(user_has_right(user, one) for one in right)
     has_right = getattr(user, "has_right", None)
     # Until the accounts package provides has_right, a right-guarded item stays hidden:
     # showing a page to someone who may not open it is worse than hiding it for a day.

@@ -15,6 +15,7 @@ import pytest
 from documents.errors import AttachmentMismatch, AttachmentMissing
 from documents.reading_act import (
     PAYLOAD_SCHEMA,
+    extract_issued_and_current_payloads,
     extract_readings_payload,
     readings_payload,
     render_reading_act,
@@ -125,6 +126,11 @@ def test_attachment_replaced_in_a_later_revision_is_refused() -> None:
     assert extract_readings_payload(fresh).data == forged_payload
     with pytest.raises(AttachmentMismatch, match="expected"):
         extract_readings_payload(fresh, expected_sha256=issued_sha)
+    # One parse gives the issued act's attachment and the newest one: they differ.
+    first, newest = extract_issued_and_current_payloads(fresh)
+    assert (first.data, newest.data) == (payload, forged_payload)
+    assert first.sha256 == issued_sha
+    assert extract_issued_and_current_payloads(pdf) == (extract_readings_payload(pdf),) * 2
 
 
 def test_checksum_mismatch_is_refused() -> None:

@@ -264,3 +264,73 @@ def test_ensure_demo_pki_refuses_another_base_url(demo_pki):
     assert ensure_demo_pki(demo_pki.directory, demo_pki.base_url + "/").base_url == demo_pki.base_url
     with pytest.raises(PkiBaseUrlMismatch, match="generated for"):
         ensure_demo_pki(demo_pki.directory, "http://127.0.0.1:1")
+
+
+def _reference_token(pki, request_der: bytes, now, serial: int) -> bytes:
+    """The TSA's answer built with asn1crypto's object graph: what ``tsa.respond`` assembles
+    from pre-encoded DER parts must be these very bytes."""
+    import hashlib
+
+    from asn1crypto import algos, cms, core, tsp
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from lk_corporate.pki.tsa import TSA_POLICY_OID
+
+    req = tsp.TimeStampReq.load(request_der)
+    tsa_cert = asn1_x509.Certificate.load(pki.tsa_cert.public_bytes(serialization.Encoding.DER))
+    info = {"version": "v1", "policy": req["req_policy"].native or TSA_POLICY_OID,
+            "message_imprint": req["message_imprint"], "serial_number": serial, "gen_time": now,
+            "accuracy": {"seconds": 1}, "ordering": False,
+            "tsa": asn1_x509.GeneralName(name="directory_name", value=tsa_cert.subject)}
+    if req["nonce"].native is not None:
+        info["nonce"] = req["nonce"].native
+    tst_der = tsp.TSTInfo(info).dump()
+    attrs = cms.CMSAttributes([
+        cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
+        cms.CMSAttribute({"type": "signing_time", "values": [cms.Time({"utc_time": now})]}),
+        cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(tst_der).digest()]}),
+        cms.CMSAttribute({"type": "signing_certificate_v2", "values": [tsp.SigningCertificateV2({
+            "certs": [{"hash_algorithm": {"algorithm": "sha256"},
+                       "cert_hash": hashlib.sha256(tsa_cert.dump()).digest(),
+                       "issuer_serial": {"issuer": [asn1_x509.GeneralName(
+                           name="directory_name", value=tsa_cert.issuer)],
+                           "serial_number": tsa_cert.serial_number}}]})]}),
+    ])
+    signature = pki.tsa_key.sign(attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
+    signed = {"version": "v3", "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+              "encap_content_info": {"content_type": "tst_info",
+                                     "content": core.ParsableOctetString(tst_der)},
+              "signer_infos": [cms.SignerInfo({
+                  "version": "v1", "sid": cms.SignerIdentifier({"issuer_and_serial_number": {
+                      "issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number}}),
+                  "digest_algorithm": {"algorithm": "sha256"}, "signed_attrs": attrs,
+                  "signature_algorithm": {"algorithm": "sha256_rsa"}, "signature": signature})]}
+    if req["cert_req"].native:
+        signed["certificates"] = [tsa_cert] + [asn1_x509.Certificate.load(
+            c.public_bytes(serialization.Encoding.DER)) for c in pki.tsa_chain]
+    token = cms.ContentInfo({"content_type": "signed_data", "content": cms.SignedData(signed)})
+    return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+
+
+@pytest.mark.parametrize("nonce", [12345, None, 2**70])
+@pytest.mark.parametrize("cert_req", [True, False])
+def test_tsa_tokens_are_the_der_asn1crypto_would_write(demo_pki, nonce, cert_req):
+    import datetime as dt
+    import hashlib
+
+    from asn1crypto import tsp
+
+    from lk_corporate.pki import tsa
+    from lk_corporate.pki.authority import load_pki
+
+    pki = load_pki(demo_pki.directory)
+    fields = {"version": 1, "cert_req": cert_req,
+              "message_imprint": {"hash_algorithm": {"algorithm": "sha256"},
+                                  "hashed_message": hashlib.sha256(b"act").digest()}}
+    if nonce is not None:
+        fields["nonce"] = nonce
+    request = tsp.TimeStampReq(fields).dump()
+    now = dt.datetime(2026, 12, 2, 9, 30, 15, tzinfo=dt.UTC)
+    assert tsa.respond(pki, request, now=now, serial=777) == _reference_token(pki, request, now, 777)

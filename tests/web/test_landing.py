@@ -53,8 +53,8 @@ def test_every_feature_and_step_is_a_page_a_client_can_open(client: Any, clean_a
 
 
 def test_a_feature_appears_with_its_page(client: Any, scratch_landing: None) -> None:
-    landing.register_feature("future", "Future-test", "Not built yet.", endpoint="invoicing.invoices")
-    landing.register_step("future", "Step-test", endpoint="invoicing.invoices")
+    landing.register_feature("future", "Future-test", "Not built yet.", endpoint="future.page")
+    landing.register_step("future", "Step-test", endpoint="future.page")
     assert "Future-test" not in _main(client) and "Step-test" not in _main(client)
     # Once the page exists (the health check stands in for it), the promise is shown.
     landing.register_feature("future", "Future-test", "Built.", endpoint="web.healthz", order=1)

@@ -3,6 +3,8 @@
    data-lk-print     on a button: print the page (the activation code sheet).
    data-lk-zone-layout   on the meter form's zones <select> ("day,night"): only the inputs
                      marked data-lk-zone="day" / "night" of the chosen layout are shown.
+   data-lk-refresh   on an element: reload the page after that many seconds (the period
+                     board while a calculation runs); not while the user types in a form.
 */
 (function () {
   "use strict";
@@ -22,6 +24,14 @@
       showZones(select);
       select.addEventListener("change", function () { showZones(select); });
     });
+    var refresh = document.querySelector("[data-lk-refresh]");
+    if (refresh) {
+      var seconds = parseInt(refresh.getAttribute("data-lk-refresh"), 10) || 5;
+      window.setTimeout(function () {
+        var active = document.activeElement;
+        if (!active || !active.form) { window.location.reload(); }
+      }, seconds * 1000);
+    }
   }
 
   if (document.readyState === "loading") {

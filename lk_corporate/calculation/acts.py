@@ -1,0 +1,152 @@
+"""The reading acts the calculation reads: which are accepted, and what they say.
+
+**Which acts.** Everything here goes through the ``Document`` table (kind ``reading_act``),
+never through the readings package's own tables, so the calculation depends only on docflow.
+:func:`accepted_acts` is the one query deciding "the accepted acts of a period" (the newest
+accepted act per client; a corrected act supersedes the old one, which leaves the accepted
+state). ``reading_acts.operations.accepted_acts(...)`` will answer the same question; swap
+the body of :func:`accepted_acts` for it when that package lands.
+
+**What they say.** :func:`read_act` takes the readings from the JSON attachment of the act's
+current (signed) file — never from editable rows — and trusts it only when
+
+1. the act is accepted and its current file is the one the database names (the file store
+   checks the bytes against the SHA-256 on the ``Document``);
+2. a client signature revision was recorded for it with a TOTAL-PASSED verdict;
+3. the current file extends the issued file (revision 1) byte for byte, and the attachment
+   of its newest revision is byte for byte the attachment of its first (the issued act):
+   the act prints the SHA-256 of exactly that attachment, so this is the check against the
+   printed hash, and it also proves that the signed revisions did not swap the attachment
+   (``documents.extract_issued_and_current_payloads`` further checks each against its own
+   /Size and MD5 /CheckSum; one parse of the file gives both);
+4. the payload names this act's period, client (ИНН, contract) and supplier.
+
+Where the database comparison plugs in: the readings package stores, when it issues an act,
+the attachment's SHA-256 and the ``Reading`` rows it was made from. Pass that hash as
+``expected_sha256`` to :func:`read_act` (it is then checked in step 3 as well), and compare
+the rows in :func:`check_against_readings`, which until then has nothing to compare with.
+A mismatch anywhere refuses the act with a :class:`~lk_corporate.calculation.engine.
+CalculationError` naming the reason; nothing is charged from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from documents import AttachmentError, AttachmentMismatch, extract_issued_and_current_payloads
+from lk_corporate.calculation.engine import ActPayload, CalculationError, parse_payload
+from lk_corporate.clients.models import Client
+from lk_corporate.core.db import DbSession
+from lk_corporate.core.errors import N_
+from lk_corporate.core.storage import FileStore, StoredFileMissing
+from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
+from lk_corporate.periods.models import BillingPeriod
+
+__all__ = ["ActRead", "accepted_acts", "check_against_readings", "latest_acts", "read_act"]
+
+PASSED = "TOTAL-PASSED"
+
+
+def accepted_acts(session: DbSession, period_id: int,
+                  client_ids: Sequence[int] | None = None) -> list[Document]:
+    """The accepted reading acts of a period: per client the newest one that is accepted
+    (a superseded act is no longer accepted), ordered by client."""
+    newest = (select(func.max(Document.id))
+              .where(Document.kind == DocumentKind.READING_ACT,
+                     Document.period_id == period_id,
+                     Document.status == DocumentStatus.ACCEPTED)
+              .group_by(Document.client_id))
+    if client_ids is not None:
+        newest = newest.where(Document.client_id.in_(client_ids))
+    return list(session.scalars(select(Document).where(Document.id.in_(newest))
+                                .order_by(Document.client_id)))
+
+
+def latest_acts(session: DbSession, period_id: int) -> dict[int, Document]:
+    """Per client, the newest reading act of the period in any state (the period board)."""
+    newest = (select(func.max(Document.id))
+              .where(Document.kind == DocumentKind.READING_ACT, Document.period_id == period_id)
+              .group_by(Document.client_id))
+    rows = session.scalars(select(Document).where(Document.id.in_(newest)))
+    return {d.client_id: d for d in rows}
+
+
+@dataclass(frozen=True)
+class ActRead:
+    """An act's readings as signed, with the hash of the attachment they came from."""
+
+    act: Document
+    payload: ActPayload
+    payload_sha256: str
+
+
+def _refuse(reason: str, **params: Any) -> CalculationError:
+    return CalculationError(reason, **params)
+
+
+def read_act(session: DbSession, store: FileStore, act: Document, *, supplier_tax_id: str,
+             expected_sha256: str | None = None) -> ActRead:
+    """The readings of an accepted act, after the checks of the module docstring."""
+    if act.kind is not DocumentKind.READING_ACT:
+        raise _refuse(N_("Document %(number)s is not a reading act."), number=act.number)
+    if act.status is not DocumentStatus.ACCEPTED:
+        raise _refuse(N_("The reading act %(number)s is not accepted."), number=act.number)
+    revisions = act.revisions  # ordered by seq (loaded with the act by a batch job)
+    if not revisions or revisions[-1].sha256 != act.sha256:
+        raise _refuse(N_("The reading act %(number)s: its current file is not its newest "
+                         "revision."), number=act.number)
+    if not any(r.source is RevisionSource.CLIENT_SIGNATURE and r.verdict == PASSED
+               for r in revisions):
+        raise _refuse(N_("The reading act %(number)s carries no valid signature of the client."),
+                      number=act.number)
+    try:
+        issued_file, current_file = store.get(revisions[0].sha256), store.get(act.sha256)
+        if not current_file.startswith(issued_file):
+            raise _refuse(N_("The reading act %(number)s: its signed file does not extend the "
+                             "issued act."), number=act.number)
+        # One parse: the file's first revision is the issued act (its bytes begin the file).
+        issued, current = extract_issued_and_current_payloads(current_file)
+        if issued.sha256 != current.sha256 or (
+                expected_sha256 is not None and issued.sha256 != expected_sha256.lower()):
+            raise AttachmentMismatch(f"attachment SHA-256 {current.sha256} != issued "
+                                     f"{expected_sha256 or issued.sha256}")
+    except StoredFileMissing:
+        raise _refuse(N_("The file of the reading act %(number)s is missing or damaged."),
+                      number=act.number) from None
+    except AttachmentError as exc:
+        raise _refuse(N_("The readings attachment of the act %(number)s does not match the "
+                         "hash printed on it (%(detail)s)."), number=act.number,
+                      detail=str(exc)[:200]) from None
+    try:
+        payload = parse_payload(current.json())
+    except ValueError:
+        raise _refuse(N_("The readings attachment of the act is malformed (%(what)s)."),
+                      what="JSON") from None
+    client = session.get(Client, act.client_id)
+    period = session.get(BillingPeriod, act.period_id) if act.period_id is not None else None
+    if period is None or (payload.year, payload.month) != (period.year, period.month):
+        raise _refuse(N_("The reading act %(number)s is for another period."), number=act.number)
+    if client is None or payload.client_tax_id != client.tax_id \
+            or payload.contract_number != client.contract_number:
+        raise _refuse(N_("The reading act %(number)s names another client or contract."),
+                      number=act.number)
+    if payload.supplier_tax_id != supplier_tax_id:
+        raise _refuse(N_("The reading act %(number)s names another supplier."),
+                      number=act.number)
+    check_against_readings(session, act, payload)
+    return ActRead(act, payload, current.sha256)
+
+
+def check_against_readings(session: DbSession, act: Document, payload: ActPayload) -> None:
+    """Compare the signed payload with the ``Reading`` rows the act was made from.
+
+    The readings package (another branch) adds those rows; until then there is nothing to
+    compare with and the act's own issued attachment (:func:`read_act`, step 3) is the
+    reference. When the rows exist: the same meters, zones, previous and current values and
+    consumption, row for row, else ``CalculationError`` ("the act and the database differ").
+    """
+    del session, act, payload

@@ -1,0 +1,201 @@
+"""The month-end calculation of a period: one task per client, resumable, with progress.
+
+``start_calculation`` (``lk period calculate``, the staff's «Рассчитать») makes or reuses the
+period's ``CalculationRun`` and one ``CalculationTask`` per client with an accepted act, and
+returns the tasks to dispatch — one background job per client, carrying only the task's ID
+(``invoicing.tasks.calculate_client``). Launching again *resumes*: a task that is done for
+the client's current act is left alone; every other one (pending, failed, running on a worker
+that died, or done for an act that a corrected one has since superseded) is dispatched
+again. A task dispatched twice does no harm: the invoice reservations are unique per act and
+kind, and the job returns at once for a task that is done.
+
+Progress is the tasks' states (pending / running / done / failed with the reason), read by
+the period board and ``lk period calculate --wait --progress``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+
+from lk_corporate.calculation.acts import accepted_acts
+from lk_corporate.core.audit import Actor, lock_chain, record
+from lk_corporate.core.db import DbSession, rows_changed, utcnow
+from lk_corporate.core.errors import DomainError
+from lk_corporate.invoicing.models import CalculationRun, CalculationTask, TaskStatus
+from lk_corporate.periods.models import BillingPeriod
+
+__all__ = [
+    "Launch",
+    "Progress",
+    "claim_task",
+    "complete_task",
+    "fail_task",
+    "get_run",
+    "progress",
+    "start_calculation",
+]
+
+
+@dataclass(frozen=True)
+class Launch:
+    run_id: int
+    task_ids: tuple[int, ...]
+    """The tasks to dispatch now."""
+    already_done: int
+    """Clients whose current act is calculated already (skipped)."""
+
+
+def get_run(session: DbSession, period_id: int) -> CalculationRun | None:
+    return session.scalars(select(CalculationRun)
+                           .where(CalculationRun.period_id == period_id)).first()
+
+
+def start_calculation(session: DbSession, period: BillingPeriod, *, actor: Actor,
+                      client_ids: Sequence[int] | None = None) -> Launch:
+    """Make or resume the period's run; the tasks to dispatch (after the commit)."""
+    # The audit chain's lock first: a running job holds it while it marks its task done, so
+    # taking the task rows first and the chain afterwards could deadlock with it.
+    lock_chain(session)
+    run = get_run(session, period.id)
+    if run is None:
+        run = CalculationRun(period_id=period.id, launches=0, created_at=utcnow())
+        session.add(run)
+        session.flush()
+    run.launches += 1
+    run.launched_at = utcnow()
+    run.launched_by = actor.name[:200]
+    acts = {a.client_id: a.id for a in accepted_acts(session, period.id, client_ids)}
+    tasks = {t.client_id: t for t in session.scalars(
+        select(CalculationTask).where(CalculationTask.run_id == run.id))}
+    now = utcnow()
+    new = [{"run_id": run.id, "client_id": client_id, "act_document_id": act_id,
+            "status": TaskStatus.PENDING, "attempts": 0, "reason": "", "reason_params": "{}",
+            "updated_at": now}
+           for client_id, act_id in acts.items() if client_id not in tasks]
+    if new:
+        session.execute(insert(CalculationTask), new)
+    done = 0
+    for client_id, act_id in acts.items():
+        task = tasks.get(client_id)
+        if task is None:
+            continue
+        if task.status is TaskStatus.DONE and task.act_document_id == act_id:
+            done += 1
+            continue
+        task.act_document_id = act_id
+        task.status = TaskStatus.PENDING
+        task.reason, task.reason_params, task.updated_at = "", "{}", now
+    session.flush()
+    pending = tuple(session.scalars(
+        select(CalculationTask.id).where(CalculationTask.run_id == run.id,
+                                         CalculationTask.status == TaskStatus.PENDING,
+                                         CalculationTask.client_id.in_(list(acts)))
+        .order_by(CalculationTask.id)))
+    record(session, "calculation.launched", actor=actor, object_type="billing_period",
+           object_id=period.id, details={"period": period.label, "run": run.id,
+                                         "dispatched": len(pending), "already_done": done})
+    return Launch(run.id, pending, done)
+
+
+@dataclass(frozen=True)
+class Claim:
+    run_id: int
+    act_document_id: int
+
+
+# Built once: every client's job runs these two (a statement built per call costs more than
+# the database takes to run it).
+_CLAIM = (update(CalculationTask)
+          .where(CalculationTask.id == bindparam("task_id"),
+                 CalculationTask.status != TaskStatus.DONE)
+          .values(status=TaskStatus.RUNNING, attempts=CalculationTask.attempts + 1,
+                  updated_at=bindparam("now"))
+          .returning(CalculationTask.run_id, CalculationTask.act_document_id))
+_COMPLETE = (update(CalculationTask).where(CalculationTask.id == bindparam("task_id"))
+             .values(status=TaskStatus.DONE, reason="", reason_params="{}",
+                     updated_at=bindparam("now"), finished_at=bindparam("now")))
+
+
+def claim_task(session: DbSession, task_id: int) -> Claim | None:
+    """Mark the task running (one more attempt); None when it is done already or gone."""
+    row = session.connection().execute(_CLAIM, {"task_id": task_id, "now": utcnow()}).first()
+    return None if row is None else Claim(row[0], row[1])
+
+
+def complete_task(session: DbSession, task_id: int) -> None:
+    session.connection().execute(_COMPLETE, {"task_id": task_id, "now": utcnow()})
+
+
+def fail_task(session: DbSession, task_id: int, error: BaseException) -> bool:
+    """Record why the task failed: a ``DomainError``'s msgid and parameters (translated when
+    shown), anything else by its class and text. False when the task is done already (a
+    duplicate that lost the race must not mark it failed)."""
+    if isinstance(error, DomainError):
+        reason, params = error.message, {k: str(v) for k, v in error.params.items()}
+    else:
+        reason, params = "%(error)s", {"error": f"{type(error).__name__}: {error}"[:500]}
+    now = utcnow()
+    changed = session.execute(update(CalculationTask).where(
+        CalculationTask.id == task_id, CalculationTask.status != TaskStatus.DONE).values(
+        status=TaskStatus.FAILED, reason=reason, reason_params=json.dumps(params,
+                                                                          ensure_ascii=False),
+        updated_at=now, finished_at=now))
+    return rows_changed(changed) > 0
+
+
+@dataclass(frozen=True)
+class Failure:
+    client_id: int
+    reason: str
+    params: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    run: CalculationRun | None
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: tuple[Failure, ...] = ()
+    """The first failures (``progress(failures=...)``); ``count(FAILED)`` says how many."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, status: TaskStatus) -> int:
+        return self.counts.get(status.value, 0)
+
+    @property
+    def unfinished(self) -> int:
+        return self.count(TaskStatus.PENDING) + self.count(TaskStatus.RUNNING)
+
+    def line(self) -> str:
+        """``done 9 / failed 1 / pending 90`` (running ones count as pending)."""
+        return (f"done {self.count(TaskStatus.DONE)} / failed {self.count(TaskStatus.FAILED)} "
+                f"/ pending {self.unfinished}")
+
+
+def progress(session: DbSession, period_id: int, *, failures: int = 100) -> Progress:
+    """The run's tasks by state (counted by the database: ``lk period calculate --wait``
+    asks twice a second) and the first ``failures`` failures with their reasons."""
+    run = get_run(session, period_id)
+    if run is None:
+        return Progress(None)
+    counts = {status.value: n for status, n in session.execute(
+        select(CalculationTask.status, func.count()).where(CalculationTask.run_id == run.id)
+        .group_by(CalculationTask.status))}
+    found = []
+    if counts.get(TaskStatus.FAILED.value):
+        for client_id, reason, params, attempts in session.execute(
+                select(CalculationTask.client_id, CalculationTask.reason,
+                       CalculationTask.reason_params, CalculationTask.attempts)
+                .where(CalculationTask.run_id == run.id,
+                       CalculationTask.status == TaskStatus.FAILED)
+                .order_by(CalculationTask.client_id).limit(failures)):
+            found.append(Failure(client_id, reason, json.loads(params or "{}"), attempts))
+    return Progress(run, counts, tuple(found))

@@ -1,0 +1,309 @@
+"""The month-end batch: ``lk period calculate`` through the real console script, resumable and
+idempotent under concurrency and faults — two workers on one act, many at once on the
+numbers, the TSA down (B-B, upgraded later), a Celery worker killed with SIGKILL mid-batch,
+the database connections cut mid-batch. Nothing lost, nothing duplicated, no number skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from lk_corporate.core.audit import Actor, verify_chain
+from lk_corporate.core.extensions import db
+from lk_corporate.core.storage import FileStore
+from lk_corporate.core.uow import unit_of_work
+from lk_corporate.docflow.models import Document, DocumentKind
+from lk_corporate.invoicing.models import CalculationTask, Invoice, TaskStatus
+from lk_corporate.invoicing.operations import issue_invoices_for_act
+from tests.invoicing.conftest import TODAY
+from tests.support.month import CLIENT_NET, CLIENT_TOTAL, CLIENT_VAT, seed_month
+
+LK = str(Path(sys.executable).parent / "lk")
+CELERY = str(Path(sys.executable).parent / "celery")
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("LK_TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
+
+
+@pytest.fixture()
+def month(session: Any, store: FileStore, demo_pki: Any) -> Any:
+    """Six clients with three meters and an accepted, client-signed act each."""
+    return seed_month(db.session, store, clients=6, signer=demo_pki.client, processes=1)
+
+
+def _env(app: Any, demo_pki: Any, **extra: str) -> dict[str, str]:
+    config = app.config
+    env = {**os.environ,
+           "LK_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+           "LK_SECRET_KEY": "batch-test", "LK_STORAGE_DIR": config["LK_STORAGE_DIR"],
+           "LK_PKI_DIR": str(demo_pki.directory), "LK_TSA_URL": demo_pki.tsa_url,
+           "LK_TRUST_ROOTS": str(demo_pki.root_pem),
+           "LK_SUPPLIER_P12": str(demo_pki.supplier.p12),
+           "LK_SUPPLIER_P12_PASSWORD_FILE": str(demo_pki.supplier.password_file),
+           "LK_CELERY_BROKER_URL": "", "LK_MAIL_BACKEND": "file",
+           "LK_MAIL_DIR": config["LK_MAIL_DIR"]}
+    env.update(extra)
+    return env
+
+
+def _lk(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([LK, *args], env=env, capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT)
+
+
+def _check_complete(clients: int) -> None:
+    """Every client done once: one pair each, numbers 1..N per kind, amounts by hand."""
+    db.session.expire_all()
+    tasks = db.session.scalars(select(CalculationTask)).all()
+    assert len(tasks) == clients and {t.status for t in tasks} == {TaskStatus.DONE}
+    for kind in (DocumentKind.INVOICE, DocumentKind.TAX_INVOICE):
+        rows = db.session.scalars(select(Invoice).where(Invoice.kind == kind)).all()
+        assert sorted(int(r.number.split("-")[1]) for r in rows) == list(range(1, clients + 1))
+        assert len({r.act_document_id for r in rows}) == clients
+        assert all(r.document_id is not None for r in rows)
+        assert all((r.net, r.vat, r.total) == (CLIENT_NET, CLIENT_VAT, CLIENT_TOTAL)
+                   for r in rows)
+        documents = db.session.scalar(select(func.count(Document.id)).where(Document.kind == kind))
+        assert documents == clients
+    assert verify_chain(db.session).intact
+
+
+def test_lk_period_calculate_waits_prints_progress_and_resumes(clean_app, month, demo_pki,
+                                                               pki_services):
+    env = _env(clean_app, demo_pki)
+    result = _lk(env, "period", "calculate", "2026-10", "--wait", "--progress")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("period 10.2026: 6 clients dispatched, 0 already done")
+    assert "finished: done 6 / failed 0 / pending 0" in result.stdout
+    _check_complete(6)
+    again = _lk(env, "period", "calculate", "2026-10", "--wait")
+    assert again.returncode == 0 and "0 clients dispatched, 6 already done" in again.stdout
+    _check_complete(6)
+    bad = _lk(env, "period", "calculate", "2026-13")
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+    missing = _lk(env, "period", "calculate", "2031-01")
+    assert missing.returncode == 2 and "no billing period 01.2031" in missing.stderr
+
+
+def test_a_failing_client_is_reported_with_its_reason_and_exit_1(clean_app, month, demo_pki,
+                                                                 pki_services):
+    from lk_corporate.clients.models import Meter
+
+    meter = db.session.scalars(select(Meter).where(Meter.client_id == month.client_ids[0])
+                               .order_by(Meter.id)).first()
+    meter.ct_ratio = meter.ct_ratio * 2
+    db.session.commit()
+    result = _lk(_env(clean_app, demo_pki), "period", "calculate", "2026-10", "--wait")
+    assert result.returncode == 1
+    assert "finished: done 5 / failed 1 / pending 0" in result.stdout
+    assert "transformer ratios" in result.stderr and f"M-{month.client_ids[0]}" in result.stderr
+
+
+def test_the_same_act_calculated_by_two_workers_at_once_gives_one_pair(
+        clean_app, month, store, supplier_key, settings):
+    act_id = month.act_ids[0]
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def worker() -> None:
+        with clean_app.app_context():
+            barrier.wait()
+            for _ in range(5):  # a transaction that lost a race is run again, as a job would
+                try:
+                    with unit_of_work() as s:
+                        pair = issue_invoices_for_act(
+                            s, store, s.get(Document, act_id), actor=Actor.system("w"),
+                            supplier_key=supplier_key, settings=settings, today=TODAY)
+                        results.append((pair.invoice.number, pair.tax_invoice.number,
+                                        pair.created))
+                    return
+                except sa.exc.DBAPIError:
+                    db.session.remove()
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(r[:2] for r in results) == [("2026-000001", "2026-000001")] * 2
+    assert sorted(r[2] for r in results) == [False, True]  # one created it, one found it
+    assert db.session.scalar(select(func.count(Invoice.id))) == 2
+    assert db.session.scalar(select(func.count(Document.id)).where(
+        Document.kind != DocumentKind.READING_ACT)) == 2
+
+
+def test_numbers_have_no_gap_and_no_repeat_with_many_workers_at_once(
+        clean_app, month, store, supplier_key, settings):
+    todo = list(month.act_ids)
+    lock = threading.Lock()
+
+    def worker() -> None:
+        with clean_app.app_context():
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    act_id = todo.pop()
+                for _ in range(10):
+                    try:
+                        with unit_of_work() as s:
+                            issue_invoices_for_act(
+                                s, store, s.get(Document, act_id), actor=Actor.system("w"),
+                                supplier_key=supplier_key, settings=settings, today=TODAY)
+                        break
+                    except sa.exc.DBAPIError:
+                        db.session.remove()
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    for kind in (DocumentKind.INVOICE, DocumentKind.TAX_INVOICE):
+        numbers = db.session.scalars(select(Invoice.number).where(Invoice.kind == kind)).all()
+        assert sorted(numbers) == [f"2026-{n:06d}" for n in range(1, 7)]
+
+
+def test_tsa_down_signs_at_b_b_and_the_upgrade_completes_them(clean_app, month, demo_pki,
+                                                              pki_services, store):
+    from signing import Level, signature_level
+    from signing.validation import ValidationSettings, validate_pdf
+    from signing.validation.trust import load_trust_roots
+
+    down = _env(clean_app, demo_pki, LK_TSA_URL="http://127.0.0.1:9/tsa")
+    result = _lk(down, "period", "calculate", "2026-10", "--wait")
+    assert result.returncode == 0, result.stdout + result.stderr
+    db.session.expire_all()
+    rows = db.session.scalars(select(Invoice)).all()
+    assert len(rows) == 12 and all(r.upgrade_pending and r.signature_level == "B-B"
+                                   for r in rows)
+    still_down = _lk(down, "period", "upgrade-signatures")
+    assert still_down.returncode == 1 and "still pending an upgrade: 12" in still_down.stdout
+    up = _lk(_env(clean_app, demo_pki), "period", "upgrade-signatures")
+    assert up.returncode == 0, up.stdout + up.stderr
+    db.session.expire_all()
+    settings = ValidationSettings(trust_roots=load_trust_roots((str(demo_pki.root_pem),)),
+                                  allow_fetch=True)
+    for row in db.session.scalars(select(Invoice)):
+        assert not row.upgrade_pending and row.signature_level == "B-T"
+        pdf = store.get(row.document.sha256)
+        assert signature_level(pdf, "supplier").level is Level.B_T
+        assert [r.source.value for r in row.document.revisions] == ["supplier_signature",
+                                                                   "upgrade"]
+    assert validate_pdf(pdf, settings).all_passed
+    _check_complete(6)
+
+
+# --- a real Celery worker on the Redis broker -------------------------------------------------
+
+@pytest.fixture()
+def redis_broker() -> Iterator[str]:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is not reachable: {exc}")
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+def _worker(env: dict[str, str], name: str, log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("wb")
+    proc = subprocess.Popen(
+        [CELERY, "-A", "lk_corporate.tasks.celery_app", "worker", "-P", "solo", "-n",
+         f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "--loglevel", "INFO"], env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while b"ready." not in log.read_bytes():
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.1)
+    return proc
+
+
+def _done() -> int:
+    db.session.remove()
+    return db.session.scalar(select(func.count(CalculationTask.id)).where(
+        CalculationTask.status == TaskStatus.DONE)) or 0
+
+
+def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
+        clean_app, session, store, demo_pki, pki_services, redis_broker, tmp_path):
+    clients = 30
+    seed_month(db.session, store, clients=clients, signer=demo_pki.client, processes=2)
+    env = _env(clean_app, demo_pki, LK_CELERY_BROKER_URL=redis_broker)
+    doomed = _worker(env, "doomed", tmp_path / "doomed.log")
+    survivor = _worker(env, "survivor", tmp_path / "survivor.log")
+    try:
+        started = _lk(env, "period", "calculate", "2026-10")  # dispatch only
+        assert started.returncode == 0, started.stderr
+        deadline = time.monotonic() + 120
+        while _done() < 5:
+            assert time.monotonic() < deadline, "the batch does not progress"
+            time.sleep(0.05)
+        os.kill(doomed.pid, signal.SIGKILL)  # mid-batch, likely mid-task
+        doomed.wait(timeout=10)
+        assert _done() < clients, "the batch was finished before the kill: too few clients"
+        rerun = _lk(env, "period", "calculate", "2026-10", "--wait", "--timeout", "240")
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    finally:
+        for proc in (doomed, survivor):
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
+    _check_complete(clients)
+
+
+def test_the_database_cut_off_mid_batch_loses_and_duplicates_nothing(
+        clean_app, session, store, demo_pki, pki_services, database_url):
+    """PostgreSQL only. Other test sessions share the server, so instead of restarting it
+    this cuts every connection of the batch (``pg_terminate_backend``) again and again while
+    it runs: to the batch that is what a restart looks like (its connections die, new ones
+    are refused for a moment, then accepted)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("cutting connections is a PostgreSQL test (LK_TEST_DATABASE_URL)")
+    clients = 12
+    seed_month(db.session, store, clients=clients, signer=demo_pki.client, processes=2)
+    env = _env(clean_app, demo_pki)
+    db.session.remove()  # this process's own connections are cut as well: hold none
+    db.engine.dispose()
+    killer = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    batch = subprocess.Popen([LK, "period", "calculate", "2026-10", "--wait"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    cut = 0
+    try:
+        with killer.connect() as conn:
+            deadline = time.monotonic() + 60
+            while batch.poll() is None and cut < 12 and time.monotonic() < deadline:
+                time.sleep(0.25)
+                cut += conn.execute(sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'")).scalar_one()
+        out, err = batch.communicate(timeout=300)
+    finally:
+        killer.dispose()
+        if batch.poll() is None:
+            batch.kill()
+    db.engine.dispose()
+    assert cut > 0, "no connection was cut: the batch ended too soon"
+    rerun = _lk(env, "period", "calculate", "2026-10", "--wait")  # whatever gave up: resumed
+    assert rerun.returncode == 0, out + err + rerun.stdout + rerun.stderr
+    _check_complete(clients)

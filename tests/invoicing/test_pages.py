@@ -1,0 +1,174 @@
+"""The client's «Деньги → Счета» and «Налоговые накладные» (receipt on the first download,
+never on staff's), and the staff's period board (acts per client, deadline, «Рассчитать»,
+progress and failures with their reasons)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal as D
+
+import time_machine
+from sqlalchemy import select
+
+from lk_corporate.core.audit import Actor, AuditEntry
+from lk_corporate.core.extensions import db
+from lk_corporate.core.jobs import wait_idle
+from lk_corporate.core.rights import SUPPLIER_ADMIN, SUPPLIER_SIGNER
+from lk_corporate.core.uow import unit_of_work
+from lk_corporate.docflow.models import Document, DocumentStatus
+from lk_corporate.invoicing.models import Invoice
+from lk_corporate.invoicing.operations import issue_invoices_for_act
+from tests.invoicing.conftest import TODAY
+from tests.support.acts import Row, accepted_act
+from tests.support.factories import create_client_user, create_staff_user, csrf_token, login
+
+ACTOR = Actor.system("tests")
+
+
+def _issue(store, act, key, settings, today=TODAY):
+    with unit_of_work() as s:
+        pair = issue_invoices_for_act(s, store, s.get(Document, act.id), actor=ACTOR,
+                                      supplier_key=key, settings=settings, today=today)
+        return pair.invoice.id, pair.tax_invoice.id
+
+
+def _client_with_two_months(billing, store, supplier_key, settings):
+    """A client whose October act was invoiced on 03.11 and a later act on 05.12."""
+    from tests.invoicing.conftest import make_period
+
+    firm = billing.client()
+    m = billing.meter(firm)
+    october = accepted_act(store, billing.supplier, firm, billing.period,
+                           [Row(m, D(100), D(200))])
+    first = _issue(store, october, supplier_key, settings)
+    november = make_period(2026, 11)
+    act = accepted_act(store, billing.supplier, firm, november, [Row(m, D(200), D(210))])
+    second = _issue(store, act, supplier_key, settings, today=dt.date(2026, 12, 5))
+    return firm, first, second
+
+
+def test_invoices_newest_first_with_remaining_and_pay_by(client, billing, store, supplier_key,
+                                                         settings):
+    firm, _first, _second = _client_with_two_months(billing, store, supplier_key, settings)
+    create_client_user(firm, login="buh")
+    assert login(client, "buh").status_code == 302
+    page = client.get("/invoices").get_data(as_text=True)
+    numbers = re.findall(r'data-lk="invoice-number">([^<]+)<', page)
+    assert numbers == ["2026-000002", "2026-000001"]  # newest first
+    # 100 kWh × 4,85 = 485,00 + VAT 97,00 = 582,00, due 13.11.2026; 10 kWh: 58,20, 15.12.
+    assert re.findall(r'data-lk="invoice-remaining">([^<]+)<', page) == ["58,20", "582,00"]
+    assert re.findall(r'data-lk="invoice-due">([^<]+)<', page) == ["15.12.2026", "13.11.2026"]
+    assert "Оплатить до" in page and "Остаток" in page
+    taxes = client.get("/tax-invoices").get_data(as_text=True)
+    assert re.findall(r'data-lk="invoice-number">([^<]+)<', taxes) == ["2026-000002",
+                                                                     "2026-000001"]
+    assert "48,50" in taxes and "485,00" in taxes  # VAT and net of the October one
+
+
+def test_the_clients_first_download_records_receipt_staff_downloads_do_not(
+        client, billing, store, supplier_key, settings):
+    firm, (invoice_id, tax_id), _ = _client_with_two_months(billing, store, supplier_key,
+                                                            settings)
+    create_staff_user(SUPPLIER_ADMIN, login="admin7")
+    # Staff first: the document stays «Отправлен».
+    admin_client = client.application.test_client()
+    assert login(admin_client, "admin7").status_code == 302
+    r = admin_client.get(f"/staff/invoices/{invoice_id}/download")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    invoice = db.session.get(Invoice, invoice_id)
+    db.session.refresh(invoice.document)
+    assert invoice.document.status is DocumentStatus.SENT
+
+    create_client_user(firm, login="buh")
+    assert login(client, "buh").status_code == 302
+    r = client.get(f"/invoices/{invoice_id}/download")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert "attachment" in r.headers["Content-Disposition"]
+    db.session.expire_all()
+    document = db.session.get(Invoice, invoice_id).document
+    assert document.status is DocumentStatus.RECEIVED and document.received_at is not None
+    assert r.data == store.get(document.sha256)
+    def receipts() -> list[AuditEntry]:
+        return list(db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "document.received",
+            AuditEntry.object_id == str(document.id))))
+
+    assert [r.actor for r in receipts()] == ["buh"]
+    client.get(f"/invoices/{invoice_id}/download")
+    assert len(receipts()) == 1
+    # The tax invoice's own route; an invoice id on the tax-invoice route is not found.
+    assert client.get(f"/tax-invoices/{tax_id}/download").status_code == 200
+    assert client.get(f"/tax-invoices/{invoice_id}/download").status_code == 404
+
+
+def test_another_clients_invoice_is_not_found(client, billing, store, supplier_key, settings):
+    _firm, (invoice_id, tax_id), _ = _client_with_two_months(billing, store, supplier_key,
+                                                             settings)
+    stranger = billing.client()
+    create_client_user(stranger, login="other")
+    assert login(client, "other").status_code == 302
+    assert client.get(f"/invoices/{invoice_id}/download").status_code == 404
+    assert client.get(f"/tax-invoices/{tax_id}/download").status_code == 404
+    assert "2026-000001" not in client.get("/invoices").get_data(as_text=True)
+
+
+def _board(client, period_id, **args):
+    query = "&".join(f"{k}={v}" for k, v in args.items())
+    return client.get(f"/staff/periods/{period_id}?{query}").get_data(as_text=True)
+
+
+def test_the_period_board_shows_acts_deadline_progress_and_failures(
+        client, clean_app, billing, store, supplier_config):
+    period = billing.period
+    ok, broken, waiting, refused = (billing.client(name=f"ООО «{n}»", short_name=f"ООО «{n}»")
+                                    for n in ("Альфа", "Бета", "Гамма", "Дельта"))
+    billing.client(name="ООО «Эпсилон»", short_name="ООО «Эпсилон»")  # no act at all
+    m_ok, m_broken = billing.meter(ok), billing.meter(broken)
+    accepted_act(store, billing.supplier, ok, period, [Row(m_ok, D(1), D(11))])
+    # A meter whose CT ratio changed after the act: the act is refused with the reason.
+    act = accepted_act(store, billing.supplier, broken, period, [Row(m_broken, D(1), D(2))])
+    m_broken.ct_ratio = D(40)
+    db.session.commit()
+    accepted_act(store, billing.supplier, waiting, period, [Row(billing.meter(waiting), D(1), D(2))],
+                 status=DocumentStatus.AWAITING_SIGNATURE)
+    accepted_act(store, billing.supplier, refused, period, [Row(billing.meter(refused), D(1), D(2))],
+                 status=DocumentStatus.REJECTED)
+    create_staff_user(SUPPLIER_SIGNER, login="signer7")
+
+    # Calculation date 28.10.2026: due by 02.11.2026 (5 days), warned from 31.10.
+    for moment, expected in ((dt.datetime(2026, 10, 29, 9, tzinfo=dt.UTC), None),
+                             (dt.datetime(2026, 10, 31, 9, tzinfo=dt.UTC), "deadline-near"),
+                             (dt.datetime(2026, 11, 3, 9, tzinfo=dt.UTC), "deadline-overdue")):
+        with time_machine.travel(moment, tick=False):
+            visitor = client.application.test_client()
+            assert login(visitor, "signer7").status_code == 302
+            page = _board(visitor, period.id)
+            found = re.findall(r'data-lk="(deadline-[a-z]+)"', page)
+            assert found == ([expected] if expected else []), (moment, found)
+    assert login(client, "signer7").status_code == 302
+    counts = {state: int(re.search(rf'data-lk="acts-{state}">[^<]*<span class="fw-semibold">(\d+)<',
+                                   page).group(1))
+              for state in ("accepted", "pending", "rejected", "missing")}
+    assert counts == {"accepted": 2, "pending": 1, "rejected": 1, "missing": 1}
+    assert 'data-lk="calculation-none"' in page
+
+    r = client.post(f"/staff/periods/{period.id}/calculate",
+                    data={"csrf_token": csrf_token(client, f"/staff/periods/{period.id}")})
+    assert r.status_code == 302
+    assert wait_idle(clean_app, timeout=60)
+    page = _board(client, period.id)
+    assert re.search(r"Рассчитано: 1, с ошибкой: 1, ожидают: 0 \(из 2\)", page), page
+    assert "ООО «Бета»" in page and "коэффициенты трансформации" in page
+    assert str(act.number) in _board(client, period.id, show="failed")
+    assert "2026-000001" in page  # the invoice of «Альфа», downloadable by staff
+
+    # Fix the meter back and press again: only the failed client is dispatched.
+    m_broken.ct_ratio = D(1)
+    db.session.commit()
+    client.post(f"/staff/periods/{period.id}/calculate",
+                data={"csrf_token": csrf_token(client, f"/staff/periods/{period.id}")})
+    assert wait_idle(clean_app, timeout=60)
+    page = _board(client, period.id)
+    assert re.search(r"Рассчитано: 2, с ошибкой: 0, ожидают: 0 \(из 2\)", page), page
+    assert len(db.session.scalars(select(Invoice)).all()) == 4
