@@ -179,6 +179,18 @@ def default_period(session: DbSession, client_id: int) -> BillingPeriod | None:
 
 # --- the PDF ---------------------------------------------------------------------------------
 
+def plain(value: Decimal, min_places: int = 0) -> Decimal:
+    """The same number without the trailing zeros a ``Quantity`` column (six places) and the
+    ratios' products add: ``1641.600000000000`` → ``1641.6``; at least ``min_places``."""
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        return normal.quantize(Decimal(1))
+    if isinstance(exponent, int) and -exponent < min_places:
+        return normal.quantize(Decimal(1).scaleb(-min_places))
+    return normal
+
+
 def _tariff_groups(session: DbSession, year: int, month: int) -> dict[tuple[str, str], str]:
     first = dt.date(year, month, 1)
     rows = session.scalars(select(Tariff).where(Tariff.valid_from <= first))
@@ -205,8 +217,9 @@ def breakdown_data(session: DbSession, breakdown: Breakdown, *, verify_url: str,
         PrintedLine(account=client.contract_number,
                     recipient=f"{line.point}, сч. № {line.factory_number}",
                     tariff_group=groups.get((line.service, line.zone), "—"),
-                    service=line.service_name, volume=line.volume, unit=line.unit,
-                    tariff=line.price, vat_rate=line.vat_rate, zone=line.zone_name)
+                    service=line.service_name, volume=plain(line.volume), unit=line.unit,
+                    tariff=plain(line.price, 2), vat_rate=plain(line.vat_rate),
+                    zone=line.zone_name)
         for line in breakdown.lines)
     payer: Party = party_of(client, with_bank=False)
     return ChargesBreakdownData(

@@ -58,11 +58,13 @@ def charts(history: ops.History, *, with_cost: bool) -> dict[int, list[tuple[str
         bars = []
         for i, m in enumerate(meter.months):
             full = format_period(dt.date(m.year, m.month, 1))
+            no_data = _("no data")
             text = (f"{full}: {_volume(m.volume)} {meter.unit}" if m.volume is not None
-                    else f"{full}: {_('no data')}")
+                    else f"{full}: {no_data}")
             limit = limits.months[i].limit if limits is not None and only else None
             if limit is not None:
-                text += f"; {_('limit')} {_volume(limit)} {meter.unit}"
+                text += "; " + _("limit %(volume)s %(unit)s", volume=_volume(limit),
+                                 unit=meter.unit)
             bars.append(Bar(_short(m.year, m.month), text, m.volume, limit))
         first, last = meter.months[0], meter.months[-1]
         span = (f"{format_period(dt.date(first.year, first.month, 1))} — "
