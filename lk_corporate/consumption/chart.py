@@ -95,7 +95,10 @@ def bar_chart(*, chart_id: str, title: str, description: str, bars: Sequence[Bar
             ly = y(bar.limit)
             parts.append(f'<line class="lk-limit" data-lk="limit" x1="{_n(x0 + slot * 0.08)}" '
                          f'x2="{_n(x0 + slot * 0.92)}" y1="{_n(ly)}" y2="{_n(ly)}"/>')
-        parts.append(f'<text class="lk-chart-label" x="{_n(cx)}" y="{HEIGHT - BOTTOM + 22}" '
+        # Every other month's name gives way on a narrow screen (lk.css), where twelve
+        # names would run into each other.
+        alt = " lk-chart-label-alt" if (len(bars) - 1 - i) % 2 else ""
+        parts.append(f'<text class="lk-chart-label{alt}" x="{_n(cx)}" y="{HEIGHT - BOTTOM + 22}" '
                      f'text-anchor="middle" aria-hidden="true">{escape(bar.label)}</text>')
     parts.append(f'</g><line class="lk-chart-baseline" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
                  f'y1="{TOP + plot_h}" y2="{TOP + plot_h}" aria-hidden="true"/></svg>')
