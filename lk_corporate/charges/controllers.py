@@ -21,7 +21,6 @@ from lk_corporate.core.formkit import current_actor, submit_form
 from lk_corporate.core.i18n import format_period
 from lk_corporate.core.storage import FileStore
 from lk_corporate.core.urls import MAX_ID
-from lk_corporate.docflow.models import DocumentKind
 from lk_corporate.invoicing.settings import InvoicingSettings
 
 
@@ -30,8 +29,9 @@ def _settings() -> InvoicingSettings:
 
 
 def _verify_url(breakdown: ops.Breakdown) -> str:
-    number = breakdown.invoice_number or f"{breakdown.year}-{breakdown.month:02d}"
-    return _settings().verify_url(DocumentKind.CHARGES_BREAKDOWN, number)
+    # The breakdown is not a stored document (the invoice is): its QR code leads to the
+    # month's breakdown in the portal, for the client signed in there.
+    return f"{_settings().base_url}/charges?period={breakdown.period_id}"
 
 
 def _chosen_period(client_id: int) -> int | None:
