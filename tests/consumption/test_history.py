@@ -111,3 +111,24 @@ def test_without_the_money_right_no_cost_is_shown(client, billing, store, suppli
     assert login(client, "signer").status_code == 302
     page = client.get("/history").get_data(as_text=True)
     assert page.count('data-lk="chart"') == 2 and "582,00" not in page
+
+
+def test_the_page_warns_of_a_month_over_its_limit(client, billing, store, supplier_key, settings,
+                                                  monkeypatch):
+    """The limits arrive from the limit requests once that package is merged; here they are
+    handed to the page directly (the controller's one seam)."""
+    from lk_corporate.consumption import controllers
+
+    w = three_months(billing, store, supplier_key, settings)
+    limits = {w.meter.point_id: [None] * 7 + [D(90), D(70), D(40), None, None]}
+    page_with = controllers.history_page
+    monkeypatch.setattr(controllers, "history_page", lambda _limits: page_with(limits))
+    create_client_user(w.firm, login="delta")
+    assert login(client, "delta").status_code == 302
+    page = client.get("/history").get_data(as_text=True)
+    warnings = re.findall(r'data-lk="limit-warning">(.*?)</div>\s*</div>', page, re.DOTALL)
+    assert len(warnings) == 1
+    text = " ".join(re.sub(r"<[^>]+>", " ", warnings[0]).split())
+    assert "Август 2026" in text and "100" in text and "90" in text and "на 10 кВт·ч" in text
+    assert page.count('data-lk="limit-over"') == 1
+    assert page.count("lk-bar-over") == 1 and page.count('data-lk="limit"') == 3
