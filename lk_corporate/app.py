@@ -24,8 +24,10 @@ from lk_corporate.api.blueprint import bp as api_bp
 from lk_corporate.api.blueprint import tokens_bp as api_tokens_bp
 from lk_corporate.audit.blueprint import bp as audit_bp
 from lk_corporate.certificates.blueprint import bp as certificates_bp
+from lk_corporate.charges.blueprint import bp as charges_bp
 from lk_corporate.clients.blueprint import bp as clients_bp
 from lk_corporate.config import load_config, secret_key_file
+from lk_corporate.consumption.blueprint import bp as consumption_bp
 from lk_corporate.core import auth, jobs, requests
 from lk_corporate.core.db import configure_engine
 from lk_corporate.core.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -64,7 +66,7 @@ JOB_MODULES = (
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
               periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp,
               messages_bp, service_requests_bp, certificates_bp, readings_bp, reading_acts_bp,
-              docsign_bp, invoicing_bp)
+              docsign_bp, invoicing_bp, charges_bp, consumption_bp)
 
 
 def import_jobs() -> None:

@@ -273,6 +273,29 @@ def test_public_id_routes_do_not_leak(app, client, world):
         assert not [s for s in world["secrets"] if s in body], endpoint
 
 
+# Client pages that take a month in the query string rather than an ID in the path: whatever
+# month is asked for, they show the signed-in user's client only (B's invoice of that month
+# is not A's calculation), and staff, who act for no client, get 403.
+QUERY_PAGES = ("/charges", "/charges?period={period_id}", "/charges/pdf?period={period_id}",
+               "/history", "/history?end=2026-11")
+
+
+def test_pages_with_a_month_in_the_query_show_only_the_users_client(app, client, world):
+    assert login(client, "alpha").status_code == 302
+    for template in QUERY_PAGES:
+        url = template.format(**world["foreign_ids"])
+        r = client.get(url)
+        assert r.status_code in (200, 302), (url, r.status_code)
+        body = r.get_data(as_text=True)
+        assert not [s for s in world["secrets"] if s in body], url
+        assert "2026-000001" not in body, url  # B's invoice number
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
+    assert login(client, "operator7").status_code == 302
+    for template in QUERY_PAGES:
+        url = template.format(**world["foreign_ids"])
+        assert client.get(url).status_code == 403, url
+
+
 @pytest.mark.parametrize("who", ["operator", "admin"])
 def test_staff_get_404_for_mismatched_nested_ids(app, client, world, who):
     """Client A in the path with client B's meter, point or code: not found, not B's page."""

@@ -143,6 +143,12 @@ class DocumentQuery(_In):
     offset: int = Field(0, ge=0, le=1_000_000, description="Skip this many (newest first).")
 
 
+class ChargesQuery(ClientQuery):
+    period_id: QueryId | None = Field(
+        None, description="The month; without it, the newest month calculated for the client "
+                          "(or the newest period when none is).")
+
+
 # --- request bodies ----------------------------------------------------------------------
 
 def _one_of_value(schema: dict[str, Any]) -> None:
@@ -324,6 +330,50 @@ class DocumentOut(_Out):
 class DocumentList(_Out):
     items: list[DocumentOut]
     next_offset: int | None = Field(description="The offset of the next page; null: last page.")
+
+
+class ChargeLineOut(_Out):
+    """One charged register: a meter's zone in the month, as the calculation charged it.
+    ``consumption`` = (``current`` − ``previous``) × ``ct_ratio`` × ``vt_ratio``;
+    ``amount`` = round(``consumption`` × ``tariff``) to kopecks, ``vat`` = round(``amount`` ×
+    ``vat_rate`` / 100), ``total`` = ``amount`` + ``vat``."""
+
+    service: Service
+    service_name: str
+    point_id: int | None
+    point: str = Field(description="The metering point's name.")
+    factory_number: str
+    zone: str
+    zone_name: str
+    unit: str
+    previous: Quantity
+    current: Quantity
+    ct_ratio: Quantity
+    vt_ratio: Quantity
+    consumption: Quantity
+    tariff: Quantity = Field(description="Per unit, without VAT.")
+    vat_rate: Quantity = Field(description="Percent.")
+    amount: Money = Field(description="Without VAT.")
+    vat: Money
+    total: Money = Field(description="With VAT.")
+
+
+class ChargesOut(_Out):
+    """A client's charges breakdown of one month. ``calculated`` false: the month has no
+    calculation yet (no lines, totals null)."""
+
+    client_id: int
+    period_id: int | None
+    year: int | None
+    month: int | None
+    calculated: bool
+    invoice_id: int | None = Field(description="The invoice the lines were charged in.")
+    invoice_number: str | None
+    currency: str | None
+    lines: list[ChargeLineOut]
+    amount: Money | None = Field(description="Sum of the lines' amounts without VAT.")
+    vat: Money | None
+    total: Money | None = Field(description="Sum of the lines' totals: the invoice's total.")
 
 
 class ActCreated(_Out):

@@ -137,6 +137,13 @@ OPERATIONS: tuple[Operation, ...] = (
               "The validation report of the document's signatures", 200, "object",
               rights=(R.DOCUMENTS_VIEW,), tag="documents",
               errors={403: _FORBIDDEN, 404: _NOT_FOUND + " Also: no signature checked yet."}),
+    Operation("get_charges", "GET", "/charges", "A month's charges breakdown", 200,
+              s.ChargesOut, rights=(R.MONEY_VIEW,), query=s.ChargesQuery, tag="money",
+              description="«Расшифровка начислений»: the lines of the month's calculation (per "
+                          "service, metering point, meter and zone), as decimal strings; they "
+                          "add up to the invoice's total. A month not calculated yet answers "
+                          "`calculated: false` with no lines.",
+              errors={403: _FORBIDDEN, 404: _NOT_FOUND, 422: "A query parameter does not fit."}),
     Operation("openapi", "GET", "/openapi.json", "This description", 200, "object",
               public=True, tag="meta"),
 )

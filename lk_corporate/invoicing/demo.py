@@ -88,14 +88,16 @@ def _act(session: DbSession, client: Client, period: BillingPeriod,
 def seed_demo_invoices(session: DbSession, store: FileStore, *, manifest: Manifest,
                        key: SupplierKey, settings: InvoicingSettings) -> int:
     """Calculate the previous period for the demo clients with users (once: nothing happens
-    when there are invoices already). Returns how many pairs were issued."""
-    if session.scalars(select(Invoice.id).limit(1)).first() is not None:
-        return 0
+    when the period has invoices already). Returns how many pairs were issued."""
     period = session.scalars(select(BillingPeriod).where(BillingPeriod.status == PeriodStatus.CLOSED)
                              .order_by(BillingPeriod.year.desc(), BillingPeriod.month.desc())
                              .limit(1)).first()
     supplier = session.scalars(select(SupplierSettings).limit(1)).first()
     if period is None or supplier is None:
+        return 0
+    # Only this period's: other seeders (consumption.demo) calculate the months before it.
+    if session.scalars(select(Invoice.id).where(Invoice.period_id == period.id)
+                       .limit(1)).first() is not None:
         return 0
     issued = 0
     for identity in manifest.by_role("client"):
