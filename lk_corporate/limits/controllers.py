@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from lk_corporate.clients.operations import get_client
 from lk_corporate.core import rights as R
@@ -29,8 +29,13 @@ from lk_corporate.reading_acts.presentation import STATUS_KINDS
 from lk_corporate.supplier.operations import get_settings
 
 MONTH_NUMBERS = range(1, ops.MONTHS + 1)
-MONTH_SHORT = (_l("Jan"), _l("Feb"), _l("Mar"), _l("Apr"), _l("May."), _l("Jun"), _l("Jul"),
-               _l("Aug"), _l("Sep"), _l("Oct"), _l("Nov"), _l("Dec"))
+MONTH_SHORT = (
+    lazy_pgettext("short month", "Jan"), lazy_pgettext("short month", "Feb"),
+    lazy_pgettext("short month", "Mar"), lazy_pgettext("short month", "Apr"),
+    lazy_pgettext("short month", "May"), lazy_pgettext("short month", "Jun"),
+    lazy_pgettext("short month", "Jul"), lazy_pgettext("short month", "Aug"),
+    lazy_pgettext("short month", "Sep"), lazy_pgettext("short month", "Oct"),
+    lazy_pgettext("short month", "Nov"), lazy_pgettext("short month", "Dec"))
 
 
 def _labels() -> dict[str, Any]:

@@ -126,7 +126,7 @@ def test_a_failure_is_recorded_with_its_reason_and_changes_nothing(
     messages = [db.session.get(CountersignResult, r.id) for r in rows]
     assert [m.status for m in messages] == [CountersignStatus.FAILED] * 2
     assert "не ожидает решения поставщика" in messages[0].message
-    assert "ключ" in messages[1].message  # no key configured
+    assert "Ключ подписи поставщика не настроен" in messages[1].message
     assert _statuses([awaiting.id, received.id]) == [DocumentStatus.AWAITING_SIGNATURE,
                                                      DocumentStatus.RECEIVED]
 
