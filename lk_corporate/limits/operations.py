@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from documents import LimitPoint, LimitRequestData, Signer, render_limit_request
-from lk_corporate.clients.models import Client, Meter, MeteringPoint, Service
+from lk_corporate.clients.models import Client, Meter, MeteringPoint, MeterStatus, Service
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.errors import N_, DomainError, NotFound
@@ -89,13 +89,15 @@ def cell_name(point_id: int, month: int) -> str:
 # --- the points and their actual consumption -------------------------------------------------
 
 def limit_points(session: DbSession, client_id: int) -> list[MeteringPoint]:
-    """The client's metering points with an electricity meter (limits are in kWh)."""
+    """The client's metering points with an installed electricity meter (limits are in
+    kWh; a point whose meter was removed consumes nothing to limit)."""
     return list(session.scalars(
         select(MeteringPoint).where(MeteringPoint.client_id == client_id,
                                     MeteringPoint.id.in_(
                                         select(Meter.point_id).where(
                                             Meter.client_id == client_id,
-                                            Meter.service == Service.ELECTRICITY)))
+                                            Meter.service == Service.ELECTRICITY,
+                                            Meter.status == MeterStatus.INSTALLED)))
         .order_by(MeteringPoint.name, MeteringPoint.id)))
 
 

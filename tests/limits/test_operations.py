@@ -13,6 +13,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
 from documents import CLIENT, SUPPLIER
+from lk_corporate.clients.models import MeterStatus
 from lk_corporate.core.errors import NotFound
 from lk_corporate.core.extensions import db
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus
@@ -21,6 +22,7 @@ from lk_corporate.limits import operations as ops
 from lk_corporate.readings.models import ReadingStatus
 from lk_corporate.supplier.operations import get_settings
 from tests.limits.helpers import ACTOR, create, make_firm, reading, twelve
+from tests.support.factories import create_meter
 
 
 @pytest.fixture()
@@ -103,6 +105,8 @@ def test_another_clients_point_is_not_found_and_the_year_is_bounded(firm, tmp_pa
     with pytest.raises(NotFound):  # water only: no limits in kWh there
         ops.check_volumes(db.session, firm.client.id,
                           [ops.PointVolumes(firm.water.point_id, twelve(1))])
+    removed = create_meter(firm.client, status=MeterStatus.REMOVED)
+    assert removed.point_id not in {p.id for p in ops.limit_points(db.session, firm.client.id)}
     for year in (2025, 2029):
         with pytest.raises(ops.LimitError) as refused:
             create(firm, year=year)
