@@ -5,7 +5,6 @@ countersigns it and the client sees it «Принят». Screenshots at 1366 and
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -34,8 +33,7 @@ def test_a_limit_request_signed_in_the_browser_and_countersigned_from_the_queue(
     key = re.search(r"^\s+(\S+/romashka\.p12)\s+(\S+)\s+123\s*$", output, re.MULTILINE)
     assert key, output
     p12, key_password = key.groups()
-    # LK_SCREENSHOTS: keep the screenshots there to look at them.
-    shots = Path(os.environ.get("LK_SCREENSHOTS") or tmp_path)
+    shots = tmp_path
 
     client = browser.new_context(base_url=url, locale="ru-RU", viewport={"width": 1366, "height": 900})
     page = client.new_page()
