@@ -179,3 +179,23 @@ def test_rejection_needs_a_reason_and_tells_the_client(client: Any,
     # an operator holds no countersigning right: the queue offers no checkbox
     queue = client.get("/staff/countersign").get_data(as_text=True)
     assert 'data-lk="select-document"' not in queue
+
+
+def test_lk_countersign_lists_and_signs_the_queue(world: dict[str, Any],
+                                                  pki_app: Any) -> None:
+    from lk_corporate.countersign.cli import countersign
+
+    documents = received_acts(world["store"], world["supplier"], [world["client"]],
+                              world["signer"], per_client=2)
+    runner = pki_app.test_cli_runner()
+    listed = runner.invoke(countersign, ["list", "--kind", "reading_act"])
+    assert listed.exit_code == 0, listed.output
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == [
+        str(d.id) for d in documents]
+    assert runner.invoke(countersign, ["sign"]).exit_code == 2  # neither IDs nor --all
+    signed = runner.invoke(countersign, ["sign", "--all"])
+    assert signed.exit_code == 0, signed.output
+    assert sorted(signed.stdout.splitlines()) == sorted(f"{d.number}\tsigned" for d in documents)
+    assert _statuses([d.id for d in documents]) == [DocumentStatus.ACCEPTED] * 2
+    empty = runner.invoke(countersign, ["sign", "--all"])
+    assert empty.exit_code == 0 and "Nothing is waiting" in empty.output
