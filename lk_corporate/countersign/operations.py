@@ -314,8 +314,9 @@ def run_result(session: DbSession, store: FileStore, result_id: int, *,
     """The job of one batch row: countersign its document as the requester, and write the
     outcome into the row (signed, or failed with the reason). A row already finished is
     left as it is (a job delivered twice)."""
+    # Lock the row only: its document comes joined (an outer join PostgreSQL cannot lock).
     row = session.scalars(select(CountersignResult).where(CountersignResult.id == result_id)
-                          .with_for_update()).first()
+                          .with_for_update(of=CountersignResult)).first()
     if row is None or row.status is not CountersignStatus.PENDING:
         return row
     actor = Actor(row.requested_by_id, row.requested_by, row.requested_ip or "")
