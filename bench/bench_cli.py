@@ -101,7 +101,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from documents.reading_act import render_reading_act
-    from lk_corporate.docflow.samples import sample_reading_act
+    from lk_corporate.demo.samples import sample_reading_act
     from lk_corporate.pki import init_pki, start_services
     from signing import Level, SigningOptions, load_pkcs12_identity, sign_pdf
 

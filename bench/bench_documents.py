@@ -40,7 +40,7 @@ from documents.limit_request import render_limit_request
 from documents.reading_act import render_reading_act
 from documents.reconciliation_act import render_reconciliation_act
 from documents.tax_invoice import render_tax_invoice
-from lk_corporate.docflow import samples
+from lk_corporate.demo import samples
 
 
 def floor() -> bytes:

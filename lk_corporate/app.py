@@ -56,7 +56,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # runner and the Celery worker (``lk_corporate.tasks``) both load this list.
 JOB_MODULES = (
     "lk_corporate.core.mail",
-    "lk_corporate.core.audit_anchor",
+    "lk_corporate.audit.anchor",
     "lk_corporate.accounts.tasks",
     "lk_corporate.verification.tasks",
     "lk_corporate.notifications.tasks",

@@ -48,7 +48,7 @@ COMMANDS: dict[str, LazyCommand] = {
                           "Validate every signature of FILE.pdf and print the report."),
     "pki": LazyCommand("lk_corporate.pki.cli:pki",
                        "Demo PKI: generate certificates, serve CRL/OCSP/TSA on loopback."),
-    "documents": LazyCommand("lk_corporate.docflow.cli:documents",
+    "documents": LazyCommand("lk_corporate.demo.documents_cli:documents",
                              "PDF documents: samples and rendering."),
     # A Flask plugin (entry point ``flask.commands``); its subcommands load the app themselves.
     "limiter": LazyCommand("flask_limiter.commands:cli",
@@ -58,7 +58,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "demo": LazyCommand("lk_corporate.demo.cli:demo",
                         "Set up and start the demo: database, demo data, demo PKI, local "
                         "CRL/OCSP/TSA.", app=True),
-    "audit": LazyCommand("lk_corporate.core.audit_cli:audit", "The hash-chained audit log.",
+    "audit": LazyCommand("lk_corporate.audit.cli:audit", "The hash-chained audit log.",
                          app=True),
     "mail": LazyCommand("lk_corporate.core.mail_cli:mail", "Outgoing e-mail.", app=True),
     "api": LazyCommand("lk_corporate.api.cli:api",

@@ -189,7 +189,7 @@ def verify_chain(session: DbSession, *, batch: int = 5000,
     after the last row: that is how a deleted *last* entry (which breaks no link) shows.
 
     ``since=(seq, hash)`` walks only the entries after ``seq``, starting from an entry a
-    signed checkpoint already vouches for (:mod:`lk_corporate.core.audit_anchor`), so that
+    signed checkpoint already vouches for (:mod:`lk_corporate.audit.anchor`), so that
     the hourly checkpoint does not re-hash the whole history; ``entries`` then counts the
     entries walked.
     """

@@ -80,7 +80,7 @@ def demo(host: str, port: int, pki_port: int | None, no_server: bool) -> None:
         _start_revocation_refresh(app)
         from werkzeug.serving import run_simple
 
-        from lk_corporate.core.audit_anchor import start_periodic_checkpoints
+        from lk_corporate.audit.anchor import start_periodic_checkpoints
 
         start_periodic_checkpoints(app)
 

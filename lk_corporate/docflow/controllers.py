@@ -12,7 +12,6 @@ from flask import Response, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from lk_corporate.audit.presentation import action_label
 from lk_corporate.core import rights as R
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.auth import active_client_id, require_right
@@ -33,8 +32,8 @@ from lk_corporate.docflow.states import (
     STATUS_LABELS,
 )
 from lk_corporate.periods.operations import list_periods
-from lk_corporate.verification.portal import portal_validation_settings
-from lk_corporate.verification.presentation import INDICATIONS, summarize
+from lk_corporate.signatures.portal import portal_validation_settings
+from lk_corporate.signatures.presentation import INDICATIONS, summarize
 from signing.validation import validate_pdf
 from signing.validation.errors import ValidationError
 
@@ -62,7 +61,6 @@ def _list(client_id: int | None, template: str) -> ResponseReturnValue:
 def _labels() -> dict[str, Any]:
     return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "page_for": page_for,
             "source_labels": SOURCE_LABELS, "verdict_labels": INDICATIONS,
-            "action_label": action_label,
             "signable_kinds": {k.value for k, m in MACHINES.items() if m is CLIENT_SIGNED}}
 
 

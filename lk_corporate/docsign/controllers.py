@@ -32,8 +32,8 @@ from lk_corporate.docsign import operations as ops
 from lk_corporate.docsign.models import SigningSession
 from lk_corporate.docsign.presentation import document_json, started_json
 from lk_corporate.docsign.settings import SigningSettings
-from lk_corporate.verification.portal import portal_validation_settings
-from lk_corporate.verification.presentation import summarize
+from lk_corporate.signatures.portal import portal_validation_settings
+from lk_corporate.signatures.presentation import summarize
 from signing.validation import ValidationError, ValidationSettings, validate_pdf
 
 # The page's endpoints: a logged-in user holding the right, the session cookie and the

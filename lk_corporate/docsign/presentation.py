@@ -16,7 +16,7 @@ from lk_corporate.docflow.models import Document
 from lk_corporate.docflow.states import KIND_LABELS, STATUS_LABELS
 from lk_corporate.docsign.models import SigningSession
 from lk_corporate.docsign.operations import Started, newest_report
-from lk_corporate.verification.presentation import SignatureSummary, summarize
+from lk_corporate.signatures.presentation import SignatureSummary, summarize
 
 
 def _b64(data: bytes) -> str:

@@ -20,7 +20,7 @@ from lk_corporate.core.uow import unit_of_work
 from lk_corporate.docflow.models import Document
 from lk_corporate.docsign import operations as ops
 from lk_corporate.docsign.settings import SigningSettings
-from lk_corporate.verification.portal import portal_validation_settings
+from lk_corporate.signatures.portal import portal_validation_settings
 
 
 @job(ops.UPGRADE_JOB)

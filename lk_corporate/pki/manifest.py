@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,19 @@ def load_manifest(pki_dir: Path) -> Manifest:
     except (OSError, json.JSONDecodeError) as exc:
         raise ManifestError(f"{path}: cannot read the PKI manifest ({exc})") from exc
     return Manifest.from_json(Path(pki_dir), raw)
+
+
+def demo_supplier_key(config: Mapping[str, Any]) -> tuple[Path, Path] | None:
+    """The demo PKI's supplier ``.p12`` and password file, when the running demo (``LK_DEMO``)
+    names no supplier key of its own; ``None`` otherwise.
+
+    A production portal must name its key explicitly (``LK_SUPPLIER_P12``): falling back to a
+    demo key there would sign real documents with a key anyone can download.
+    """
+    pki_dir = Path(config["LK_PKI_DIR"])
+    if config.get("LK_SUPPLIER_P12") or not config.get("LK_DEMO"):
+        return None
+    if not (pki_dir / MANIFEST_NAME).is_file():
+        return None
+    supplier = load_manifest(pki_dir).by_role("supplier")[0]
+    return supplier.p12, supplier.password_file

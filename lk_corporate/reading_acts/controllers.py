@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from lk_corporate.audit.presentation import action_label
 from lk_corporate.core import rights as R
 from lk_corporate.core.auth import active_client_id, require_right
 from lk_corporate.core.errors import N_, NotFound
@@ -45,8 +44,7 @@ REVISION_LABELS = {
 
 def _labels() -> dict[str, Any]:
     return {"status_labels": STATUS_LABELS, "status_kinds": STATUS_KINDS,
-            "source_labels": SOURCE_LABELS, "revision_labels": REVISION_LABELS,
-            "action_label": action_label}
+            "source_labels": SOURCE_LABELS, "revision_labels": REVISION_LABELS}
 
 
 def _reason(act: ReadingAct, report: dict[str, Any] | None) -> str | None:

@@ -391,7 +391,7 @@ def upload_signed_act(session: DbSession, store: FileStore, act: ReadingAct, upl
     """The client's signed copy of ``act``: received and (by default) accepted, or rejected
     with the reason; ``UploadRefused`` (nothing changed) when the file is not a candidate.
 
-    ``validation``: the portal's settings (``verification.portal.portal_validation_settings``:
+    ``validation``: the portal's settings (``signatures.portal.portal_validation_settings``:
     trust roots, CRL index, no fetching); this adds the client's tax ID and registered
     certificates. ``supplier_key``: for the acceptance signature (None: the act stays
     received for a supplier signer to accept).

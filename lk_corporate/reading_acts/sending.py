@@ -14,8 +14,8 @@ from lk_corporate.docflow.models import DocumentKind
 from lk_corporate.docsign.operations import SendContext, register_send_handler
 from lk_corporate.reading_acts import operations as ops
 from lk_corporate.reading_acts.settings import ActSettings
+from lk_corporate.signatures.portal import portal_validation_settings
 from lk_corporate.signatures.supplier import SupplierKey, SupplierKeyMissing
-from lk_corporate.verification.portal import portal_validation_settings
 
 
 def send_reading_act(context: SendContext) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lk_corporate.pki.manifest import demo_supplier_key
 from signing import (
     Level,
     SigningIdentity,
@@ -44,12 +45,9 @@ class SupplierKey:
     def from_config(cls, config: Mapping[str, Any]) -> SupplierKey:
         p12 = config.get("LK_SUPPLIER_P12") or ""
         password = config.get("LK_SUPPLIER_P12_PASSWORD_FILE") or ""
-        pki_dir = Path(config["LK_PKI_DIR"])
-        if not p12 and config.get("LK_DEMO") and (pki_dir / "manifest.json").is_file():
-            from lk_corporate.pki.manifest import load_manifest
-
-            supplier = load_manifest(pki_dir).by_role("supplier")[0]
-            p12, password = str(supplier.p12), str(supplier.password_file)
+        demo = demo_supplier_key(config)
+        if demo is not None:
+            p12, password = str(demo[0]), str(demo[1])
         if not p12 or not password:
             raise SupplierKeyMissing("no supplier key: set LK_SUPPLIER_P12 and "
                                      "LK_SUPPLIER_P12_PASSWORD_FILE")

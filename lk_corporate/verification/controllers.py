@@ -32,9 +32,9 @@ from lk_corporate.core.requests import wants_json
 from lk_corporate.docflow import operations as docflow
 from lk_corporate.docflow.models import Document
 from lk_corporate.docflow.states import KIND_LABELS, STATUS_LABELS
+from lk_corporate.signatures.portal import portal_validation_settings
+from lk_corporate.signatures.presentation import INDICATIONS, SignatureSummary, summarize
 from lk_corporate.supplier.operations import get_settings
-from lk_corporate.verification.portal import portal_validation_settings
-from lk_corporate.verification.presentation import INDICATIONS, SignatureSummary, summarize
 from signing.validation import validate_pdf
 from signing.validation.errors import ValidationError
 

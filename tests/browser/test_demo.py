@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from lk_corporate.pki import load_manifest
 from tests.browser.conftest import login_in_browser
@@ -26,6 +27,17 @@ HOME = {  # where each role lands after logging in
     "vk123": "/cabinet", "vk4587": "/cabinet", "zmk.signer": "/cabinet",
     "operator": "/staff/clients", "signer": "/staff/clients", "admin": "/staff/",
 }
+
+
+def _nss_trusting(tmp_path: Path, manifest: Any) -> str:
+    """An NSS database that trusts the demo's root, for ``pdfsig``."""
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True,
+                   capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "demo-root", "-t", "CT,C,C",
+                    "-i", str(manifest.trust_anchor)], check=True, capture_output=True)
+    return f"sql:{nss}"
 
 
 def _free_port() -> int:
@@ -155,17 +167,12 @@ def test_demo_client_signs_the_reading_act_with_lk_sign_and_sees_it_accepted(dem
         page.click("[data-lk=download-act]")
     accepted = tmp_path / "accepted.pdf"
     download.value.save_as(accepted)
-    nss = tmp_path / "nss"
-    nss.mkdir()
-    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True,
-                   capture_output=True)
-    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "demo-root", "-t", "CT,C,C",
-                    "-i", str(manifest.trust_anchor)], check=True, capture_output=True)
-    assert_pdfsig_all_valid(accepted, f"sql:{nss}", expected=2)
+    assert_pdfsig_all_valid(accepted, _nss_trusting(tmp_path, manifest), expected=2)
     context.close()
 
 
-def test_demo_client_signs_the_reading_act_in_the_browser_with_the_printed_key(demo, browser):
+def test_demo_client_signs_the_reading_act_in_the_browser_with_the_printed_key(demo, browser,
+                                                                               tmp_path):
     """The issue's walk-through: the demo client enters readings, opens the act, picks the key
     file the demo printed, types its password, «Подписать и отправить» — the act is accepted
     (the supplier's acceptance signed at once), and the key never left the page."""
@@ -174,7 +181,7 @@ def test_demo_client_signs_the_reading_act_in_the_browser_with_the_printed_key(d
     assert key, output
     p12, key_password = key.groups()
     password = re.search(r"^\s+vk123\s+(\S+)\s", output, re.MULTILINE).group(1)
-    context = browser.new_context(base_url=url, locale="ru-RU")
+    context = browser.new_context(base_url=url, locale="ru-RU", accept_downloads=True)
     page = context.new_page()
     posted: list[bytes] = []
     page.on("request", lambda r: posted.append(r.post_data_buffer or b"")
@@ -198,4 +205,30 @@ def test_demo_client_signs_the_reading_act_in_the_browser_with_the_printed_key(d
     key_bytes = Path(p12).read_bytes()
     for body in posted:
         assert key_bytes[:64] not in body and key_password.encode() not in body
+
+    # Then the month end: the supplier's signer calculates the period from its board …
+    staff = browser.new_context(base_url=url, locale="ru-RU")
+    board = staff.new_page()
+    board.on("dialog", lambda dialog: dialog.accept())
+    signer_password = re.search(r"^\s+signer\s+(\S+)\s", output, re.MULTILINE).group(1)
+    login_in_browser(board, "signer", signer_password)
+    board.goto("/staff/periods")
+    board.locator("[data-lk=period-link]").first.click()
+    board.locator("[data-lk=calculation] button", has_text="Рассчитать").click()
+    # The board refreshes itself every 5 s while the batch runs.
+    progress = board.locator("[data-lk=calculation-progress]")
+    expect(progress).to_contain_text("ожидают: 0", timeout=90_000)
+    expect(progress).to_contain_text("с ошибкой: 0")
+    staff.close()
+
+    # … and the invoice appears in the client's «Счета», signed by the supplier.
+    page.goto("/invoices")
+    number = page.locator("[data-lk=invoice-number]").first
+    number.wait_for()
+    with page.expect_download() as download:
+        page.locator("[data-lk=invoice-download]").first.click()
+    invoice = tmp_path / "invoice.pdf"
+    download.value.save_as(invoice)
+    manifest = load_manifest(Path(re.search(r"PKI:\s+(\S+) \(trust anchor", output).group(1)))
+    assert_pdfsig_all_valid(invoice, _nss_trusting(tmp_path, manifest), expected=1)
     context.close()

@@ -91,7 +91,7 @@ def crl_index(demo_pki: DemoPki, pki_services: ServicesHandle,
 
 def _supplier_act(demo_pki: DemoPki) -> bytes:
     from documents import SUPPLIER, render_reading_act
-    from lk_corporate.docflow.samples import sample_reading_act
+    from lk_corporate.demo.samples import sample_reading_act
     from signing import Level, SigningOptions, load_pkcs12_identity, sign_pdf
 
     supplier = demo_pki.supplier

@@ -26,9 +26,9 @@ from lk_corporate.core.jobs import run_now, wait_idle
 from lk_corporate.core.rights import CLIENT_ACCOUNTANT
 from lk_corporate.core.storage import FileStore
 from lk_corporate.core.uow import unit_of_work
+from lk_corporate.demo.samples import sample_limit_request
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
 from lk_corporate.docflow.operations import issue_document
-from lk_corporate.docflow.samples import sample_limit_request
 from lk_corporate.docsign import operations as ops
 from lk_corporate.docsign.models import SessionStatus, SigningSession
 from signing.remote import Scheme

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lk_corporate.docflow.samples import SAMPLE_FILES, write_samples
+from lk_corporate.demo.samples import SAMPLE_FILES, write_samples
 
 TOOLS = ("pdftotext", "pdffonts", "pdftoppm", "pdfdetach", "pdfinfo")
 

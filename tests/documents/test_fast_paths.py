@@ -15,8 +15,8 @@ from PIL import Image
 from documents import layout
 from documents.fonts import BOLD, ITALIC, REGULAR, SEED_CHARACTERS, register_fonts
 from documents.invoice import payment_qr_payload, render_invoice
-from lk_corporate.docflow import samples
-from lk_corporate.docflow.samples import SAMPLE_FILES
+from lk_corporate.demo import samples
+from lk_corporate.demo.samples import SAMPLE_FILES
 from tests.documents.conftest import layout_text, run, squeezed
 
 ONE_PAGE = sorted(n for n in SAMPLE_FILES if n != "invoice_long.pdf")

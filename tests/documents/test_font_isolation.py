@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 RENDER = (
     "import sys, io\n"
-    "from lk_corporate.docflow import samples as S\n"
+    "from lk_corporate.demo import samples as S\n"
     "from documents import render_charges_breakdown, render_invoice\n"
     "{before}\n"
     "sys.stdout.buffer.write(render_charges_breakdown(S.sample_charges_breakdown()))\n"

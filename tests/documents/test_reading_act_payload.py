@@ -20,7 +20,7 @@ from documents.reading_act import (
     readings_payload,
     render_reading_act,
 )
-from lk_corporate.docflow import samples
+from lk_corporate.demo import samples
 from tests.documents.conftest import layout_text, run
 
 

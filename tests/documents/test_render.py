@@ -20,8 +20,8 @@ from documents import layout
 from documents.errors import InvalidDocumentData
 from documents.invoice import InvoiceLine, payment_qr_payload, render_invoice
 from documents.reading_act import render_reading_act
-from lk_corporate.docflow import samples
-from lk_corporate.docflow.samples import SAMPLE_FILES
+from lk_corporate.demo import samples
+from lk_corporate.demo.samples import SAMPLE_FILES
 from tests.documents.conftest import layout_text, page_count, run, squeezed
 
 ALL = sorted(SAMPLE_FILES)
@@ -188,7 +188,7 @@ def test_bytes_do_not_depend_on_clock_or_environment(sample_dir: Path, tmp_path:
     env = dict(os.environ, TZ="America/New_York", SOURCE_DATE_EPOCH="1234567890")
     subprocess.run([sys.executable, "-c",
                     ("import sys; from pathlib import Path;"
-                    "from lk_corporate.docflow.samples import write_samples;"
+                    "from lk_corporate.demo.samples import write_samples;"
                     "write_samples(Path(sys.argv[1]))"), str(tmp_path)],
                    check=True, env=env, cwd=Path(__file__).resolve().parents[2])
     for name in ALL:

@@ -17,8 +17,8 @@ from pyhanko.sign.fields import enumerate_sig_fields
 from documents import SIGNATURE_FIELDS, layout, signature_field, signature_fields
 from documents.layout import SIGNATURE_BOX_CAPTION, SIGNATURE_BOX_HEIGHT
 from documents.tax_invoice import render_tax_invoice
-from lk_corporate.docflow import samples
-from lk_corporate.docflow.samples import SAMPLE_FILES
+from lk_corporate.demo import samples
+from lk_corporate.demo.samples import SAMPLE_FILES
 from tests.documents.conftest import run
 
 SIGNED = sorted(SAMPLE_FILES)

@@ -12,7 +12,7 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from documents import CLIENT, SUPPLIER, render_invoice, render_reading_act, render_tax_invoice
-from lk_corporate.docflow.samples import sample_invoice, sample_reading_act, sample_tax_invoice
+from lk_corporate.demo.samples import sample_invoice, sample_reading_act, sample_tax_invoice
 from signing import (
     Level,
     SigningOptions,

@@ -21,7 +21,7 @@ from pyhanko.sign.fields import enumerate_sig_fields
 
 from documents import render_reading_act, signature_fields
 from documents.layout import FOOTER_LINE
-from lk_corporate.docflow import samples
+from lk_corporate.demo import samples
 from signing import Level, check_upload
 from signing.errors import DocumentLockedError, FieldAlreadySignedError, FieldError
 from signing.remote import Scheme, SigningState, finish, prepare

@@ -182,7 +182,7 @@ def test_accepts_the_first_signature_of_a_document_that_has_empty_fields(sign_sa
     boxes; the client's signature is the first one and sets the form's /SigFlags (1 → 3),
     which every signing tool does."""
     from documents import render_reading_act
-    from lk_corporate.docflow import samples
+    from lk_corporate.demo import samples
 
     act = render_reading_act(samples.sample_reading_act())
     signed = sign_sample("B-B", identity="romashka", pdf=act, field_name="client")

@@ -14,7 +14,7 @@ def sample(directory: Path) -> None:
 
     Needs no database: the samples are built from the demo constants.
     """
-    from lk_corporate.docflow.samples import write_samples
+    from lk_corporate.demo.samples import write_samples
 
     for path in write_samples(directory):
         click.echo(f"{path}  {path.stat().st_size} bytes")

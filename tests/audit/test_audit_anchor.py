@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lk_corporate.core.audit import Actor, AuditEntry, entry_hash, record, verify_chain
-from lk_corporate.core.audit_anchor import (
+from lk_corporate.audit.anchor import (
     DOCUMENT_NAME,
     SIGNATURE_NAME,
     TIMESTAMP_NAME,
@@ -29,6 +28,7 @@ from lk_corporate.core.audit_anchor import (
     verify_checkpoints,
     write_checkpoint,
 )
+from lk_corporate.core.audit import Actor, AuditEntry, entry_hash, record, verify_chain
 from lk_corporate.core.extensions import db
 
 LK = str(Path(sys.executable).parent / "lk")

@@ -54,6 +54,7 @@ from sqlalchemy import func, select
 from lk_corporate.core.audit import GENESIS_HASH, AuditEntry, canonical_json, verify_chain
 from lk_corporate.core.db import DbSession
 from lk_corporate.core.jobs import job
+from lk_corporate.pki.manifest import demo_supplier_key
 
 __all__ = [
     "AnchorConfigurationError", "AnchorReport", "AnchorSettings", "AnchorUnavailableError",
@@ -127,12 +128,9 @@ class AnchorSettings:
         p12 = Path(c["LK_SUPPLIER_P12"]) if c.get("LK_SUPPLIER_P12") else None
         pw = (Path(c["LK_SUPPLIER_P12_PASSWORD_FILE"])
               if c.get("LK_SUPPLIER_P12_PASSWORD_FILE") else None)
-        pki_dir = Path(c["LK_PKI_DIR"])
-        if p12 is None and c.get("LK_DEMO") and (pki_dir / "manifest.json").is_file():
-            from lk_corporate.pki.manifest import load_manifest
-
-            supplier = load_manifest(pki_dir).by_role("supplier")[0]
-            p12, pw = supplier.p12, supplier.password_file
+        demo = demo_supplier_key(c)
+        if demo is not None:
+            p12, pw = demo
         crl_index = Path(c["LK_CRL_INDEX"]) if c.get("LK_CRL_INDEX") else None
         return cls(
             directory=directory or Path(c["LK_AUDIT_CHECKPOINT_DIR"]),

@@ -1,7 +1,7 @@
 """``lk audit verify`` and ``lk audit checkpoint``: check the audit chain and its anchors.
 
 ``verify`` walks the hash chain and checks every signed checkpoint of its head
-(:mod:`lk_corporate.core.audit_anchor`) against the database: exit 0 when all holds, 1 naming
+(:mod:`lk_corporate.audit.anchor`) against the database: exit 0 when all holds, 1 naming
 each problem, 2 when checkpoints exist but cannot be checked (no usable trust anchors).
 ``checkpoint`` signs and timestamps the current head now (the hourly job does the same).
 """
@@ -30,12 +30,12 @@ def _when(moment: object) -> str:
                    "$LK_AUDIT_CHECKPOINT_DIR.")
 def verify_command(checkpoint_dir: Path | None) -> None:
     """Check every entry's hash and link and every checkpoint; exit 1 when something is wrong."""
-    from lk_corporate.core.audit import verify_chain
-    from lk_corporate.core.audit_anchor import (
+    from lk_corporate.audit.anchor import (
         AnchorConfigurationError,
         AnchorSettings,
         verify_checkpoints,
     )
+    from lk_corporate.core.audit import verify_chain
     from lk_corporate.core.extensions import db
 
     session = db.session()
@@ -98,7 +98,7 @@ def verify_command(checkpoint_dir: Path | None) -> None:
                    "(what the hourly job does).")
 def checkpoint_command(if_changed: bool) -> None:
     """Sign and timestamp the chain's head now; exit 1 when no checkpoint could be written."""
-    from lk_corporate.core.audit_anchor import AnchorSettings, CheckpointError, write_checkpoint
+    from lk_corporate.audit.anchor import AnchorSettings, CheckpointError, write_checkpoint
     from lk_corporate.core.extensions import db
 
     settings = AnchorSettings.from_app(current_app)
