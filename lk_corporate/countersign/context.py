@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import current_app
 
 from lk_corporate.core.storage import FileStore
+from lk_corporate.signatures.portal import portal_validation_settings
 from lk_corporate.signatures.supplier import SupplierKey, SupplierKeyMissing
-from lk_corporate.verification.portal import portal_validation_settings
 from signing.validation import ValidationSettings
 
 
