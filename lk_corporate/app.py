@@ -32,13 +32,17 @@ from lk_corporate.core import auth, jobs, requests
 from lk_corporate.core.db import configure_engine
 from lk_corporate.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lk_corporate.core.urls import BoundedIntConverter
+from lk_corporate.countersign.blueprint import bp as countersign_bp
 from lk_corporate.delivery.blueprint import bp as delivery_bp
 from lk_corporate.docflow.blueprint import bp as docflow_bp
 from lk_corporate.docsign.blueprint import bp as docsign_bp
 from lk_corporate.invoicing.blueprint import bp as invoicing_bp
+from lk_corporate.limits import sending as limit_sending
+from lk_corporate.limits.blueprint import bp as limits_bp
 from lk_corporate.messages.blueprint import bp as messages_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
+from lk_corporate.reading_acts import countersigning as reading_act_countersigning
 from lk_corporate.reading_acts import sending as reading_act_sending
 from lk_corporate.reading_acts.blueprint import bp as reading_acts_bp
 from lk_corporate.readings.blueprint import bp as readings_bp
@@ -60,13 +64,15 @@ JOB_MODULES = (
     "lk_corporate.notifications.tasks",
     "lk_corporate.docsign.tasks",
     "lk_corporate.invoicing.tasks",
+    "lk_corporate.countersign.tasks",
 )
 
 # The domain packages' pages; the list grows with the product.
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
               periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp,
               messages_bp, service_requests_bp, certificates_bp, readings_bp, reading_acts_bp,
-              docsign_bp, invoicing_bp, charges_bp, consumption_bp)
+              docsign_bp, invoicing_bp, charges_bp, consumption_bp, countersign_bp,
+              limits_bp)
 
 
 def import_jobs() -> None:
@@ -105,6 +111,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     # building the app does not import the signing stack for commands it is not running.
     requests.init_app(app)  # after the blueprints: it wraps every view registered
     reading_act_sending.register()  # a reading act signed on the page is sent as an upload is
+    reading_act_countersigning.register()  # countersigning an act accepts it
+    limit_sending.register()  # a limit request waits for the supplier; countersigning approves
     return app
 
 

@@ -65,6 +65,9 @@ COMMANDS: dict[str, LazyCommand] = {
                        "The JSON API: tokens for accounting software.", app=True),
     "revocation": LazyCommand("lk_corporate.verification.jobs_cli:revocation",
                               "Revocation data: the CRL index validation reads.", app=True),
+    "countersign": LazyCommand("lk_corporate.countersign.cli:countersign",
+                               "The supplier's countersigning queue: list it, countersign.",
+                               app=True),
     "period": LazyCommand("lk_corporate.invoicing.cli:period",
                           "Billing periods: the month-end calculation.", app=True),
 }

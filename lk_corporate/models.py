@@ -22,6 +22,7 @@ from lk_corporate.clients.models import (  # noqa: F401
 from lk_corporate.core.audit import AuditEntry  # noqa: F401
 from lk_corporate.core.mail import OutgoingMail, OutgoingMailAttachment  # noqa: F401
 from lk_corporate.core.submissions import FormSubmission  # noqa: F401
+from lk_corporate.countersign.models import CountersignResult  # noqa: F401
 from lk_corporate.docflow.models import (  # noqa: F401
     Document,
     DocumentCounter,
@@ -33,6 +34,7 @@ from lk_corporate.invoicing.models import (  # noqa: F401
     CalculationTask,
     Invoice,
 )
+from lk_corporate.limits.models import LimitRequest, LimitVolume  # noqa: F401
 from lk_corporate.messages.models import Attachment, Message, ReadMarker, Thread  # noqa: F401
 from lk_corporate.notifications.models import NotificationSent  # noqa: F401
 from lk_corporate.periods.models import BillingPeriod  # noqa: F401

@@ -369,8 +369,13 @@ def _body_for(method: str, rule: Rule, ids: dict[str, Any]) -> dict[str, Any]:
         return {"json": {"certificates": ["MAA="]}}
     if "/signing/" in rule.rule:
         return {"json": {"signature": "AAAA"}}
-    if rule.rule.endswith(("/send", "/cancel-signature")):
+    if rule.rule.endswith(("/send", "/cancel-signature", "/approve")):
         return {"json": {}}
+    if rule.rule.endswith("/reject"):
+        return {"json": {"reason": "BETA-SECRET is wrong"}}
+    if rule.rule.endswith("/limit-requests"):
+        return {"json": {"client_id": ids["client_id"], "year": 2027,
+                         "points": [{"point_id": ids["point_id"], "months": ["1"] * 12}]}}
     return {"json": {"client_id": ids["client_id"], "period_id": ids["period_id"],
                      "readings": [{"meter_id": ids["meter_id"], "zone": "single",
                                    "value": "1"}]}}

@@ -22,7 +22,7 @@ from lk_corporate.cli import COMMANDS, cli
 
 LK = str(Path(sys.executable).parent / "lk")
 # The command names are a contract: scripts and the README call them.
-COMMAND_NAMES = {"api", "audit", "db", "demo", "documents", "limiter", "mail", "period", "pki",
+COMMAND_NAMES = {"api", "audit", "countersign", "db", "demo", "documents", "limiter", "mail", "period", "pki",
                  "revocation", "routes", "run", "shell", "sign", "verify"}
 
 

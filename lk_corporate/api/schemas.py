@@ -105,6 +105,14 @@ OptionalDecimalIn = Annotated[
 """A reading or a consumption in a request: a decimal string (``.`` or ``,``) or a JSON
 number, read exactly; may be left out (never null)."""
 
+DecimalIn = Annotated[
+    Decimal, BeforeValidator(_decimal_in),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^[0-9]+([.,][0-9]+)?$"},
+                              {"type": "number", "minimum": 0}],
+                    "examples": ["12500.5"]}, mode="validation")]
+"""A volume in a request: a decimal string (``.`` or ``,``) or a JSON number, read exactly;
+never null."""
+
 Zone = Literal[ZONES]  # type: ignore[valid-type]  # the tuple of zone names, as a Literal
 Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_.-]+$")]
 
@@ -208,6 +216,27 @@ class ReadingsIn(_In):
     readings: list[ReadingIn] = Field(min_length=1, max_length=500)
     confirm: list[Code] = Field(default_factory=list, max_length=50, description=(
         "Codes of the warnings (a 409 answer lists them) the sender confirms."))
+
+
+class LimitPointIn(_In):
+    """One metering point of the client and its twelve monthly volumes, kWh (January
+    first)."""
+
+    point_id: BodyId
+    months: list[DecimalIn] = Field(min_length=12, max_length=12)
+
+
+class LimitRequestIn(_In):
+    client_id: BodyId
+    year: Annotated[int, Strict(), Field(ge=2000, le=2100)] = Field(
+        description="The year the limits are for (this year or the next two).")
+    points: list[LimitPointIn] = Field(min_length=1, max_length=200)
+
+
+class RejectIn(_In):
+    """``reason``: why the document is rejected; required, the client reads it."""
+
+    reason: str = Field(max_length=1000)
 
 
 # --- responses -------------------------------------------------------------------------
@@ -378,6 +407,10 @@ class ChargesOut(_Out):
 
 class ActCreated(_Out):
     act: DocumentOut
+
+
+class LimitRequestCreated(_Out):
+    document: DocumentOut
 
 
 class ProblemDetail(_Out):

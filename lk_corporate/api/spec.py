@@ -133,6 +133,37 @@ OPERATIONS: tuple[Operation, ...] = (
               "Discard the unsent signature: the document awaits the signature again", 200,
               s.DocumentOut, rights=(R.DOCUMENTS_SIGN,), tag="signing",
               errors={403: _FORBIDDEN, 404: _NOT_FOUND, 422: "Refused (`code`, `message`)."}),
+    Operation("approve_document", "POST", "/documents/<int:document_id>/approve",
+              "Approve a received document: the supplier countersigns it (staff tokens)", 200,
+              s.DocumentOut, rights=(R.DOCUMENTS_COUNTERSIGN,), tag="documents",
+              description="The supplier's signature is added to the same PDF (the client's "
+                          "stays valid) and the document is «accepted»: a reading act is "
+                          "accepted for calculation, a limit request's limits come into force "
+                          "(that needs `limits.approve`). Approving an accepted document again "
+                          "changes nothing.",
+              errors={403: "Not a staff token, or the user lacks the right for this kind.",
+                      404: _NOT_FOUND,
+                      422: "Refused (`code`, `message`): not waiting for the supplier, or the "
+                           "supplier's key cannot sign."}),
+    Operation("reject_document", "POST", "/documents/<int:document_id>/reject",
+              "Reject a received document with a reason (staff tokens)", 200, s.DocumentOut,
+              rights=(R.DOCUMENTS_REJECT,), body=s.RejectIn, tag="documents",
+              description="The reason is required; the client reads it and is told by e-mail. "
+                          "A corrected document supersedes the rejected one.",
+              errors={403: "Not a staff token, or the user lacks the right.",
+                      404: _NOT_FOUND,
+                      422: "Refused (`code`, `message`): an empty reason, or the document is "
+                           "not waiting for the supplier."}),
+    Operation("create_limit_request", "POST", "/limit-requests",
+              "Request consumption limits for a year; get the request to sign", 201,
+              s.LimitRequestCreated, rights=(R.LIMITS_SUBMIT,), body=s.LimitRequestIn,
+              tag="limits",
+              description="Twelve monthly volumes (kWh, decimal strings) per metering point. "
+                          "The request awaits the client's signature (sign it over "
+                          "/documents/{document_id}/signing, then send it); limits are in "
+                          "force only once the supplier approved it.",
+              errors={400: "The body is not JSON.", 403: _FORBIDDEN, 404: _NOT_FOUND,
+                      422: "Refused (`code`, `message`, `field`) or a field does not fit."}),
     Operation("get_document_report", "GET", "/documents/<int:document_id>/report",
               "The validation report of the document's signatures", 200, "object",
               rights=(R.DOCUMENTS_VIEW,), tag="documents",

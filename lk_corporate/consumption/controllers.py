@@ -22,6 +22,7 @@ from lk_corporate.core.auth import active_client_id, require_right
 from lk_corporate.core.extensions import db
 from lk_corporate.core.formkit import trimmed
 from lk_corporate.core.i18n import _lang, format_money, format_number, format_period
+from lk_corporate.limits.operations import approved_limits
 
 _END = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -94,9 +95,11 @@ def charts(history: ops.History, *, with_cost: bool) -> dict[int, list[tuple[str
     return out
 
 
-def history_page(limits: ops.LimitsByPoint) -> ResponseReturnValue:
+def history_page() -> ResponseReturnValue:
     client_id = active_client_id()
     end = _end(client_id)
+    # The approved limits of the window's last year (a signed request the supplier approved).
+    limits = approved_limits(db.session, client_id, end[0])
     history = ops.reading_history(db.session, client_id, end=end, limits=limits)
     with_cost = current_user.has_right(R.MONEY_VIEW)
     year, month = end
@@ -112,5 +115,4 @@ def history_page(limits: ops.LimitsByPoint) -> ResponseReturnValue:
 @require_right(R.READINGS_VIEW)
 def history() -> ResponseReturnValue:
     """«История показаний» of the signed-in user's client."""
-    # wired to limits.approved_limits at merge
-    return history_page({})
+    return history_page()

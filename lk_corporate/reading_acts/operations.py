@@ -84,6 +84,7 @@ from lk_corporate.reading_acts.signals import act_moved
 from lk_corporate.reading_acts.wording import Reason, refusal, rejection_reason
 from lk_corporate.signatures.supplier import SupplierKey, SupplierKeyMissing, sign_as_supplier
 from lk_corporate.supplier.models import SupplierSettings
+from lk_corporate.supplier.operations import acts_accepted_by_signer
 from signing import (
     ExtraRevisionError,
     IncompleteCoverageError,
@@ -461,8 +462,10 @@ def upload_signed_act(session: DbSession, store: FileStore, act: ReadingAct, upl
 def accept_at_once(session: DbSession, store: FileStore, act: ReadingAct, *, actor: Actor,
                    supplier_key: SupplierKey | None, validation: ValidationSettings) -> bool:
     """Accept a just received act in the same request (``ActSettings.auto_accept``). False,
-    and the act stays received for a supplier signer, when there is no usable key."""
-    if supplier_key is None:
+    and the act stays received for a supplier signer (the countersigning queue), when there
+    is no usable key or the supplier chose acceptance by a signer
+    (``SupplierSettings.acts_accepted_by_signer``)."""
+    if supplier_key is None or acts_accepted_by_signer(session):
         return False
     try:
         with session.begin_nested():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lk_corporate.core.db import Base, Quantity
@@ -22,3 +22,7 @@ class SupplierSettings(RequisitesColumns, Base):
     login_prefix: Mapped[str] = mapped_column(String(10), default="vk")
     director: Mapped[str] = mapped_column(String(200), default="")
     chief_accountant: Mapped[str] = mapped_column(String(200), default="")
+    # Reading acts wait for a supplier signer («Получен», the countersigning queue) instead
+    # of being accepted in the request that receives them.
+    acts_accepted_by_signer: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                          server_default=false())

@@ -84,3 +84,26 @@ def update_settings(session: DbSession, data: SupplierData, *, actor: Actor) -> 
         record(session, "supplier.settings_updated", actor=actor, object_type="supplier",
                object_id=settings.id, details={"changes": changes})
     return settings
+
+
+def acts_accepted_by_signer(session: DbSession) -> bool:
+    """Whether reading acts wait for a supplier signer's countersignature instead of being
+    accepted when received."""
+    return bool(session.scalar(select(SupplierSettings.acts_accepted_by_signer)
+                               .order_by(SupplierSettings.id).limit(1)))
+
+
+def set_acts_accepted_by_signer(session: DbSession, on: bool, *,
+                                actor: Actor) -> SupplierSettings:
+    """Reading acts accepted at once when received (off), or only when a supplier signer
+    countersigns them from the queue (on)."""
+    settings = get_settings(session)
+    if settings is None:
+        raise SupplierError(N_("The supplier is not set up yet: fill in the requisites first."))
+    if settings.acts_accepted_by_signer != on:
+        settings.acts_accepted_by_signer = on
+        session.flush()
+        record(session, "supplier.settings_updated", actor=actor, object_type="supplier",
+               object_id=settings.id,
+               details={"changes": {"acts_accepted_by_signer": [str(not on), str(on)]}})
+    return settings

@@ -115,14 +115,13 @@ def test_without_the_money_right_no_cost_is_shown(client, billing, store, suppli
 
 def test_the_page_warns_of_a_month_over_its_limit(client, billing, store, supplier_key, settings,
                                                   monkeypatch):
-    """The limits arrive from the limit requests once that package is merged; here they are
-    handed to the page directly (the controller's one seam)."""
+    """The approved limits themselves come from signed and approved limit requests (tested in
+    tests/limits); here the page is handed limits directly to check how it shows them."""
     from lk_corporate.consumption import controllers
 
     w = three_months(billing, store, supplier_key, settings)
     limits = {w.meter.point_id: [None] * 7 + [D(90), D(70), D(40), None, None]}
-    page_with = controllers.history_page
-    monkeypatch.setattr(controllers, "history_page", lambda _limits: page_with(limits))
+    monkeypatch.setattr(controllers, "approved_limits", lambda _session, _client, _year: limits)
     create_client_user(w.firm, login="delta")
     assert login(client, "delta").status_code == 302
     page = client.get("/history").get_data(as_text=True)

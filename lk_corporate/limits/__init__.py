@@ -1,0 +1,1 @@
+"""Consumption-limit requests («Заявка на лимиты потребления»)."""
