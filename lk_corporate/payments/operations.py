@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -103,19 +103,21 @@ def invoice_numbers_in(purpose: str) -> list[str]:
     return _INVOICE_NUMBER.findall(purpose)
 
 
-_contract_patterns: dict[str, re.Pattern[str]] = {}
+_WORD = re.compile(r"[\w/-]+")
 
 
-def _names_contract(purpose: str, contract: str) -> bool:
-    pattern = _contract_patterns.get(contract)
-    if pattern is None:
-        if len(_contract_patterns) > 50_000:
-            _contract_patterns.clear()
-        # A whole word: not a part of a longer number, an amount («123,45») or a date.
-        pattern = re.compile(rf"(?<![\w/-])(?<!\d[.,]){re.escape(contract)}(?![\w/-]|[.,]\d)",
-                             re.IGNORECASE)
-        _contract_patterns[contract] = pattern
-    return pattern.search(purpose) is not None
+def words_in(purpose: str) -> set[str]:
+    """The whole words of a purpose text (runs of letters, digits, ``/`` and ``-``), lower
+    case, leaving out the parts of amounts and dates: in «123,45» or «15.01.2024» no word is
+    a contract number."""
+    out = set()
+    for found in _WORD.finditer(purpose):
+        start, end = found.span()
+        if (start >= 2 and purpose[start - 1] in ".," and purpose[start - 2].isdigit()) or \
+                (end + 1 < len(purpose) and purpose[end] in ".," and purpose[end + 1].isdigit()):
+            continue
+        out.add(found.group().lower())
+    return out
 
 
 @dataclass
@@ -156,8 +158,9 @@ def _match(p: StatementPayment, ref: _Reference) -> Match:
         found = ref.invoices.get(number)
         if found is not None and found[1] in ids:
             return Match(found[1], MatchedBy.INVOICE, found[0])
+    words = words_in(p.purpose)
     named = [client_id for client_id, contract in candidates
-             if contract and _names_contract(p.purpose, contract)]
+             if contract and contract.lower() in words]
     if len(named) == 1:
         return Match(named[0], MatchedBy.CONTRACT)
     return NO_MATCH
@@ -170,13 +173,19 @@ def match(session: DbSession, payment: StatementPayment) -> Match:
 
 # --- allocation -------------------------------------------------------------------------------
 
-# Core statements on the tables (not the ORM's bulk update): executemany, one round trip.
 _INVOICES = Table("invoices", Base.metadata)
 _PAYMENTS = Table("payments", Base.metadata)
-_SET_PAID = (update(_INVOICES).where(_INVOICES.c.id == bindparam("b_id"))
-             .values(paid=bindparam("b_paid")))
-_SET_ALLOCATED = (update(_PAYMENTS).where(_PAYMENTS.c.id == bindparam("b_id"))
-                  .values(allocated=bindparam("b_allocated")))
+
+
+def _set(session: DbSession, table: Table, column: str, values: dict[int, Decimal]) -> None:
+    """``UPDATE table SET column = CASE id WHEN … END WHERE id IN (…)``: one statement per
+    500 rows (executemany would be a round trip per row with psycopg2)."""
+    items = sorted(values.items())
+    for start in range(0, len(items), 500):
+        chunk = dict(items[start:start + 500])
+        session.connection().execute(
+            update(table).where(table.c.id.in_(list(chunk)))
+            .values({column: case(chunk, value=table.c.id)}))
 
 
 def _open_invoices(client_ids: Sequence[int]) -> Select[int, int, Decimal, Decimal]:
@@ -212,7 +221,7 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
         return 0
     allocations: list[dict[str, Any]] = []
     paid_now: dict[int, Decimal] = defaultdict(Decimal)
-    payment_updates: list[dict[str, Any]] = []
+    payment_updates: dict[int, Decimal] = {}
     now = utcnow()
     for payment_id, owner, amount, allocated, named in money:
         left = amount - allocated
@@ -230,7 +239,7 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
             allocations.append({"payment_id": payment_id, "invoice_id": row[0],
                                 "amount": part, "created_at": now})
         if left != amount - allocated:
-            payment_updates.append({"b_id": payment_id, "b_allocated": amount - left})
+            payment_updates[payment_id] = amount - left
     if not allocations:
         return 0
     # A payment allocated again to an invoice it paid before (an advance meeting the rest
@@ -254,9 +263,8 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
         conn.execute(update(PaymentAllocation).where(
             PaymentAllocation.payment_id == key[0], PaymentAllocation.invoice_id == key[1])
             .values(amount=existing[key] + merged[key]["amount"]))
-    conn.execute(_SET_PAID, [{"b_id": i, "b_paid": paid_before[i] + part}
-                             for i, part in sorted(paid_now.items())])
-    conn.execute(_SET_ALLOCATED, payment_updates)
+    _set(session, _INVOICES, "paid", {i: paid_before[i] + part for i, part in paid_now.items()})
+    _set(session, _PAYMENTS, "allocated", payment_updates)
     return len(merged)
 
 
@@ -315,7 +323,7 @@ def import_statement(session: DbSession, stream: BinaryIO, *, actor: Actor, file
     conn = session.connection()
     insert_into = _insert(session)
     statement = (insert_into(Payment).on_conflict_do_nothing(index_elements=list(_KEY))
-                 .returning(Payment.id, Payment.client_id, *(getattr(Payment, k) for k in _KEY)))
+                 .returning(Payment.id, Payment.client_id, Payment.amount))
     seen = added = matched = allocations = 0
     amount = ZERO
     now = utcnow()
