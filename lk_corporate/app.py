@@ -36,6 +36,8 @@ from lk_corporate.docsign.blueprint import bp as docsign_bp
 from lk_corporate.invoicing.blueprint import bp as invoicing_bp
 from lk_corporate.messages.blueprint import bp as messages_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
+from lk_corporate.payments import reconciliation as reconciliation_sending
+from lk_corporate.payments.blueprint import bp as payments_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
 from lk_corporate.reading_acts import sending as reading_act_sending
 from lk_corporate.reading_acts.blueprint import bp as reading_acts_bp
@@ -64,7 +66,7 @@ JOB_MODULES = (
 BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplier_bp, staff_bp,
               periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp,
               messages_bp, service_requests_bp, certificates_bp, readings_bp, reading_acts_bp,
-              docsign_bp, invoicing_bp)
+              docsign_bp, invoicing_bp, payments_bp)
 
 
 def import_jobs() -> None:
@@ -103,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     # building the app does not import the signing stack for commands it is not running.
     requests.init_app(app)  # after the blueprints: it wraps every view registered
     reading_act_sending.register()  # a reading act signed on the page is sent as an upload is
+    reconciliation_sending.register()  # a signed reconciliation act is the client's agreement
     return app
 
 

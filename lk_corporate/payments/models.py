@@ -21,9 +21,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lk_corporate.clients.models import Client
 from lk_corporate.core.db import Base, Money, UTCDateTime, utcnow
+from lk_corporate.docflow.models import Document
 
 
 def _enum(e: type[enum.Enum]) -> Enum:
@@ -86,6 +88,8 @@ class Payment(Base):
     assigned_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    client: Mapped[Client | None] = relationship()
+
     @property
     def advance(self) -> Decimal:
         """What is not allocated to any invoice (the client's credit)."""
@@ -138,9 +142,14 @@ class ReconciliationAct(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    document: Mapped[Document] = relationship(lazy="joined")
+    client: Mapped[Client] = relationship(lazy="joined")
+
     @property
     def entry_list(self) -> list[dict[str, Any]]:
-        return list(json.loads(self.entries or "[]"))
+        """The entries with their amounts as ``Decimal`` and dates as ``date``."""
+        return [{**e, "date": dt.date.fromisoformat(e["date"]), "debit": Decimal(e["debit"]),
+                 "credit": Decimal(e["credit"])} for e in json.loads(self.entries or "[]")]
 
     @property
     def comment_list(self) -> list[dict[str, Any]]:
