@@ -8,7 +8,7 @@ from importlib.util import find_spec
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from lk_corporate.api import auth, endpoints, signing  # noqa: F401  (they register their views)
+from lk_corporate.api import auth, endpoints, money, signing  # noqa: F401  (they register their views)
 from lk_corporate.api import controllers as c
 from lk_corporate.api.http import ApiProblem, problem_response
 from lk_corporate.api.spec import OPERATIONS, PREFIX

@@ -145,6 +145,11 @@ class DocumentQuery(_In):
 
 # --- request bodies ----------------------------------------------------------------------
 
+class PaymentQuery(ClientQuery):
+    offset: int = Field(0, ge=0, le=MAX_ID)
+    limit: int = Field(100, ge=1, le=1000)
+
+
 def _one_of_value(schema: dict[str, Any]) -> None:
     schema["oneOf"] = [{"required": ["value"]}, {"required": ["consumption"]}]
     for name in ("value", "consumption"):
@@ -202,6 +207,12 @@ class ReadingsIn(_In):
     readings: list[ReadingIn] = Field(min_length=1, max_length=500)
     confirm: list[Code] = Field(default_factory=list, max_length=50, description=(
         "Codes of the warnings (a 409 answer lists them) the sender confirms."))
+
+
+class ReconciliationActIn(_In):
+    client_id: BodyId
+    date_from: dt.date = Field(description="The first day of the period.")
+    date_to: dt.date = Field(description="The last day of the period (today at the latest).")
 
 
 # --- responses -------------------------------------------------------------------------
@@ -324,6 +335,42 @@ class DocumentOut(_Out):
 class DocumentList(_Out):
     items: list[DocumentOut]
     next_offset: int | None = Field(description="The offset of the next page; null: last page.")
+
+
+class AllocationOut(_Out):
+    invoice_id: int
+    amount: Money
+
+
+class PaymentOut(_Out):
+    """An incoming payment matched to the client, and the invoices it paid (the rest of
+    ``amount`` is an advance)."""
+
+    id: int
+    date: dt.date
+    amount: Money
+    payer_tax_id: str
+    purpose: str
+    allocations: list[AllocationOut]
+
+
+class PaymentList(_Out):
+    items: list[PaymentOut]
+    next_offset: int | None = Field(description="The offset of the next page; null: last page.")
+
+
+class BalanceOut(_Out):
+    """The client's balance today: everything invoiced minus everything paid; positive is a
+    debt, negative an overpayment."""
+
+    as_of: dt.date
+    invoiced: Money
+    paid: Money
+    balance: Money
+
+
+class ReconciliationActCreated(_Out):
+    document: DocumentOut
 
 
 class ActCreated(_Out):
