@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from sqlalchemy import Select, Table, case, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -103,21 +103,25 @@ def invoice_numbers_in(purpose: str) -> list[str]:
     return _INVOICE_NUMBER.findall(purpose)
 
 
-_WORD = re.compile(r"[\w/-]+")
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c in "_/-"
 
 
-def words_in(purpose: str) -> set[str]:
-    """The whole words of a purpose text (runs of letters, digits, ``/`` and ``-``), lower
-    case, leaving out the parts of amounts and dates: in «123,45» or «15.01.2024» no word is
-    a contract number."""
-    out = set()
-    for found in _WORD.finditer(purpose):
-        start, end = found.span()
-        if (start >= 2 and purpose[start - 1] in ".," and purpose[start - 2].isdigit()) or \
-                (end + 1 < len(purpose) and purpose[end] in ".," and purpose[end + 1].isdigit()):
-            continue
-        out.add(found.group().lower())
-    return out
+def names_word(purpose: str, word: str) -> bool:
+    """Whether ``word`` is a whole word of ``purpose`` (both lower case): not a part of a
+    longer word or number, nor of an amount or a date — in «123,45» or «15.01.2024» the
+    contract «123» or «15» is not named."""
+    n, start = len(purpose), purpose.find(word)
+    while start >= 0:
+        end = start + len(word)
+        before_ok = start == 0 or not _word_char(purpose[start - 1]) and not (
+            start >= 2 and purpose[start - 1] in ".," and purpose[start - 2].isdigit())
+        after_ok = end == n or not _word_char(purpose[end]) and not (
+            end + 1 < n and purpose[end] in ".," and purpose[end + 1].isdigit())
+        if before_ok and after_ok:
+            return True
+        start = purpose.find(word, start + 1)
+    return False
 
 
 @dataclass
@@ -158,9 +162,9 @@ def _match(p: StatementPayment, ref: _Reference) -> Match:
         found = ref.invoices.get(number)
         if found is not None and found[1] in ids:
             return Match(found[1], MatchedBy.INVOICE, found[0])
-    words = words_in(p.purpose)
+    purpose = p.purpose.lower()
     named = [client_id for client_id, contract in candidates
-             if contract and contract.lower() in words]
+             if contract and names_word(purpose, contract.lower())]
     if len(named) == 1:
         return Match(named[0], MatchedBy.CONTRACT)
     return NO_MATCH
@@ -178,14 +182,22 @@ _PAYMENTS = Table("payments", Base.metadata)
 
 
 def _set(session: DbSession, table: Table, column: str, values: dict[int, Decimal]) -> None:
-    """``UPDATE table SET column = CASE id WHEN … END WHERE id IN (…)``: one statement per
-    500 rows (executemany would be a round trip per row with psycopg2)."""
+    """Set ``column`` of many rows by id in one statement: PostgreSQL joins two arrays
+    (executemany would be a round trip per row with psycopg2); SQLite's executemany runs in
+    the driver, in-process."""
+    if not values:
+        return
     items = sorted(values.items())
-    for start in range(0, len(items), 500):
-        chunk = dict(items[start:start + 500])
-        session.connection().execute(
-            update(table).where(table.c.id.in_(list(chunk)))
-            .values({column: case(chunk, value=table.c.id)}))
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(
+            f"UPDATE {table.name} SET {column} = v.value FROM unnest(CAST(:ids AS integer[]), "
+            f"CAST(:vals AS numeric[])) AS v(id, value) WHERE {table.name}.id = v.id"),
+            {"ids": [i for i, _v in items], "vals": [v for _i, v in items]})
+        return
+    conn.execute(update(table).where(table.c.id == bindparam("b_id"))
+                 .values({column: bindparam("b_value")}),
+                 [{"b_id": i, "b_value": str(v)} for i, v in items])
 
 
 def _open_invoices(client_ids: Sequence[int]) -> Select[int, int, Decimal, Decimal]:
