@@ -23,7 +23,9 @@ staff's queue (:func:`assign_payment`).
 client's oldest open invoices (by date); what is left is an advance, which pays the next
 invoices as they come (the next import or assignment for the client allocates it).
 ``Invoice.paid`` and ``Payment.allocated`` change with the ``PaymentAllocation`` rows in
-the same transaction; the invoices are locked (FOR UPDATE) while allocated.
+the same transaction; the invoices are locked (FOR UPDATE) while allocated. Money allocated
+to an invoice that a corrected one replaced goes back to its payments first, and is
+allocated again (to the replacement: the oldest open invoice).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -215,6 +217,7 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
     ids = sorted(set(client_ids))
     if not ids:
         return 0
+    _release_replaced(session, ids)
     conn = session.connection()
     remaining: dict[int, list[list[Any]]] = defaultdict(list)  # client → [[id, left]]
     paid_before: dict[int, Decimal] = {}
@@ -278,6 +281,28 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
     _set(session, _INVOICES, "paid", {i: paid_before[i] + part for i, part in paid_now.items()})
     _set(session, _PAYMENTS, "allocated", payment_updates)
     return len(merged)
+
+
+def _release_replaced(session: DbSession, client_ids: Sequence[int]) -> None:
+    """Money allocated to an invoice that a corrected one replaced (voided) goes back to its
+    payments, to be allocated again — to the replacement first, as the oldest open one."""
+    conn = session.connection()
+    rows = conn.execute(
+        select(PaymentAllocation.id, PaymentAllocation.payment_id, PaymentAllocation.invoice_id,
+               PaymentAllocation.amount)
+        .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+        .where(Invoice.client_id.in_(client_ids), Invoice.replaced_by_id.is_not(None))).all()
+    if not rows:
+        return
+    back: dict[int, Decimal] = defaultdict(Decimal)
+    for _id, payment_id, _invoice_id, amount in rows:
+        back[payment_id] += amount
+    allocated = dict(conn.execute(select(Payment.id, Payment.allocated).where(
+        Payment.id.in_(sorted(back)))).all())
+    conn.execute(delete(PaymentAllocation).where(
+        PaymentAllocation.id.in_([r[0] for r in rows])))
+    _set(session, _PAYMENTS, "allocated", {p: allocated[p] - a for p, a in back.items()})
+    _set(session, _INVOICES, "paid", {r[2]: ZERO for r in rows})
 
 
 # --- import -----------------------------------------------------------------------------------

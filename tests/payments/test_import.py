@@ -170,3 +170,21 @@ def test_outgoing_payments_of_the_supplier_are_skipped(romashka):
         Order("42", dt.date(2026, 11, 5), D("99.00"), "7701234560", "Возврат",
               payer_account="40702810900000000001")], supplier_account="40702810900000000001")
     assert (result.payments, result.added) == (1, 1)
+
+
+def test_money_on_a_replaced_invoice_moves_to_the_replacement(romashka):
+    """October's act was corrected: invoice 2026-000010 (1000.00, paid 600.00) is replaced by
+    2026-000030 (800.00). The next import gives the 600.00 back to its payment and allocates
+    it to the oldest open invoice — the replacement."""
+    client, october, november = romashka
+    import_orders([Order("51", dt.date(2026, 11, 10), D("600.00"), "7712345671",
+                         "по договору 123")])
+    replacement = make_invoice(client, "2026-000030", dt.date(2026, 10, 3), "800.00")
+    row = db.session.get(Invoice, october.id)
+    row.replaced_by_id = replacement.id
+    db.session.commit()
+    import_orders([Order("52", dt.date(2026, 11, 20), D("100.00"), "7712345671",
+                         "по договору 123")])
+    assert _paid(october, replacement, november) == [D("0.00"), D("700.00"), D("0.00")]
+    assert _allocations("51") == [("2026-000030", D("600.00"))]
+    assert _allocations("52") == [("2026-000030", D("100.00"))]
