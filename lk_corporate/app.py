@@ -41,6 +41,8 @@ from lk_corporate.limits import sending as limit_sending
 from lk_corporate.limits.blueprint import bp as limits_bp
 from lk_corporate.messages.blueprint import bp as messages_bp
 from lk_corporate.outbox.blueprint import bp as outbox_bp
+from lk_corporate.payments import reconciliation as reconciliation_sending
+from lk_corporate.payments.blueprint import bp as payments_bp
 from lk_corporate.periods.blueprint import bp as periods_bp
 from lk_corporate.reading_acts import countersigning as reading_act_countersigning
 from lk_corporate.reading_acts import sending as reading_act_sending
@@ -72,7 +74,7 @@ BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplie
               periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp,
               messages_bp, service_requests_bp, certificates_bp, readings_bp, reading_acts_bp,
               docsign_bp, invoicing_bp, charges_bp, consumption_bp, countersign_bp,
-              limits_bp)
+              limits_bp, payments_bp)
 
 
 def import_jobs() -> None:
@@ -113,6 +115,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     reading_act_sending.register()  # a reading act signed on the page is sent as an upload is
     reading_act_countersigning.register()  # countersigning an act accepts it
     limit_sending.register()  # a limit request waits for the supplier; countersigning approves
+    reconciliation_sending.register()  # a signed reconciliation act is the client's agreement
     return app
 
 

@@ -70,6 +70,8 @@ COMMANDS: dict[str, LazyCommand] = {
                                app=True),
     "period": LazyCommand("lk_corporate.invoicing.cli:period",
                           "Billing periods: the month-end calculation.", app=True),
+    "payments": LazyCommand("lk_corporate.payments.cli:payments",
+                            "Payments from bank statements.", app=True),
 }
 
 

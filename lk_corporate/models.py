@@ -37,6 +37,12 @@ from lk_corporate.invoicing.models import (  # noqa: F401
 from lk_corporate.limits.models import LimitRequest, LimitVolume  # noqa: F401
 from lk_corporate.messages.models import Attachment, Message, ReadMarker, Thread  # noqa: F401
 from lk_corporate.notifications.models import NotificationSent  # noqa: F401
+from lk_corporate.payments.models import (  # noqa: F401
+    Payment,
+    PaymentAllocation,
+    ReconciliationAct,
+    StatementImport,
+)
 from lk_corporate.periods.models import BillingPeriod  # noqa: F401
 from lk_corporate.reading_acts.models import ReadingAct  # noqa: F401
 from lk_corporate.readings.models import Reading  # noqa: F401

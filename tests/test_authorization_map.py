@@ -155,6 +155,7 @@ def world(session, app) -> dict[str, Any]:
                                expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
     db.session.add(signing_b)
     db.session.commit()
+    payment_b = _payment_and_act(b, period, Path(app.config["LK_STORAGE_DIR"]))
     return {
         "a": a, "b": b, "user_a": user_a, "user_b": user_b, "operator": operator, "admin": admin,
         # B's objects, by the name of the URL argument that carries their ID.
@@ -163,7 +164,7 @@ def world(session, app) -> dict[str, Any]:
             "code_id": code_b.id, "user_id": user_b.id, "mail_id": mail.id,
             "period_id": period.id, "tariff_id": tariff.id, "role_id": role.id,
             "login_id": login_b.id, "document_id": act_b.document_id, "seq": 1,
-            "invoice_id": invoice_b.id,
+            "invoice_id": invoice_b.id, "payment_id": payment_b.id,
             "token_id": token_b.id, "certificate_id": certificate_b.id,
             "thread_id": thread_b.id, "attachment_id": attachment_b.id,
             "service_request_id": request_b.id, "session_id": signing_b.public_id,
@@ -173,6 +174,36 @@ def world(session, app) -> dict[str, Any]:
         "own_meter": meter_a,
         "secrets": ("Бета-секрет", "BETA-SECRET", "betasecret"),
     }
+
+
+def _payment_and_act(b: Any, period: BillingPeriod, files: Any) -> Any:
+    """Client B's payment (matched to B) and reconciliation act."""
+    from decimal import Decimal
+
+    from lk_corporate.payments.models import (
+        MatchedBy,
+        Payment,
+        ReconciliationAct,
+        StatementImport,
+    )
+
+    batch = StatementImport(number=1, file_name="beta-secret.txt")
+    db.session.add(batch)
+    db.session.flush()
+    payment = Payment(import_id=batch.id, payer_bik="044525593", payer_account="1", number="9",
+                      date=dt.date(2026, 11, 5), amount=Decimal("10.00"),
+                      payer_name="BETA-SECRET payer", purpose="BETA-SECRET",
+                      client_id=b.id, matched_by=MatchedBy.CONTRACT)
+    issued = issue_document(db.session, FileStore(files), kind=DocumentKind.RECONCILIATION_ACT,
+                            number="АС-BETA-SECRET", client_id=b.id, period_id=None,
+                            date=dt.date(2026, 11, 30), pdf=b"%PDF-1.7 BETA-SECRET act",
+                            actor=Actor.system())
+    act = ReconciliationAct(document_id=issued.document.id, client_id=b.id,
+                            date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 11, 30),
+                            opening_balance=Decimal(0), closing_balance=Decimal(0))
+    db.session.add_all([payment, act])
+    db.session.commit()
+    return payment
 
 
 def _reading_act_and_certificate(b: Any, period: BillingPeriod) -> tuple[Any, Any]:
@@ -376,6 +407,9 @@ def _body_for(method: str, rule: Rule, ids: dict[str, Any]) -> dict[str, Any]:
     if rule.rule.endswith("/limit-requests"):
         return {"json": {"client_id": ids["client_id"], "year": 2027,
                          "points": [{"point_id": ids["point_id"], "months": ["1"] * 12}]}}
+    if rule.rule.endswith("/reconciliation-acts"):
+        return {"json": {"client_id": ids["client_id"], "date_from": "2026-01-01",
+                         "date_to": "2026-11-30"}}
     return {"json": {"client_id": ids["client_id"], "period_id": ids["period_id"],
                      "readings": [{"meter_id": ids["meter_id"], "zone": "single",
                                    "value": "1"}]}}

@@ -22,8 +22,9 @@ from lk_corporate.cli import COMMANDS, cli
 
 LK = str(Path(sys.executable).parent / "lk")
 # The command names are a contract: scripts and the README call them.
-COMMAND_NAMES = {"api", "audit", "countersign", "db", "demo", "documents", "limiter", "mail", "period", "pki",
-                 "revocation", "routes", "run", "shell", "sign", "verify"}
+COMMAND_NAMES = {"api", "audit", "countersign", "db", "demo", "documents", "limiter", "mail",
+                 "payments", "period", "pki", "revocation", "routes", "run", "shell", "sign",
+                 "verify"}
 
 
 def imported_modules(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:

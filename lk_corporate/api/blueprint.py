@@ -14,6 +14,7 @@ from lk_corporate.api import (  # noqa: F401  (they register their views)
     decisions,
     endpoints,
     limits,
+    money,
     signing,
 )
 from lk_corporate.api import controllers as c

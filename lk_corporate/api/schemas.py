@@ -159,6 +159,11 @@ class ChargesQuery(ClientQuery):
 
 # --- request bodies ----------------------------------------------------------------------
 
+class PaymentQuery(ClientQuery):
+    offset: int = Field(0, ge=0, le=MAX_ID)
+    limit: int = Field(100, ge=1, le=1000)
+
+
 def _one_of_value(schema: dict[str, Any]) -> None:
     schema["oneOf"] = [{"required": ["value"]}, {"required": ["consumption"]}]
     for name in ("value", "consumption"):
@@ -237,6 +242,10 @@ class RejectIn(_In):
     """``reason``: why the document is rejected; required, the client reads it."""
 
     reason: str = Field(max_length=1000)
+class ReconciliationActIn(_In):
+    client_id: BodyId
+    date_from: dt.date = Field(description="The first day of the period.")
+    date_to: dt.date = Field(description="The last day of the period (today at the latest).")
 
 
 # --- responses -------------------------------------------------------------------------
@@ -403,6 +412,40 @@ class ChargesOut(_Out):
     amount: Money | None = Field(description="Sum of the lines' amounts without VAT.")
     vat: Money | None
     total: Money | None = Field(description="Sum of the lines' totals: the invoice's total.")
+class AllocationOut(_Out):
+    invoice_id: int
+    amount: Money
+
+
+class PaymentOut(_Out):
+    """An incoming payment matched to the client, and the invoices it paid (the rest of
+    ``amount`` is an advance)."""
+
+    id: int
+    date: dt.date
+    amount: Money
+    payer_tax_id: str
+    purpose: str
+    allocations: list[AllocationOut]
+
+
+class PaymentList(_Out):
+    items: list[PaymentOut]
+    next_offset: int | None = Field(description="The offset of the next page; null: last page.")
+
+
+class BalanceOut(_Out):
+    """The client's balance today: everything invoiced minus everything paid; positive is a
+    debt, negative an overpayment."""
+
+    as_of: dt.date
+    invoiced: Money
+    paid: Money
+    balance: Money
+
+
+class ReconciliationActCreated(_Out):
+    document: DocumentOut
 
 
 class ActCreated(_Out):

@@ -175,6 +175,26 @@ OPERATIONS: tuple[Operation, ...] = (
                           "add up to the invoice's total. A month not calculated yet answers "
                           "`calculated: false` with no lines.",
               errors={403: _FORBIDDEN, 404: _NOT_FOUND, 422: "A query parameter does not fit."}),
+    Operation("list_payments", "GET", "/payments", "A client's payments, newest first", 200,
+              s.PaymentList, rights=(R.MONEY_VIEW,), query=s.PaymentQuery, tag="money",
+              description="Payments imported from bank statements and matched to the client, "
+                          "with the invoices each paid (`allocations`); the rest of a "
+                          "payment's amount is an advance.",
+              errors={403: _FORBIDDEN, 404: _NOT_FOUND, 422: "A query parameter does not fit."}),
+    Operation("get_balance", "GET", "/balance", "A client's balance today", 200, s.BalanceOut,
+              rights=(R.MONEY_VIEW,), query=s.ClientQuery, tag="money",
+              description="`balance` = `invoiced` − `paid`: positive is a debt, negative an "
+                          "overpayment.",
+              errors={403: _FORBIDDEN, 404: _NOT_FOUND, 422: "A query parameter does not fit."}),
+    Operation("create_reconciliation_act", "POST", "/reconciliation-acts",
+              "Issue a reconciliation act for a period, signed by the supplier", 201,
+              s.ReconciliationActCreated, rights=(R.MONEY_VIEW,), body=s.ReconciliationActIn,
+              tag="money",
+              description="The act (kind `reconciliation_act`) awaits the client's signature: "
+                          "sign it like any document (/documents/{document_id}/signing). A "
+                          "staff token needs the right `invoices.sign`.",
+              errors={400: "The body is not JSON.", 403: _FORBIDDEN, 404: _NOT_FOUND,
+                      422: "Refused (`code`, `message`): the period, the supplier's key."}),
     Operation("openapi", "GET", "/openapi.json", "This description", 200, "object",
               public=True, tag="meta"),
 )

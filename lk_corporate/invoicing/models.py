@@ -90,8 +90,9 @@ class Invoice(Base):
     """A счёт (``kind=invoice``) or a счёт-фактура (``kind=tax_invoice``) of one act.
 
     ``(act_document_id, kind)`` is unique: calculating an act twice creates nothing new, and
-    two workers calculating it at once cannot both reserve. ``remaining = total − paid``
-    (``paid`` stays 0 until payments are imported).
+    two workers calculating it at once cannot both reserve. ``remaining = total − paid``;
+    ``paid`` is the sum of the payments allocated to the invoice (``payments.operations``
+    keeps it with the allocation rows, in the same transaction).
     """
 
     __tablename__ = "invoices"

@@ -91,6 +91,8 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
         except UnicodeDecodeError:
             raise StatementError(number + 1, f"the text is not valid {encoding}") from None
         *complete, buffer = buffer.split("\n")
+        if len(buffer) > _MAX_LINE:
+            raise StatementError(number + len(complete) + 1, "the line is too long")
         for line in complete:
             number += 1
             if len(line) > _MAX_LINE:
@@ -104,45 +106,72 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
         yield number, buffer.rstrip("\r")
 
 
+_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
+_AMOUNT = re.compile(r"\d{1,15}(\.\d{1,2})?")
+_NOT_DIGIT = re.compile(r"\D")
+_INN_PREFIX = re.compile(r"^ИНН\s*\d+\s*")
+_PURPOSE_PARTS = tuple(f"НазначениеПлатежа{i}" for i in range(1, 7))
+# A statement holds a few dozen distinct dates: each text is parsed once (bounded, per process).
+_dates: dict[str, dt.date] = {}
+
+
 def _date(value: str, line: int, key: str) -> dt.date:
+    text = value.strip()
+    found = _dates.get(text)
+    if found is not None:
+        return found
+    match = _DATE.fullmatch(text)
     try:
-        return dt.datetime.strptime(value.strip(), "%d.%m.%Y").date()
+        if match is None:
+            raise ValueError(text)
+        found = dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
     except ValueError:
         raise StatementError(line, f"{key}: «{value[:20]}» is not a date DD.MM.YYYY") from None
+    if len(_dates) < 10_000:
+        _dates[text] = found
+    return found
 
 
 def _amount(value: str, line: int) -> Decimal:
-    text = value.strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
-    if not re.fullmatch(r"\d{1,15}(\.\d{1,2})?", text):
-        raise StatementError(line, f"Сумма: «{value[:20]}» is not an amount")
+    text = value.strip()
+    if not _AMOUNT.fullmatch(text):
+        text = text.replace(" ", "").replace("\u00a0", "").replace(",", ".")
+        if not _AMOUNT.fullmatch(text):
+            raise StatementError(line, f"Сумма: «{value[:20]}» is not an amount")
     amount = Decimal(text)
     if amount <= 0 or amount >= _MAX_AMOUNT:
         raise StatementError(line, f"Сумма: {value[:20]} is out of range")
     return amount
 
 
+def _digits(value: str, limit: int) -> str:
+    return (value if value.isdigit() else _NOT_DIGIT.sub("", value))[:limit]
+
+
 def _payment(fields: dict[str, str], start: int) -> StatementPayment:
+    get = fields.get
     for key in ("Номер", "Дата", "Сумма"):
-        if not fields.get(key, "").strip():
+        if not get(key, "").strip():
             raise StatementError(start, f"the payment order has no {key}")
-    payer_name = fields.get("Плательщик1") or fields.get("Плательщик", "")
-    payer_name = re.sub(r"^ИНН\s*\d+\s*", "", payer_name).strip()
-    received = fields.get("ДатаПоступило", "").strip()
+    payer_name = get("Плательщик1") or get("Плательщик", "")
+    if payer_name.startswith("ИНН"):
+        payer_name = _INN_PREFIX.sub("", payer_name)
+    received = get("ДатаПоступило", "").strip()
+    purpose = get("НазначениеПлатежа", "")
+    extra = [fields[k] for k in _PURPOSE_PARTS if k in fields]
+    if extra:
+        purpose = " ".join([purpose, *extra])
     return StatementPayment(
         number=fields["Номер"].strip()[:40],
         date=_date(fields["Дата"], start, "Дата"),
         amount=_amount(fields["Сумма"], start),
-        payer_name=payer_name[:300],
-        payer_tax_id=re.sub(r"\D", "", fields.get("ПлательщикИНН", ""))[:12],
-        payer_account=re.sub(r"\D", "", fields.get("ПлательщикСчет")
-                             or fields.get("ПлательщикРасчСчет", ""))[:20],
-        payer_bik=re.sub(r"\D", "", fields.get("ПлательщикБИК", ""))[:9],
-        payee_account=re.sub(r"\D", "", fields.get("ПолучательСчет")
-                             or fields.get("ПолучательРасчСчет", ""))[:20],
-        payee_tax_id=re.sub(r"\D", "", fields.get("ПолучательИНН", ""))[:12],
-        purpose=" ".join((fields.get("НазначениеПлатежа", "")
-                          + " " + " ".join(fields.get(f"НазначениеПлатежа{i}", "")
-                                           for i in range(1, 7))).split())[:2000],
+        payer_name=payer_name.strip()[:300],
+        payer_tax_id=_digits(get("ПлательщикИНН", ""), 12),
+        payer_account=_digits(get("ПлательщикСчет") or get("ПлательщикРасчСчет", ""), 20),
+        payer_bik=_digits(get("ПлательщикБИК", ""), 9),
+        payee_account=_digits(get("ПолучательСчет") or get("ПолучательРасчСчет", ""), 20),
+        payee_tax_id=_digits(get("ПолучательИНН", ""), 12),
+        purpose=" ".join(purpose.split())[:2000],
         received_on=_date(received, start, "ДатаПоступило") if received else None,
         line=start,
     )
@@ -161,32 +190,32 @@ def parse_1c(stream: BinaryIO) -> Iterator[StatementPayment]:
         line = raw.strip()
         if not line:
             continue
+        if block is not None:  # most lines: a field of a payment order
+            key, sep, value = line.partition("=")
+            if sep and key != "СекцияДокумент":
+                block[key.rstrip()] = value
+                continue
+            if line == "КонецДокумента":
+                yield _payment(block, start)
+                block = None
+                continue
+            if key.startswith("СекцияДокумент"):
+                raise StatementError(number, "a new СекцияДокумент before КонецДокумента")
+            if line == "КонецФайла":
+                raise StatementError(start, "СекцияДокумент is not closed by КонецДокумента")
+            raise StatementError(number, f"«{line[:40]}» is not a Ключ=Значение line")
         if ended:
             raise StatementError(number, "text after КонецФайла")
         if line == "КонецФайла":
-            if block is not None:
-                raise StatementError(start, "СекцияДокумент is not closed by КонецДокумента")
             ended = True
             continue
         if line.startswith("СекцияДокумент"):
-            if block is not None:
-                raise StatementError(number, "a new СекцияДокумент before КонецДокумента")
             block, start = {}, number
             continue
         if line == "КонецДокумента":
-            if block is None:
-                raise StatementError(number, "КонецДокумента without СекцияДокумент")
-            yield _payment(block, start)
-            block = None
-            continue
-        if block is None:
-            if "=" not in line and line not in ("СекцияРасчСчет", "КонецРасчСчет"):
-                raise StatementError(number, f"«{line[:40]}» is not a Ключ=Значение line")
-            continue
-        if "=" not in line:
+            raise StatementError(number, "КонецДокумента without СекцияДокумент")
+        if "=" not in line and line not in ("СекцияРасчСчет", "КонецРасчСчет"):
             raise StatementError(number, f"«{line[:40]}» is not a Ключ=Значение line")
-        key, _, value = line.partition("=")
-        block[key.strip()] = value
     if not ended:
         raise StatementError(0, "the file ends without КонецФайла (cut short?)")
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from lk_corporate.clients.forms import SERVICE_LABELS, ZONE_LABELS
 from lk_corporate.clients.models import Service
 from lk_corporate.core import rights as R
-from lk_corporate.core.auth import require_right
+from lk_corporate.core.auth import active_client_id, require_right
 from lk_corporate.core.extensions import db
 from lk_corporate.core.formkit import current_actor, submit_form
 from lk_corporate.supplier.operations import get_settings
@@ -77,8 +77,13 @@ def end(tariff_id: int) -> ResponseReturnValue:
 
 @require_right(R.MONEY_VIEW)
 def current() -> ResponseReturnValue:
-    """The client's «Тарифы» page: tariffs in force today and those announced."""
+    """The client's «Тарифы» page: the tariffs of its meters' services and zones in force
+    today, those announced, and the history; every tariff when the client has no meters."""
     today = dt.date.today()
-    in_force, upcoming = ops.tariffs_in_force(db.session, today)
+    mine = ops.client_tariffs(db.session, active_client_id(), today)
+    if mine.in_force or mine.upcoming or mine.history:
+        in_force, upcoming, history = mine.in_force, mine.upcoming, mine.history
+    else:
+        (in_force, upcoming), history = ops.tariffs_in_force(db.session, today), []
     return render_template("tariffs/current.html", in_force=in_force, upcoming=upcoming,
-                           **_context())
+                           history=history, **_context())

@@ -192,6 +192,35 @@ def tariffs_in_force(session: DbSession, today: dt.date) -> tuple[list[Tariff], 
     return current, upcoming
 
 
+@dataclass(frozen=True)
+class ClientTariffs:
+    """The tariffs that apply to one client (the services and zones of its meters)."""
+
+    in_force: list[Tariff]
+    upcoming: list[Tariff]
+    history: list[Tariff]
+    """Ended before today, newest first."""
+
+
+def client_tariffs(session: DbSession, client_id: int, today: dt.date) -> ClientTariffs:
+    """The tariffs of the services and zones the client's installed meters measure:
+    in force today, announced, and those that applied before (the history)."""
+    from lk_corporate.clients.models import Meter, MeterStatus
+
+    wanted: set[tuple[Service, str]] = set()
+    for service, zones in session.execute(select(Meter.service, Meter.zones).where(
+            Meter.client_id == client_id, Meter.status == MeterStatus.INSTALLED)):
+        wanted.update((service, zone) for zone in zones.split(",") if zone)
+    rows = [t for t in session.scalars(select(Tariff)) if (t.service, t.zone) in wanted]
+    in_force = sorted((t for t in rows if t.valid_from <= today
+                       and (t.valid_to is None or t.valid_to >= today)), key=_group_key)
+    upcoming = sorted((t for t in rows if t.valid_from > today),
+                      key=lambda t: (t.valid_from, _group_key(t)))
+    history = sorted((t for t in rows if t.valid_to is not None and t.valid_to < today),
+                     key=lambda t: (t.valid_from, _group_key(t)), reverse=True)
+    return ClientTariffs(in_force, upcoming, history)
+
+
 def tariffs_valid_between(session: DbSession, first: dt.date, last: dt.date) -> list[Tariff]:
     """Every tariff that applies on at least one day from ``first`` to ``last`` (a billing
     period's month), ordered by service, zone and group, then by the first day of validity."""
