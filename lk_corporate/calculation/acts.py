@@ -27,17 +27,33 @@ the attachment's SHA-256 and the ``Reading`` rows it was made from. Pass that ha
 the rows in :func:`check_against_readings`, which until then has nothing to compare with.
 A mismatch anywhere refuses the act with a :class:`~lk_corporate.calculation.engine.
 CalculationError` naming the reason; nothing is charged from it.
+
+**Corrections.** An engineer of the supplier may correct a reading before the calculation
+(``reading_review``). The correction never edits what the client signed: it is a further
+revision of the same file that attaches ``corrections.json`` and is signed by the supplier
+(``documents.reading_corrections``). :func:`read_act` then returns the readings *as
+corrected*: the corrections are taken from that signed attachment of the current file, and
+trusted only when the database agrees (:func:`_corrections`: the ``ReadingCorrection`` rows,
+the attachment's SHA-256, the supplier-signed correction revision); each one replaces the
+current value and consumption of one row whose signed values it names
+(:func:`apply_corrections`). The engine re-checks the corrected consumption against the
+meter like any other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select
 
 from documents import AttachmentError, AttachmentMismatch, extract_issued_and_current_payloads
+from documents.reading_corrections import (
+    ReadingCorrectionEntry,
+    extract_corrections_payload,
+    parse_corrections,
+)
 from lk_corporate.calculation.engine import ActPayload, CalculationError, parse_payload
 from lk_corporate.clients.models import Client
 from lk_corporate.core.db import DbSession
@@ -45,8 +61,10 @@ from lk_corporate.core.errors import N_
 from lk_corporate.core.storage import FileStore, StoredFileMissing
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
 from lk_corporate.periods.models import BillingPeriod
+from lk_corporate.reading_acts.models import ReadingCorrection
 
-__all__ = ["ActRead", "accepted_acts", "check_against_readings", "latest_acts", "read_act"]
+__all__ = ["ActRead", "accepted_acts", "apply_corrections", "check_against_readings",
+           "latest_acts", "read_act"]
 
 PASSED = "TOTAL-PASSED"
 
@@ -82,6 +100,9 @@ class ActRead:
     act: Document
     payload: ActPayload
     payload_sha256: str
+    corrections: tuple[ReadingCorrectionEntry, ...] = ()
+    """The supplier's corrections applied to ``payload`` (empty: the readings as signed by
+    the client)."""
 
 
 def _refuse(reason: str, **params: Any) -> CalculationError:
@@ -138,7 +159,65 @@ def read_act(session: DbSession, store: FileStore, act: Document, *, supplier_ta
         raise _refuse(N_("The reading act %(number)s names another supplier."),
                       number=act.number)
     check_against_readings(session, act, payload)
-    return ActRead(act, payload, current.sha256)
+    entries = _corrections(session, act, current_file, readings_sha256=current.sha256)
+    return ActRead(act, apply_corrections(payload, entries) if entries else payload,
+                   current.sha256, entries)
+
+
+def _corrections(session: DbSession, act: Document, current_file: bytes, *,
+                 readings_sha256: str) -> tuple[ReadingCorrectionEntry, ...]:
+    """The corrections of the act from its signed file, checked against the database."""
+    rows = list(session.scalars(select(ReadingCorrection)
+                                .where(ReadingCorrection.document_id == act.id)
+                                .order_by(ReadingCorrection.seq)))
+    try:
+        found = extract_corrections_payload(current_file)
+    except AttachmentError as exc:
+        raise _refuse(N_("The corrections attached to the act %(number)s are damaged "
+                         "(%(detail)s)."), number=act.number, detail=str(exc)[:200]) from None
+    if not rows and found is None:
+        return ()
+    differ = _refuse(N_("The corrections of the act %(number)s in its file and in the "
+                        "database differ."), number=act.number)
+    if not rows or found is None or found.sha256 != rows[-1].payload_sha256:
+        raise differ
+    by_seq = {r.seq: r for r in act.revisions}
+    signed = by_seq.get(rows[-1].revision_seq)
+    if signed is None or signed.source is not RevisionSource.SUPPLIER_CORRECTION or any(
+            r.source not in (RevisionSource.SUPPLIER_SIGNATURE, RevisionSource.UPGRADE)
+            for r in act.revisions if r.seq > signed.seq):
+        # The attachment counts only as the supplier signed it: nothing but further
+        # signatures (or their completion) may follow the correction's revision.
+        raise _refuse(N_("The corrections of the act %(number)s are not signed by the "
+                         "supplier."), number=act.number)
+    try:
+        entries = parse_corrections(found.json(), act_number=act.number,
+                                    readings_sha256=readings_sha256)
+    except ValueError:
+        raise differ from None
+    if [(e.seq, e.factory_number, e.zone, e.old_value, e.new_value, e.new_consumption)
+            for e in entries] != [(r.seq, r.factory_number, r.zone, r.old_value, r.new_value,
+                                   r.new_consumption) for r in rows]:
+        raise differ
+    return entries
+
+
+def apply_corrections(payload: ActPayload,
+                      entries: Sequence[ReadingCorrectionEntry]) -> ActPayload:
+    """``payload`` with each correction applied in order: the row of the correction's meter
+    and zone must show the correction's old value and consumption (the signed value, or the
+    previous correction's new one); it gets the new ones."""
+    rows = list(payload.readings)
+    for e in entries:
+        index = next((i for i, r in enumerate(rows)
+                      if r.factory_number == e.factory_number and r.zone == e.zone), None)
+        if index is None or rows[index].current != e.old_value \
+                or rows[index].consumption != e.old_consumption:
+            raise _refuse(N_("Correction %(seq)s of the act %(number)s does not match its "
+                             "readings (meter %(meter)s, zone %(zone)s)."), seq=e.seq,
+                          number=payload.act_number, meter=e.factory_number, zone=e.zone)
+        rows[index] = replace(rows[index], current=e.new_value, consumption=e.new_consumption)
+    return replace(payload, readings=tuple(rows))
 
 
 def check_against_readings(session: DbSession, act: Document, payload: ActPayload) -> None:

@@ -56,6 +56,7 @@ class RevisionSource(str, enum.Enum):
     CLIENT_SIGNATURE = "client_signature"  # signed by the client (upload or browser)
     SUPPLIER_SIGNATURE = "supplier_signature"  # signed by the supplier (server-side key)
     UPGRADE = "upgrade"  # a degraded signature completed later (timestamp, LTV data)
+    SUPPLIER_CORRECTION = "supplier_correction"  # corrections attached and signed by the supplier
 
 
 class Document(Base):

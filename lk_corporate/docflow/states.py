@@ -47,6 +47,7 @@ SOURCE_LABELS: Mapping[RevisionSource, Any] = {
     RevisionSource.CLIENT_SIGNATURE: _l("Signed by the client"),
     RevisionSource.SUPPLIER_SIGNATURE: _l("Signed by the supplier"),
     RevisionSource.UPGRADE: _l("Signature completed (timestamp, validation data)"),
+    RevisionSource.SUPPLIER_CORRECTION: _l("Readings corrected and signed by the supplier"),
 }
 
 _REFUSAL = N_("The document %(label)s is %(state)s and cannot become %(target)s.")

@@ -34,12 +34,14 @@ from lk_corporate.reading_acts.presentation import STATUS_KINDS, signature_views
 from lk_corporate.reading_acts.wording import rejection_reason
 
 SOURCE_LABELS = {"client": N_("Client's page"), "paper": N_("Paper form (entered by the "
-                                                             "supplier)"), "api": N_("API")}
+                                                             "supplier)"), "api": N_("API"),
+                 "correction": N_("Corrected by the supplier's engineer")}
 REVISION_LABELS = {
     RevisionSource.ISSUED: N_("Issued by the portal"),
     RevisionSource.CLIENT_SIGNATURE: N_("Signed by the client"),
     RevisionSource.SUPPLIER_SIGNATURE: N_("Signed by the supplier"),
     RevisionSource.UPGRADE: N_("Signature completed"),
+    RevisionSource.SUPPLIER_CORRECTION: N_("Readings corrected and signed by the supplier"),
 }
 
 
