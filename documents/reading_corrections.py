@@ -1,19 +1,17 @@
-"""The supplier's corrections of a signed reading act, carried inside the act itself.
+"""Акт корректировки показаний: the supplier's correction of a reading the client signed.
 
 An engineer of the supplier who finds a client's reading wrong corrects it with a reason.
-The correction does not rewrite what the client signed: it is a *further revision* of the
-same PDF — an incremental update that adds a second associated file, ``corrections.json``
-(``/AFRelationship /Supplement``), followed by the supplier's signature over the whole file.
-So the file keeps the client's signature byte for byte (every PDF reader still calls it
-valid: it covers the revision the client signed), and the corrections are as signed as the
-readings are — by the supplier, who is the one making them.
+The correction does not touch the act the client signed (its signatures, and what the
+portal's validator says of them, stay as they were): it is a document of its own, issued and
+signed by the supplier — the party making the statement — that names the act (number, date
+and the SHA-256 of the act's ``readings.json``), prints the row, the old and new current
+value and consumption, the reason, who and when, and carries the same as a machine-readable
+associated file ``corrections.json`` (``/AFRelationship /Data``, canonical JSON like the
+act's), so the calculation reads the corrected value from signed data too.
 
-The JSON is canonical like ``readings.json`` and *cumulative*: each correction revision
-carries every correction of the act so far, in order (``seq`` 1, 2, …), each naming the row
-(meter factory number and zone), the old and new current value and consumption, the reason,
-who and when. It names the act and the SHA-256 of the readings attachment it corrects, so it
-cannot be moved to another act. :func:`apply_corrections` is the one rule for what the
-corrected readings are; the calculation and the pages both use it.
+One document per correction, numbered ``seq`` 1, 2, … per act: a later correction of the same
+row names the previous correction's new value as its old one, so they apply in order. The
+``apply`` rule lives with the calculation (``calculation.acts.apply_corrections``).
 """
 
 from __future__ import annotations
@@ -21,27 +19,64 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFStream, PDFString, PDFZCompress
+from reportlab.pdfgen.canvas import Canvas
+
 from documents.errors import AttachmentMismatch, AttachmentMissing
+from documents.layout import (
+    SIGNATURE_BOX_HEIGHT,
+    Align,
+    Column,
+    Flow,
+    Frame,
+    HeaderCell,
+    Page,
+    Row,
+    Table,
+    date_label,
+    render_pages,
+)
+from documents.model import (
+    Party,
+    Signer,
+    check_aware,
+    check_date,
+    check_period,
+    check_text,
+    check_url,
+    format_date,
+    format_date_long,
+    format_moment,
+    format_period,
+)
+from documents.money import format_decimal
+from documents.signatures import SUPPLIER
 
 __all__ = [
     "CORRECTIONS_FILENAME",
     "CORRECTIONS_SCHEMA",
     "CorrectionsPayload",
+    "ReadingCorrectionData",
     "ReadingCorrectionEntry",
-    "attach_corrections",
     "corrections_payload",
     "extract_corrections_payload",
     "parse_corrections",
+    "render_reading_correction",
 ]
 
 CORRECTIONS_FILENAME = "corrections.json"
 CORRECTIONS_SCHEMA = "lk-corporate/reading-corrections/v1"
+TITLE = "Акт корректировки показаний"
+ZONE_NAMES = {"single": "Круглосуточно", "day": "День", "night": "Ночь", "peak": "Пик",
+              "half_peak": "Полупик"}
 
 
 @dataclass(frozen=True)
@@ -124,58 +159,132 @@ def parse_corrections(doc: Any, *, act_number: str,
             for c in doc["corrections"])
     except (KeyError, TypeError, ArithmeticError) as exc:
         raise ValueError(f"malformed corrections ({exc.__class__.__name__})") from None
-    if [e.seq for e in entries] != list(range(1, len(entries) + 1)):
-        raise ValueError("the corrections are not numbered 1, 2, …")
+    seqs = [e.seq for e in entries]
+    if not seqs or seqs[0] < 1 or any(b <= a for a, b in itertools.pairwise(seqs)):
+        raise ValueError("the corrections are not numbered 1, 2, … in order")
     return entries
 
 
-def attach_corrections(pdf: bytes, payload: bytes, *, moment: dt.datetime) -> bytes:
-    """``pdf`` plus an incremental update that attaches ``payload`` as ``corrections.json``
-    (replacing the one an earlier correction attached); every other associated file, the
-    readings above all, stays the same object. Sign the result to make it count."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, FileSpec
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+@dataclass(frozen=True)
+class ReadingCorrectionData:
+    """What the correction document prints: the corrected act, the parties, the correction."""
 
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    root = writer.root
-    stream = EmbeddedFileObject.from_file_data(
-        writer, payload, mime_type="application/json",
-        params=EmbeddedFileParams(creation_date=moment, modification_date=moment))
+    number: str
+    date: dt.date
+    act_number: str
+    act_date: dt.date
+    year: int
+    month: int
+    supplier: Party
+    client: Party
+    contract_number: str
+    contract_date: dt.date
+    readings_sha256: str
+    entry: ReadingCorrectionEntry
+    unit: str
+    verify_url: str
+    supplier_signer: Signer | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("number", "act_number", "contract_number", "unit"):
+            check_text(self, name, getattr(self, name))
+        check_date(self, "date", self.date)
+        check_date(self, "act_date", self.act_date)
+        check_date(self, "contract_date", self.contract_date)
+        check_period(self, self.year, self.month)
+        check_url(self, "verify_url", self.verify_url)
+        check_aware(self, "entry.at", self.entry.at)
+        check_text(self, "entry.reason", self.entry.reason)
+
+    @property
+    def payload(self) -> bytes:
+        return corrections_payload(act_number=self.act_number,
+                                   readings_sha256=self.readings_sha256, entries=[self.entry])
+
+
+def _embed(c: Canvas, payload: bytes, moment: dt.datetime) -> None:
+    """``payload`` as the document's associated file ``corrections.json`` (as the act carries
+    ``readings.json``)."""
+    doc = c._doc
+    md5 = hashlib.md5(payload, usedforsecurity=False).hexdigest().upper()
+    stream = PDFStream(PDFDictionary({
+        "Type": "/EmbeddedFile", "Subtype": "/application#2Fjson",
+        "Params": PDFDictionary({"Size": len(payload), "CheckSum": f"<{md5}>",
+                                 "ModDate": PDFString(moment.strftime("D:%Y%m%d%H%M%SZ"))}),
+    }), content=payload, filters=[PDFZCompress])
     sha = hashlib.sha256(payload).hexdigest()
-    spec = FileSpec(file_spec_string=CORRECTIONS_FILENAME, file_name=CORRECTIONS_FILENAME,
-                    embedded_data=stream, af_relationship=generic.NameObject("/Supplement"),
-                    description=f"Корректировка показаний поставщиком (JSON), SHA-256 {sha}")
-    ref = writer.add_object(spec.as_pdf_object())
-    try:
-        old_names = root["/Names"]["/EmbeddedFiles"]["/Names"]
-        old_af = root["/AF"]
-    except KeyError:
-        raise AttachmentMissing("the act has no readings attachment to correct") from None
-    names = generic.ArrayObject()
-    replaced: set[int] = set()
-    for i in range(0, len(old_names) - 1, 2):
-        raw = old_names.raw_get(i + 1)
-        if str(old_names[i]) == CORRECTIONS_FILENAME:
-            if hasattr(raw, "idnum"):
-                replaced.add(raw.idnum)
-            continue
-        names.append(old_names.raw_get(i))
-        names.append(raw)
-    names.append(generic.pdf_string(CORRECTIONS_FILENAME))
-    names.append(ref)
-    af = generic.ArrayObject(x for x in old_af.raw_get_all()
-                             if getattr(x, "idnum", None) not in replaced)
-    af.append(ref)
-    names_dict = generic.DictionaryObject(dict(root["/Names"].items()))
-    names_dict[generic.NameObject("/EmbeddedFiles")] = generic.DictionaryObject(
-        {generic.NameObject("/Names"): names})
-    root[generic.NameObject("/Names")] = names_dict
-    root[generic.NameObject("/AF")] = af
-    writer.update_root()
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    filespec = PDFDictionary({
+        "Type": "/Filespec", "F": PDFString(CORRECTIONS_FILENAME),
+        "UF": PDFString(CORRECTIONS_FILENAME),
+        "Desc": PDFString(f"Корректировка показаний (JSON), SHA-256 {sha}"),
+        "AFRelationship": "/Data",
+        "EF": PDFDictionary({"F": doc.Reference(stream), "UF": doc.Reference(stream)}),
+    })
+    ref = doc.Reference(filespec)
+    cat = doc.Catalog
+    cat.__NoDefault__ = [*type(cat).__NoDefault__, "AF"]
+    cat.AF = PDFArray([ref])
+    cat.Names = PDFDictionary({"EmbeddedFiles": PDFDictionary(
+        {"Names": PDFArray([PDFString(CORRECTIONS_FILENAME), ref])})})
+
+
+def render_reading_correction(data: ReadingCorrectionData) -> bytes:
+    """The correction document as PDF bytes, ``corrections.json`` attached (deterministic)."""
+    payload = data.payload
+    sha = hashlib.sha256(payload).hexdigest()
+    e = data.entry
+    flow = Flow()
+    flow.title(TITLE)
+    flow.paragraph(f"№ {data.number} от {format_date_long(data.date)}", size=10, align="c")
+    flow.paragraph(f"к акту предоставления показаний № {data.act_number} от "
+                   f"{format_date(data.act_date)} за расчётный период: "
+                   f"{format_period(data.year, data.month)}", size=9, align="c")
+    flow.space(4)
+    lw = 34 * mm
+    flow.labelled("Поставщик:", data.supplier.requisites, label_width=lw, bold_text=True)
+    flow.labelled("Потребитель:", data.client.requisites, label_width=lw, bold_text=True)
+    flow.labelled("Договор:", f"№ {data.contract_number} от {format_date(data.contract_date)}",
+                  label_width=lw)
+    flow.space(4)
+    flow.paragraph("Поставщик исправляет показание прибора учёта, переданное потребителем в "
+                   "указанном акте. К расчёту принимается исправленное значение.", size=8.5)
+    flow.space(2)
+    widths = [7, 0, 28, 20, 26, 26, 26, 26]
+    aligns: list[Align] = ["c", "l", "l", "l", "r", "r", "r", "r"]
+    cols = [Column(w * mm, a) for w, a in zip(widths, aligns, strict=True)]
+    cols[1] = Column(flow.content_width - sum(c.width for c in cols), "l")
+    header = [HeaderCell("№", 0, 0, rowspan=2), HeaderCell("Точка учёта", 0, 1, rowspan=2),
+              HeaderCell("Заводской № прибора учёта", 0, 2, rowspan=2),
+              HeaderCell("Зона суток", 0, 3, rowspan=2),
+              HeaderCell("Текущее показание", 0, 4, colspan=2),
+              HeaderCell("было", 1, 4), HeaderCell("стало", 1, 5),
+              HeaderCell(f"Расход, {data.unit}", 0, 6, colspan=2),
+              HeaderCell("было", 1, 6), HeaderCell("стало", 1, 7)]
+    rows = [Row((str(e.seq), e.point, e.factory_number, ZONE_NAMES.get(e.zone, e.zone),
+                 format_decimal(e.old_value), format_decimal(e.new_value),
+                 format_decimal(e.old_consumption), format_decimal(e.new_consumption)))]
+    flow.table(Table(cols, header, rows, size=8))
+    flow.space(4)
+    flow.labelled("Причина:", e.reason, label_width=lw)
+    flow.labelled("Исправил:", f"{e.engineer}, {format_moment(e.at)}", label_width=lw)
+    flow.space(4)
+    flow.paragraph(f"Исправление в машиночитаемом виде приложено к настоящему документу (файл "
+                   f"{CORRECTIONS_FILENAME}); оно ссылается на вложение акта с контрольной "
+                   f"суммой SHA-256 {data.readings_sha256}. Контрольная сумма SHA-256 "
+                   f"вложения:", size=8)
+    flow.paragraph(sha, size=8.5, bold=True)
+    flow.space(6)
+
+    def draw_signature(page: Page, y: float) -> None:
+        page.text(flow.left, y + 9, f"Поставщик: {data.supplier.display_name}", size=9,
+                  bold=True)
+        page.signature_box(SUPPLIER, flow.left, y + 15, 90 * mm)
+
+    flow.block(17 + SIGNATURE_BOX_HEIGHT, draw_signature)
+    frame = Frame(data.supplier, date_label(TITLE, data.number, data.date), data.verify_url,
+                  e.at, f"{TITLE} № {data.number} от {format_date(data.date)}",
+                  subject=f"{data.client.display_name}, акт № {data.act_number}")
+    return render_pages(frame, flow.pages, before_save=lambda c: _embed(c, payload, e.at))
 
 
 def extract_corrections_payload(pdf: bytes) -> CorrectionsPayload | None:

@@ -29,15 +29,15 @@ A mismatch anywhere refuses the act with a :class:`~lk_corporate.calculation.eng
 CalculationError` naming the reason; nothing is charged from it.
 
 **Corrections.** An engineer of the supplier may correct a reading before the calculation
-(``reading_review``). The correction never edits what the client signed: it is a further
-revision of the same file that attaches ``corrections.json`` and is signed by the supplier
-(``documents.reading_corrections``). :func:`read_act` then returns the readings *as
-corrected*: the corrections are taken from that signed attachment of the current file, and
-trusted only when the database agrees (:func:`_corrections`: the ``ReadingCorrection`` rows,
-the attachment's SHA-256, the supplier-signed correction revision); each one replaces the
-current value and consumption of one row whose signed values it names
-(:func:`apply_corrections`). The engine re-checks the corrected consumption against the
-meter like any other.
+(``reading_review``). The correction never edits what the client signed: it is a document of
+its own, «Акт корректировки показаний», issued and signed by the supplier, carrying
+``corrections.json`` (``documents.reading_corrections``). :func:`read_act` returns the
+readings *as corrected*: each correction is taken from its signed document and trusted only
+when the database agrees (:func:`_corrections`: the ``ReadingCorrection`` row, the
+attachment's SHA-256, the act and readings attachment it names, the supplier's signature
+recorded as valid); each replaces the current value and consumption of one row whose signed
+values it names (:func:`apply_corrections`). The engine re-checks the corrected consumption
+against the meter like any other.
 """
 
 from __future__ import annotations
@@ -159,47 +159,46 @@ def read_act(session: DbSession, store: FileStore, act: Document, *, supplier_ta
         raise _refuse(N_("The reading act %(number)s names another supplier."),
                       number=act.number)
     check_against_readings(session, act, payload)
-    entries = _corrections(session, act, current_file, readings_sha256=current.sha256)
+    entries = _corrections(session, store, act, readings_sha256=current.sha256)
     return ActRead(act, apply_corrections(payload, entries) if entries else payload,
                    current.sha256, entries)
 
 
-def _corrections(session: DbSession, act: Document, current_file: bytes, *,
+def _corrections(session: DbSession, store: FileStore, act: Document, *,
                  readings_sha256: str) -> tuple[ReadingCorrectionEntry, ...]:
-    """The corrections of the act from its signed file, checked against the database."""
+    """The supplier's corrections of the act, each from its signed correction document and
+    checked against its database row; a voided correction document no longer counts."""
     rows = list(session.scalars(select(ReadingCorrection)
                                 .where(ReadingCorrection.document_id == act.id)
                                 .order_by(ReadingCorrection.seq)))
-    try:
-        found = extract_corrections_payload(current_file)
-    except AttachmentError as exc:
-        raise _refuse(N_("The corrections attached to the act %(number)s are damaged "
-                         "(%(detail)s)."), number=act.number, detail=str(exc)[:200]) from None
-    if not rows and found is None:
-        return ()
-    differ = _refuse(N_("The corrections of the act %(number)s in its file and in the "
-                        "database differ."), number=act.number)
-    if not rows or found is None or found.sha256 != rows[-1].payload_sha256:
-        raise differ
-    by_seq = {r.seq: r for r in act.revisions}
-    signed = by_seq.get(rows[-1].revision_seq)
-    if signed is None or signed.source is not RevisionSource.SUPPLIER_CORRECTION or any(
-            r.source not in (RevisionSource.SUPPLIER_SIGNATURE, RevisionSource.UPGRADE)
-            for r in act.revisions if r.seq > signed.seq):
-        # The attachment counts only as the supplier signed it: nothing but further
-        # signatures (or their completion) may follow the correction's revision.
-        raise _refuse(N_("The corrections of the act %(number)s are not signed by the "
-                         "supplier."), number=act.number)
-    try:
-        entries = parse_corrections(found.json(), act_number=act.number,
-                                    readings_sha256=readings_sha256)
-    except ValueError:
-        raise differ from None
-    if [(e.seq, e.factory_number, e.zone, e.old_value, e.new_value, e.new_consumption)
-            for e in entries] != [(r.seq, r.factory_number, r.zone, r.old_value, r.new_value,
-                                   r.new_consumption) for r in rows]:
-        raise differ
-    return entries
+    entries = []
+    for row in rows:
+        doc = row.correction_document
+        if doc.status is DocumentStatus.VOIDED:
+            continue
+        revisions = doc.revisions
+        if doc.kind is not DocumentKind.READING_CORRECTION or doc.client_id != act.client_id \
+                or not revisions or revisions[0].source is not RevisionSource.SUPPLIER_SIGNATURE \
+                or revisions[0].verdict != PASSED:
+            raise _refuse(N_("The correction %(correction)s of the act %(number)s carries no "
+                             "valid signature of the supplier."), correction=doc.number,
+                          number=act.number)
+        differ = _refuse(N_("The correction %(correction)s of the act %(number)s differs from "
+                            "the database."), correction=doc.number, number=act.number)
+        try:
+            found = extract_corrections_payload(store.get(doc.sha256))
+            if found is None or found.sha256 != row.payload_sha256:
+                raise differ
+            [entry] = parse_corrections(found.json(), act_number=act.number,
+                                        readings_sha256=readings_sha256)
+        except (StoredFileMissing, AttachmentError, ValueError):
+            raise differ from None
+        if (entry.seq, entry.factory_number, entry.zone, entry.old_value, entry.new_value,
+                entry.new_consumption) != (row.seq, row.factory_number, row.zone, row.old_value,
+                                           row.new_value, row.new_consumption):
+            raise differ
+        entries.append(entry)
+    return tuple(entries)
 
 
 def apply_corrections(payload: ActPayload,

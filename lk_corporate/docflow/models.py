@@ -33,6 +33,7 @@ class DocumentKind(str, enum.Enum):
     LIMIT_REQUEST = "limit_request"
     RECONCILIATION_ACT = "reconciliation_act"
     CHARGES_BREAKDOWN = "charges_breakdown"
+    READING_CORRECTION = "reading_correction"  # the supplier's correction of a reading act
 
 
 class DocumentStatus(str, enum.Enum):
@@ -56,7 +57,6 @@ class RevisionSource(str, enum.Enum):
     CLIENT_SIGNATURE = "client_signature"  # signed by the client (upload or browser)
     SUPPLIER_SIGNATURE = "supplier_signature"  # signed by the supplier (server-side key)
     UPGRADE = "upgrade"  # a degraded signature completed later (timestamp, LTV data)
-    SUPPLIER_CORRECTION = "supplier_correction"  # corrections attached and signed by the supplier
 
 
 class Document(Base):

@@ -40,6 +40,7 @@ KIND_LABELS: Mapping[DocumentKind, Any] = {
     DocumentKind.LIMIT_REQUEST: _l("Consumption-limit request"),
     DocumentKind.RECONCILIATION_ACT: _l("Reconciliation act"),
     DocumentKind.CHARGES_BREAKDOWN: _l("Charges breakdown"),
+    DocumentKind.READING_CORRECTION: _l("Reading correction"),
 }
 
 SOURCE_LABELS: Mapping[RevisionSource, Any] = {
@@ -47,7 +48,6 @@ SOURCE_LABELS: Mapping[RevisionSource, Any] = {
     RevisionSource.CLIENT_SIGNATURE: _l("Signed by the client"),
     RevisionSource.SUPPLIER_SIGNATURE: _l("Signed by the supplier"),
     RevisionSource.UPGRADE: _l("Signature completed (timestamp, validation data)"),
-    RevisionSource.SUPPLIER_CORRECTION: _l("Readings corrected and signed by the supplier"),
 }
 
 _REFUSAL = N_("The document %(label)s is %(state)s and cannot become %(target)s.")
@@ -85,6 +85,7 @@ MACHINES: Mapping[DocumentKind, StateMachine[DocumentStatus]] = {
     DocumentKind.INVOICE: SUPPLIER_SIGNED,
     DocumentKind.TAX_INVOICE: SUPPLIER_SIGNED,
     DocumentKind.CHARGES_BREAKDOWN: SUPPLIER_SIGNED,
+    DocumentKind.READING_CORRECTION: SUPPLIER_SIGNED,
 }
 
 INITIAL: Mapping[DocumentKind, DocumentStatus] = {

@@ -41,7 +41,6 @@ REVISION_LABELS = {
     RevisionSource.CLIENT_SIGNATURE: N_("Signed by the client"),
     RevisionSource.SUPPLIER_SIGNATURE: N_("Signed by the supplier"),
     RevisionSource.UPGRADE: N_("Signature completed"),
-    RevisionSource.SUPPLIER_CORRECTION: N_("Readings corrected and signed by the supplier"),
 }
 
 

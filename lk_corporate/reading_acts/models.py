@@ -72,12 +72,12 @@ class ReadingAct(Base):
 class ReadingCorrection(Base):
     """One reading of an act corrected by the supplier's engineer, with the reason.
 
-    The value that counts is in the act's file (``corrections.json`` of the supplier-signed
-    correction revision, ``documents.reading_corrections``); this row is the database's copy
+    The value that counts is in the signed correction document (its ``corrections.json``);
+    this row is the database's copy
     the calculation compares it with, and what the pages list. ``seq`` numbers the act's
-    corrections (1, 2, …) as the attachment does; ``revision_seq`` is the file revision that
-    carries the attachment with this correction, ``payload_sha256`` that attachment's
-    SHA-256 (each correction adds a revision; the newest carries them all).
+    corrections (1, 2, …); ``correction_document_id`` is the supplier-signed «Акт
+    корректировки показаний» (``documents.reading_corrections``) that carries it, and
+    ``payload_sha256`` the SHA-256 of its ``corrections.json``.
     """
 
     __tablename__ = "reading_corrections"
@@ -101,5 +101,9 @@ class ReadingCorrection(Base):
     engineer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     engineer: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revision_seq: Mapped[int] = mapped_column(Integer)
+    correction_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"),
+                                                        unique=True)
     payload_sha256: Mapped[str] = mapped_column(String(64))
+
+    correction_document: Mapped[Document] = relationship(
+        foreign_keys=[correction_document_id], lazy="joined")

@@ -38,17 +38,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from documents import AttachmentError, extract_readings_payload
+from documents import SUPPLIER, AttachmentError, Signer, extract_readings_payload
 from documents.reading_corrections import (
+    ReadingCorrectionData,
     ReadingCorrectionEntry,
-    attach_corrections,
-    corrections_payload,
+    render_reading_correction,
 )
 from lk_corporate.calculation.acts import apply_corrections
 from lk_corporate.calculation.engine import (
@@ -63,13 +65,15 @@ from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.errors import N_, DomainError, NotFound
 from lk_corporate.core.storage import FileStore, StoredFileMissing, sha256_hex
-from lk_corporate.docflow.models import Document, DocumentStatus, RevisionSource
-from lk_corporate.docflow.operations import add_revision
+from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
+from lk_corporate.docflow.operations import issue_document, next_number, verify_url
 from lk_corporate.invoicing.models import Invoice
 from lk_corporate.notifications.documents import readings_corrected
 from lk_corporate.reading_acts.models import ReadingAct, ReadingCorrection, ReadingSource
+from lk_corporate.reading_acts.operations import party
 from lk_corporate.readings.models import Reading, ReadingStatus
 from lk_corporate.signatures.supplier import SupplierKey, SupplierKeyMissing, sign_as_supplier
+from lk_corporate.supplier.models import SupplierSettings
 from signing import SigningError
 from signing.validation import PdfStructureError, ValidationSettings, validate_pdf
 
@@ -125,7 +129,7 @@ class ActReview:
 
     @property
     def version(self) -> str:
-        return self.document.sha256
+        return version_of(self.act, len(self.corrections))
 
     @property
     def charged(self) -> bool:
@@ -134,6 +138,13 @@ class ActReview:
     @property
     def editable(self) -> bool:
         return self.document.status in REVIEWABLE and not self.charged and self.problem is None
+
+
+def version_of(act: ReadingAct, corrections: int) -> str:
+    """What the engineer's form was made from: the act's file, how many corrections it had
+    and whether it was confirmed. Any change of these refuses a form made before it."""
+    return (f"{act.document.sha256[:16]}-{corrections}-"
+            f"{'c' if act.confirmed_at is not None else 'u'}")
 
 
 def act_corrections(session: DbSession, document_id: int) -> list[ReadingCorrection]:
@@ -226,7 +237,9 @@ def _lock(session: DbSession, act: ReadingAct, version: str) -> Document:
     if document.status not in REVIEWABLE:
         raise ReviewError(N_("Act № %(number)s is no longer received or accepted; nothing was "
                              "changed."), number=document.number)
-    if (version or "") != document.sha256:
+    count = session.scalar(select(func.count(ReadingCorrection.id))
+                           .where(ReadingCorrection.document_id == document.id)) or 0
+    if (version or "") != version_of(act, count):
         raise ReviewError(N_("Act № %(number)s was changed meanwhile (another engineer "
                              "corrected or confirmed it); nothing was changed. Look at the "
                              "act again."), number=document.number)
@@ -272,6 +285,8 @@ def parse_value(text: str | None) -> Decimal:
         raise ReviewError(N_("The reading must be a number, e.g. 1450.5."), "value")
     if value < 0:
         raise ReviewError(N_("A reading cannot be negative."), "value")
+    if value.adjusted() >= 14:  # no register has that many digits (the column holds 14)
+        raise ReviewError(N_("The reading is too large for any meter."), "value")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
         raise ReviewError(N_("At most %(n)s digits after the decimal point."), "value",
@@ -289,13 +304,16 @@ def _summary(entry: ReadingCorrectionEntry, unit: str) -> str:
 
 def correct_reading(session: DbSession, store: FileStore, act: ReadingAct, *, row_key: str,
                     value: str | None, reason: str | None, version: str, actor: Actor,
-                    supplier_key: SupplierKey | None,
+                    supplier_key: SupplierKey | None, base_url: str,
                     validation: ValidationSettings | None = None,
+                    timezone: str = "Europe/Moscow",
                     now: dt.datetime | None = None) -> ReadingCorrection:
     """Correct the current reading of one row (``row_key``: "factory number|zone") of the
-    act to ``value``, with ``reason``: the supplier-signed correction revision of the act,
-    the ``ReadingCorrection`` row, the corrected ``Reading``, the audit entry and the
-    client's e-mail notice. Nothing is written when anything is refused."""
+    act to ``value``, with ``reason``: the supplier-signed «Акт корректировки показаний»
+    (``base_url``: for its verification link; ``validation``: its signature's report is
+    recorded, and the calculation trusts it only when it passed), the ``ReadingCorrection``
+    row, the corrected ``Reading``, the audit entry and the client's e-mail notice. Nothing
+    is written when anything is refused."""
     text = (reason or "").strip()
     new_value = parse_value(value)
     if not text:
@@ -330,20 +348,36 @@ def correct_reading(session: DbSession, store: FileStore, act: ReadingAct, *, ro
                                       digits=meter.digits)
     except CalculationError as exc:
         raise ReviewError(exc.message, "value", **exc.params) from None
+    supplier = session.scalars(select(SupplierSettings).limit(1)).first()
+    if supplier is None or not supplier.name or not supplier.tax_id or not supplier.address:
+        raise ReviewError(N_("The supplier's requisites are not filled in yet, so no "
+                             "correction can be issued."))
     now = now or utcnow()
+    local = now.astimezone(ZoneInfo(timezone)).replace(microsecond=0)
     seq = len(review.corrections) + 1
     entry = ReadingCorrectionEntry(
         seq=seq, service=row.service, point=row.point, factory_number=row.factory_number,
         zone=row.zone, old_value=row.current, old_consumption=row.consumption,
         new_value=new_value, new_consumption=new_consumption, reason=text,
-        engineer=actor.name[:200], at=now.replace(microsecond=0))
-    entries = [*_entries(review.corrections), entry]
-    payload = corrections_payload(act_number=document.number, readings_sha256=act.payload_sha256,
-                                  entries=entries)
+        engineer=actor.name[:200], at=local)
+    kind = DocumentKind.READING_CORRECTION
+    number = f"КП-{local.year}-{next_number(session, kind, local.year):05d}"
+    token = secrets.token_urlsafe(15)
+    client = document.client
+    data = ReadingCorrectionData(
+        number=number, date=local.date(), act_number=document.number, act_date=document.date,
+        year=local.year if document.period is None else document.period.year,
+        month=local.month if document.period is None else document.period.month,
+        supplier=party(supplier.requisites), client=party(client.requisites),
+        contract_number=client.contract_number,
+        contract_date=client.contract_date or document.date,
+        readings_sha256=act.payload_sha256, entry=entry, unit=row.unit,
+        verify_url=verify_url(base_url, kind, token),
+        supplier_signer=Signer("Руководитель", supplier.director) if supplier.director
+        else None)
     try:
-        attached = attach_corrections(store.get(document.sha256), payload, moment=now)
-        signed = sign_as_supplier(attached, supplier_key, field=f"correction_{seq}",
-                                  reason=_summary(entry, row.unit), visible=False)
+        signed = sign_as_supplier(render_reading_correction(data), supplier_key,
+                                  field=SUPPLIER, certify=True)
     except SupplierKeyMissing as exc:
         raise ReviewError(N_("The supplier's signing key cannot be used: %(detail)s"),
                           detail=str(exc)[:200]) from None
@@ -356,17 +390,22 @@ def correct_reading(session: DbSession, store: FileStore, act: ReadingAct, *, ro
             report = validate_pdf(signed.pdf, validation)
             report_json, verdict = report.to_json(), report.indication.value
         except PdfStructureError as exc:  # our own output; recorded, never fatal
-            log.error("the corrected act %s cannot be validated: %s", document.number, exc)
-    revision = add_revision(session, store, document, signed.pdf,
-                            source=RevisionSource.SUPPLIER_CORRECTION, actor=actor,
-                            verdict=verdict, report=report_json, note=_summary(entry, row.unit))
+            log.error("the correction %s cannot be validated: %s", number, exc)
+    summary = _summary(entry, row.unit)
+    issued = issue_document(session, store, kind=kind, number=number, client_id=act.client_id,
+                            period_id=act.period_id, date=local.date(), pdf=signed.pdf,
+                            actor=actor, source=RevisionSource.SUPPLIER_SIGNATURE,
+                            note=summary, public_token=token)
+    first = issued.document.revisions[0]
+    first.verdict, first.report = verdict, report_json
     correction = ReadingCorrection(
         act_id=act.id, document_id=document.id, client_id=act.client_id, seq=seq,
         service=row.service, point=row.point, factory_number=row.factory_number, zone=row.zone,
         unit=row.unit, old_value=row.current, old_consumption=row.consumption,
         new_value=new_value, new_consumption=new_consumption, reason=text,
-        engineer_id=actor.user_id, engineer=entry.engineer, created_at=entry.at,
-        revision_seq=revision.seq, payload_sha256=sha256_hex(payload))
+        engineer_id=actor.user_id, engineer=entry.engineer, created_at=now,
+        correction_document_id=issued.document.id,
+        payload_sha256=sha256_hex(data.payload))
     session.add(correction)
     # The readings changed: an earlier confirmation no longer covers them.
     act.confirmed_at, act.confirmed_by_id, act.confirmed_by = None, None, ""
@@ -375,15 +414,16 @@ def correct_reading(session: DbSession, store: FileStore, act: ReadingAct, *, ro
     record(session, "reading_act.reading_corrected", actor=actor, object_type="document",
            object_id=document.id,
            details={"number": document.number, "client_id": act.client_id, "seq": seq,
+                    "correction": number, "correction_document_id": issued.document.id,
                     "meter": row.factory_number, "zone": row.zone,
                     "old": str(row.current), "new": str(new_value),
                     "consumption": str(new_consumption), "reason": text,
-                    "sha256": document.sha256})
+                    "sha256": issued.document.sha256})
     session.flush()
     readings_corrected(session, document, corrections=[{
         "meter": row.factory_number, "zone": row.zone_name, "old": str(row.current),
         "new": str(new_value), "unit": row.unit, "reason": text, "engineer": entry.engineer,
-        "at": entry.at}])
+        "at": entry.at, "number": number}])
     return correction
 
 

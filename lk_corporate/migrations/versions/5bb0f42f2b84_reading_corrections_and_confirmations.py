@@ -1,17 +1,17 @@
-"""Reading corrections by the supplier's engineer and the confirmation of an act's readings.
+"""Reading corrections by the supplier's engineer (each with its signed correction document) and the confirmation of an act's readings.
 
-Revision ID: fded0c0f6709
+Revision ID: 5bb0f42f2b84
 Revises: 4c5c68e1bcd6
-Create Date: 2026-12-02 12:22:23.604104
+Create Date: 2026-12-02 12:29:59.980877
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import lk_corporate.core.db
 
-
 # revision identifiers, used by Alembic.
-revision = 'fded0c0f6709'
+revision = '5bb0f42f2b84'
 down_revision = '4c5c68e1bcd6'
 branch_labels = None
 depends_on = None
@@ -38,13 +38,15 @@ def upgrade():
     sa.Column('engineer_id', sa.Integer(), nullable=True),
     sa.Column('engineer', sa.String(length=200), nullable=False),
     sa.Column('created_at', lk_corporate.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revision_seq', sa.Integer(), nullable=False),
+    sa.Column('correction_document_id', sa.Integer(), nullable=False),
     sa.Column('payload_sha256', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['act_id'], ['reading_acts.id'], name=op.f('fk_reading_corrections_act_id_reading_acts')),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_reading_corrections_client_id_clients')),
+    sa.ForeignKeyConstraint(['correction_document_id'], ['documents.id'], name=op.f('fk_reading_corrections_correction_document_id_documents')),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_reading_corrections_document_id_documents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reading_corrections')),
-    sa.UniqueConstraint('act_id', 'seq', name=op.f('uq_reading_corrections_act_id_seq'))
+    sa.UniqueConstraint('act_id', 'seq', name=op.f('uq_reading_corrections_act_id_seq')),
+    sa.UniqueConstraint('correction_document_id', name=op.f('uq_reading_corrections_correction_document_id'))
     )
     with op.batch_alter_table('reading_corrections', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reading_corrections_act_id'), ['act_id'], unique=False)
