@@ -9,20 +9,21 @@ its readings, and either
 * **corrects** one reading (:func:`correct_reading`) — a new current value and a mandatory
   reason.
 
-**How a correction fits the rule that the calculation reads only signed data.** Two ways were
-possible: issue a corrected act that the client must sign again, or have the supplier sign
-the correction. The first makes the supplier's correction depend on the client's goodwill
-and delays the calculation by another signing round, while the client already signed what
-*they* stated; the correction is the supplier's statement, so the supplier signs it. The
-correction is therefore a further revision of the *same* act file: an incremental update
-attaching ``corrections.json`` (every correction so far, ``documents.reading_corrections``),
-signed by the supplier in a new, invisible signature field whose reason names the change.
-The client's signature stays valid (it covers exactly the revision the client signed, which
-the file still begins with), the acceptance signature too, and the calculation
-(``calculation.acts.read_act``) applies the corrections from that supplier-signed
-attachment after checking it against the ``ReadingCorrection`` rows kept here. The client
-sees each correction (old value, new value, reason, who, when) on the act's page and the
-readings page, and gets an e-mail notice.
+**How a correction fits the rule that the calculation reads only signed data.** Three ways
+were weighed. (1) A corrected act the client signs again: the supplier's correction would
+wait on the client's goodwill and another signing round, though the client already signed
+what *they* stated. (2) A supplier-signed revision of the act's own file carrying the
+corrections as a further attachment: the file changes after the client's signature in a way
+that is not a signature, so the portal's validator (rightly) no longer passes the client's
+signature. (3) — chosen — a document of its own, «Акт корректировки показаний»
+(``documents.reading_corrections``), issued and signed by the supplier, the party making the
+statement: it names the act and the SHA-256 of the readings the client signed, prints the
+row, old and new value, reason, who and when, and carries the same as ``corrections.json``.
+The client's act stays byte for byte what was signed and accepted; the calculation
+(``calculation.acts.read_act``) applies each correction from its signed document after
+checking it against the ``ReadingCorrection`` row kept here. The client sees each correction
+on the act's page and the readings page, finds the correction document among their
+documents, and gets an e-mail notice.
 
 Corrections are made before the calculation: once the act has an invoice (reserved or
 issued), it is refused — a charged month is corrected by the calculation's own means, not
