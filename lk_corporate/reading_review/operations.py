@@ -306,13 +306,14 @@ def _summary(entry: ReadingCorrectionEntry, unit: str) -> str:
 def correct_reading(session: DbSession, store: FileStore, act: ReadingAct, *, row_key: str,
                     value: str | None, reason: str | None, version: str, actor: Actor,
                     supplier_key: SupplierKey | None, base_url: str,
-                    validation: ValidationSettings | None = None,
+                    validation: ValidationSettings,
                     timezone: str = "Europe/Moscow",
                     now: dt.datetime | None = None) -> ReadingCorrection:
     """Correct the current reading of one row (``row_key``: "factory number|zone") of the
     act to ``value``, with ``reason``: the supplier-signed «Акт корректировки показаний»
-    (``base_url``: for its verification link; ``validation``: its signature's report is
-    recorded, and the calculation trusts it only when it passed), the ``ReadingCorrection``
+    (``base_url``: for its verification link; ``validation``: the portal's settings — the
+    signed correction must pass them, as the calculation trusts it only then; the report is
+    kept with it), the ``ReadingCorrection``
     row, the corrected ``Reading``, the audit entry and the client's e-mail notice. Nothing
     is written when anything is refused."""
     text = (reason or "").strip()
@@ -385,13 +386,19 @@ def correct_reading(session: DbSession, store: FileStore, act: ReadingAct, *, ro
     except SigningError as exc:
         raise ReviewError(N_("The correction could not be signed: %(detail)s"),
                           detail=str(exc)[:200]) from None
-    report_json, verdict = "", ""
-    if validation is not None:
-        try:
-            report = validate_pdf(signed.pdf, validation)
-            report_json, verdict = report.to_json(), report.indication.value
-        except PdfStructureError as exc:  # our own output; recorded, never fatal
-            log.error("the correction %s cannot be validated: %s", number, exc)
+    try:
+        report = validate_pdf(signed.pdf, validation)
+    except PdfStructureError as exc:  # our own output: a bug, but refused, not recorded
+        log.error("the correction %s cannot be validated: %s", number, exc)
+        raise ReviewError(N_("The signed correction could not be checked; nothing was "
+                             "saved.")) from None
+    report_json, verdict = report.to_json(), report.indication.value
+    if verdict != "TOTAL-PASSED":
+        # The calculation counts a correction only with a valid signature of the supplier:
+        # one that cannot be confirmed now (revocation data out of date) is not issued.
+        raise ReviewError(N_("The supplier's signature on the correction cannot be confirmed "
+                             "right now (%(verdict)s); nothing was saved. Try again in a few "
+                             "minutes."), verdict=verdict)
     summary = _summary(entry, row.unit)
     issued = issue_document(session, store, kind=kind, number=number, client_id=act.client_id,
                             period_id=act.period_id, date=local.date(), pdf=signed.pdf,
