@@ -49,6 +49,8 @@ ACTION_LABELS: dict[str, Any] = {
     "document.rejected": _l("Document rejected"),
     "document.voided": _l("Document voided"),
     "document.superseded": _l("Document superseded"),
+    "reading_act.readings_confirmed": _l("Readings confirmed by the engineer"),
+    "reading_act.reading_corrected": _l("Reading corrected by the engineer"),
     "session.ended_others": _l("Other sessions ended"),
     "session.ended_all": _l("All sessions ended"),
     "mail.requeued": _l("Message sent again"),

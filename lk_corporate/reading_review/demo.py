@@ -118,7 +118,8 @@ def _seed(session: DbSession, config: Mapping[str, Any], manifest: Manifest) -> 
                  note="demo")
     receive_signed_act(session, store, act, signature={
         "indication": "TOTAL-PASSED", "authorization": {"authorized": True}}, actor=actor,
-        settings=ActSettings.from_config(config), supplier_key=key, validation=validation)
+        settings=ActSettings.from_config(config), supplier_key=key,
+        validation=replace(validation, expected_tax_id=client.tax_id))
     if act.document.status is not DocumentStatus.ACCEPTED:
         return None
     engineer = session.scalars(select(User).where(User.login == "engineer")).first()
