@@ -308,7 +308,8 @@ def test_the_engineers_pages_take_no_other_staff_and_no_clients(app, client, wor
     user are refused every route of it, the engineer opens the list and B's act."""
     routes = [r for r in _rules(app) if r.endpoint.startswith("reading_review.")]
     assert {r.endpoint for r in routes} == {"reading_review.index", "reading_review.detail",
-                                            "reading_review.confirm", "reading_review.correct"}
+                                            "reading_review.confirm", "reading_review.correct",
+                                            "reading_review.rule"}
     for who in ("alpha", "operator7", "admin7"):
         fresh = app.test_client()
         assert login(fresh, who).status_code == 302

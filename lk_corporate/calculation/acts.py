@@ -37,7 +37,8 @@ when the database agrees (:func:`_corrections`: the ``ReadingCorrection`` row, t
 attachment's SHA-256, the act and readings attachment it names, the supplier's signature
 recorded as valid); each replaces the current value and consumption of one row whose signed
 values it names (:func:`apply_corrections`). The engine re-checks the corrected consumption
-against the meter like any other.
+against the meter like any other. A period may require an engineer's confirmation first
+(``PeriodReadingCheck``): an unconfirmed act is then refused with that reason.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from lk_corporate.core.errors import N_
 from lk_corporate.core.storage import FileStore, StoredFileMissing
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
 from lk_corporate.periods.models import BillingPeriod
-from lk_corporate.reading_acts.models import ReadingCorrection
+from lk_corporate.reading_acts.models import PeriodReadingCheck, ReadingAct, ReadingCorrection
 
 __all__ = ["ActRead", "accepted_acts", "apply_corrections", "check_against_readings",
            "latest_acts", "read_act"]
@@ -159,9 +160,25 @@ def read_act(session: DbSession, store: FileStore, act: Document, *, supplier_ta
         raise _refuse(N_("The reading act %(number)s names another supplier."),
                       number=act.number)
     check_against_readings(session, act, payload)
+    _check_confirmed(session, act)
     entries = _corrections(session, store, act, readings_sha256=current.sha256)
     return ActRead(act, apply_corrections(payload, entries) if entries else payload,
                    current.sha256, entries)
+
+
+def _check_confirmed(session: DbSession, act: Document) -> None:
+    """When the period requires it (``PeriodReadingCheck``), an engineer must have confirmed
+    the act's readings (as corrected) before they are charged."""
+    required = session.scalar(select(PeriodReadingCheck.confirmation_required)
+                              .where(PeriodReadingCheck.period_id == act.period_id))
+    if not required:
+        return
+    confirmed = session.scalar(select(ReadingAct.confirmed_at)
+                               .where(ReadingAct.document_id == act.id))
+    if confirmed is None:
+        raise _refuse(N_("The readings of the act %(number)s are not confirmed by an engineer "
+                         "yet: this period requires the confirmation before the calculation."),
+                      number=act.number)
 
 
 def _corrections(session: DbSession, store: FileStore, act: Document, *,

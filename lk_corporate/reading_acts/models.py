@@ -15,7 +15,7 @@ import enum
 import json
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lk_corporate.core.db import Base, Quantity, UTCDateTime, utcnow
@@ -107,3 +107,17 @@ class ReadingCorrection(Base):
 
     correction_document: Mapped[Document] = relationship(
         foreign_keys=[correction_document_id], lazy="joined")
+
+
+class PeriodReadingCheck(Base):
+    """A period's rule set on «Проверка показаний»: with ``confirmation_required`` the
+    calculation charges only acts an engineer confirmed (``ReadingAct.confirmed_at``); the
+    others are skipped with that reason on the period board."""
+
+    __tablename__ = "period_reading_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("billing_periods.id"), unique=True)
+    confirmation_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_by: Mapped[str] = mapped_column(String(200), default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,6 +13,8 @@ bp = Blueprint("reading_review", __name__)
 
 bp.add_url_rule("/staff/reading-review", "index", c.index)
 bp.add_url_rule("/staff/reading-review/<int:document_id>", "detail", c.detail)
+bp.add_url_rule("/staff/reading-review/periods/<int:period_id>/rule", "rule", c.rule,
+                methods=("POST",))
 bp.add_url_rule("/staff/reading-review/<int:document_id>/confirm", "confirm", c.confirm,
                 methods=("POST",))
 bp.add_url_rule("/staff/reading-review/<int:document_id>/correct", "correct", c.correct,

@@ -19,7 +19,7 @@ from lk_corporate.periods.operations import current_period, get_period, list_per
 from lk_corporate.reading_acts import context
 from lk_corporate.reading_acts.presentation import STATUS_KINDS
 from lk_corporate.reading_review import operations as ops
-from lk_corporate.reading_review.forms import ConfirmForm, CorrectionForm
+from lk_corporate.reading_review.forms import ConfirmForm, CorrectionForm, RuleForm
 
 
 def _labels() -> dict[str, Any]:
@@ -35,8 +35,23 @@ def index() -> ResponseReturnValue:
     if period is None and periods:
         period = periods[0]
     reviews = ops.period_reviews(db.session, context.file_store(), period.id) if period else []
+    required = ops.confirmation_required(db.session, period.id) if period else False
     return render_template("reading_review/index.html", reviews=reviews, period=period,
-                           periods=periods, **_labels())
+                           periods=periods, required=required, rule_form=RuleForm(),
+                           **_labels())
+
+
+@require_right(R.READINGS_CONFIRM)
+def rule(period_id: int) -> ResponseReturnValue:
+    """Switch the period's rule «подтверждение инженером до расчёта» on or off."""
+    form = RuleForm()
+    if form.validate_on_submit():
+        required = form.required.data == "1"
+        ops.require_confirmation(db.session, period_id, required, actor=current_actor())
+        flash(_("The calculation of this period now charges only readings an engineer "
+                "confirmed.") if required else
+              _("The calculation of this period charges every accepted act again."), "success")
+    return redirect(url_for("reading_review.index", period=period_id))
 
 
 def _page(act: Any, *, form: CorrectionForm | None = None,

@@ -8,6 +8,7 @@ looked at; and both are ``OnceForm``: a double submit runs once.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
 from lk_corporate.core.formkit import OnceForm, strip
@@ -15,6 +16,11 @@ from lk_corporate.core.formkit import OnceForm, strip
 
 class ConfirmForm(OnceForm):
     version = HiddenField()
+
+
+class RuleForm(FlaskForm):
+    # "1": the period's calculation charges only confirmed acts; "0": any accepted act.
+    required = HiddenField()
 
 
 class CorrectionForm(OnceForm):

@@ -70,7 +70,13 @@ from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, 
 from lk_corporate.docflow.operations import issue_document, next_number, verify_url
 from lk_corporate.invoicing.models import Invoice
 from lk_corporate.notifications.documents import readings_corrected
-from lk_corporate.reading_acts.models import ReadingAct, ReadingCorrection, ReadingSource
+from lk_corporate.periods.models import BillingPeriod
+from lk_corporate.reading_acts.models import (
+    PeriodReadingCheck,
+    ReadingAct,
+    ReadingCorrection,
+    ReadingSource,
+)
 from lk_corporate.reading_acts.operations import party
 from lk_corporate.readings.models import Reading, ReadingStatus
 from lk_corporate.signatures.supplier import SupplierKey, SupplierKeyMissing, sign_as_supplier
@@ -457,3 +463,30 @@ def _correct_reading_row(session: DbSession, act: ReadingAct, meter: Meter, zone
         entered_by=actor.name[:200], entered_at=now, document_id=old.document_id,
         status=old.status, confirmed=old.confirmed))
     old.status = ReadingStatus.SUPERSEDED
+
+
+def confirmation_required(session: DbSession, period_id: int) -> bool:
+    return bool(session.scalar(select(PeriodReadingCheck.confirmation_required)
+                               .where(PeriodReadingCheck.period_id == period_id)))
+
+
+def require_confirmation(session: DbSession, period_id: int, required: bool, *,
+                         actor: Actor) -> PeriodReadingCheck:
+    """Set the period's rule «показания должны быть подтверждены инженером до расчёта» (the
+    calculation then skips unconfirmed acts with that reason); audited."""
+    period = session.get(BillingPeriod, period_id)
+    if period is None:
+        raise NotFound(N_("No such period."))
+    check = session.scalars(select(PeriodReadingCheck)
+                            .where(PeriodReadingCheck.period_id == period_id)
+                            .with_for_update()).first()
+    if check is None:
+        check = PeriodReadingCheck(period_id=period_id)
+        session.add(check)
+    check.confirmation_required = required
+    check.changed_by, check.changed_at = actor.name[:200], utcnow()
+    record(session, "period.readings_confirmation_required" if required
+           else "period.readings_confirmation_not_required", actor=actor,
+           object_type="period", object_id=period_id, details={"period": period.label})
+    session.flush()
+    return check

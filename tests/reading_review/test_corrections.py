@@ -32,6 +32,7 @@ from lk_corporate.reading_review.operations import (
     ReviewError,
     confirm_readings,
     period_reviews,
+    require_confirmation,
     review_act,
 )
 from lk_corporate.readings.models import Reading, ReadingStatus
@@ -239,3 +240,24 @@ def test_a_voided_correction_no_longer_counts(accepted):
                     supplier_tax_id="7701234560")
     day = next(r for r in read.payload.readings if r.zone == "day")
     assert day.current == D("4600.12") and read.corrections == ()
+
+
+def test_a_period_that_requires_the_confirmation_skips_unconfirmed_acts(accepted):
+    act = db.session.get(ReadingAct, accepted.act_id)
+    with unit_of_work() as s:
+        require_confirmation(s, act.period_id, True, actor=ENGINEER)
+    with pytest.raises(CalculationError, match="not confirmed by an engineer"):
+        _invoice(accepted)
+    assert db.session.scalars(select(Invoice)).all() == []
+    with unit_of_work() as s:
+        confirm_readings(s, s.get(ReadingAct, accepted.act_id), version=version(accepted),
+                         actor=ENGINEER)
+    correct(accepted, "4580.12")  # a correction after the confirmation needs a new one
+    with pytest.raises(CalculationError, match="not confirmed by an engineer"):
+        _invoice(accepted)
+    with unit_of_work() as s:
+        confirm_readings(s, s.get(ReadingAct, accepted.act_id), version=version(accepted),
+                         actor=ENGINEER)
+    assert _invoice(accepted).net == D("1648271.64")
+    assert db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "period.readings_confirmation_required")).one()

@@ -159,3 +159,16 @@ def test_two_corrections_at_once_correct_once(request, pki_app, live_server, crl
         assert codes == [302, 422], codes
         loser = next(r for r in results if r.status_code == 422)
         assert "изменён за это время" in _text(loser.text)
+
+
+def test_the_engineer_sets_the_periods_rule(client, accepted):
+    as_staff(client, SUPPLIER_ENGINEER)
+    act = db.session.get(ReadingAct, accepted.act_id)
+    url = f"/staff/reading-review?period={act.period_id}"
+    page = _text(client.get(url).get_data(as_text=True))
+    assert "начисления по всем принятым актам" in page
+    r = client.post(f"/staff/reading-review/periods/{act.period_id}/rule",
+                    data={"required": "1", "csrf_token": csrf_token(client, url)})
+    assert r.status_code == 302
+    page = _text(client.get(r.headers["Location"]).get_data(as_text=True))
+    assert "начисления только по показаниям, подтверждённым инженером" in page
