@@ -210,7 +210,8 @@ def _embed(c: Canvas, payload: bytes, moment: dt.datetime) -> None:
     stream = PDFStream(PDFDictionary({
         "Type": "/EmbeddedFile", "Subtype": "/application#2Fjson",
         "Params": PDFDictionary({"Size": len(payload), "CheckSum": f"<{md5}>",
-                                 "ModDate": PDFString(moment.strftime("D:%Y%m%d%H%M%SZ"))}),
+                                 "ModDate": PDFString(moment.astimezone(dt.UTC)
+                                                     .strftime("D:%Y%m%d%H%M%SZ"))}),
     }), content=payload, filters=[PDFZCompress])
     sha = hashlib.sha256(payload).hexdigest()
     filespec = PDFDictionary({
