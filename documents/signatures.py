@@ -33,6 +33,7 @@ SIGNATURE_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "limit_request": (CLIENT, SUPPLIER),
     "reconciliation_act": (SUPPLIER, CLIENT),
     "charges_breakdown": (SUPPLIER,),
+    "reading_correction": (SUPPLIER,),
 })
 """Document kind (the module's name) → its signature fields, in signing order."""
 

@@ -47,6 +47,7 @@ from lk_corporate.periods.blueprint import bp as periods_bp
 from lk_corporate.reading_acts import countersigning as reading_act_countersigning
 from lk_corporate.reading_acts import sending as reading_act_sending
 from lk_corporate.reading_acts.blueprint import bp as reading_acts_bp
+from lk_corporate.reading_review.blueprint import bp as reading_review_bp
 from lk_corporate.readings.blueprint import bp as readings_bp
 from lk_corporate.service_requests.blueprint import bp as service_requests_bp
 from lk_corporate.staff.blueprint import bp as staff_bp
@@ -74,7 +75,7 @@ BLUEPRINTS = (accounts_bp, outbox_bp, audit_bp, delivery_bp, clients_bp, supplie
               periods_bp, tariffs_bp, docflow_bp, verification_bp, api_bp, api_tokens_bp,
               messages_bp, service_requests_bp, certificates_bp, readings_bp, reading_acts_bp,
               docsign_bp, invoicing_bp, charges_bp, consumption_bp, countersign_bp,
-              limits_bp, payments_bp)
+              limits_bp, payments_bp, reading_review_bp)
 
 
 def import_jobs() -> None:

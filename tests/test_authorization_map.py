@@ -29,6 +29,7 @@ from lk_corporate.core.extensions import db
 from lk_corporate.core.mail import OutgoingMail
 from lk_corporate.core.rights import (
     SUPPLIER_ADMIN,
+    SUPPLIER_ENGINEER,
     SUPPLIER_OPERATOR,
 )
 from lk_corporate.core.storage import FileStore
@@ -111,6 +112,7 @@ def world(session, app) -> dict[str, Any]:
     code_b = issue_activation_code(db.session, b, actor=Actor.system()).code
     operator = create_staff_user(SUPPLIER_OPERATOR, login="operator7")
     admin = create_staff_user(SUPPLIER_ADMIN, login="admin7")
+    engineer = create_staff_user(SUPPLIER_ENGINEER, login="engineer7")
     import datetime as dt
     from decimal import Decimal
 
@@ -158,6 +160,7 @@ def world(session, app) -> dict[str, Any]:
     payment_b = _payment_and_act(b, period, Path(app.config["LK_STORAGE_DIR"]))
     return {
         "a": a, "b": b, "user_a": user_a, "user_b": user_b, "operator": operator, "admin": admin,
+        "engineer": engineer,
         # B's objects, by the name of the URL argument that carries their ID.
         "foreign_ids": {
             "client_id": b.id, "meter_id": meter_b.id, "point_id": meter_b.point_id,
@@ -327,7 +330,7 @@ def test_pages_with_a_month_in_the_query_show_only_the_users_client(app, client,
         assert client.get(url).status_code == 403, url
 
 
-@pytest.mark.parametrize("who", ["operator", "admin"])
+@pytest.mark.parametrize("who", ["operator", "admin", "engineer"])
 def test_staff_get_404_for_mismatched_nested_ids(app, client, world, who):
     """Client A in the path with client B's meter, point or code: not found, not B's page."""
     assert login(client, world[who].login).status_code == 302
@@ -346,12 +349,35 @@ def test_staff_get_404_for_mismatched_nested_ids(app, client, world, who):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("who", ["operator", "admin"])
+@pytest.mark.parametrize("who", ["operator", "admin", "engineer"])
 def test_staff_get_404_for_ids_that_do_not_exist(app, client, world, who):
     assert login(client, world[who].login).status_code == 302
     missing = {k: (987654 if isinstance(v, int) else v) for k, v in world["foreign_ids"].items()}
     problems = _try_every_id_route(app, client, missing, (), (403, 404))
     assert not problems, "\n".join(problems)
+
+
+def test_the_engineers_pages_take_no_other_staff_and_no_clients(app, client, world):
+    """«Проверка показаний» needs the engineer's right: an operator, an admin and a client
+    user are refused every route of it, the engineer opens the list and B's act."""
+    routes = [r for r in _rules(app) if r.endpoint.startswith("reading_review.")]
+    assert {r.endpoint for r in routes} == {"reading_review.index", "reading_review.detail",
+                                            "reading_review.confirm", "reading_review.correct",
+                                            "reading_review.rule"}
+    for who in ("alpha", "operator7", "admin7"):
+        fresh = app.test_client()
+        assert login(fresh, who).status_code == 302
+        token = csrf_token(fresh, "/profile")
+        for rule in routes:
+            url = _sample(rule, world["foreign_ids"])
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                r = fresh.open(url, method=method,
+                               data={"csrf_token": token} if method == "POST" else None)
+                assert r.status_code == 403, (who, method, url, r.status_code)
+    assert login(client, "engineer7").status_code == 302
+    assert client.get("/staff/reading-review").status_code == 200
+    act_b = world["foreign_ids"]["document_id"]
+    assert client.get(f"/staff/reading-review/{act_b}").status_code == 200
 
 
 def test_staff_pages_refuse_client_users_and_client_pages_refuse_staff(app, client, world):
@@ -443,7 +469,7 @@ def test_api_client_token_gets_404_for_another_clients_ids(app, client, world):
             assert client.get(url, headers=token).status_code == 200, url
 
 
-@pytest.mark.parametrize("who", ["operator", "admin"])
+@pytest.mark.parametrize("who", ["operator", "admin", "engineer"])
 def test_api_staff_token_gets_404_for_ids_that_do_not_exist(app, client, world, who):
     token = _bearer(make_token_for(world[who]))
     missing = {k: (987654 if isinstance(v, int) else v) for k, v in world["foreign_ids"].items()}

@@ -118,6 +118,9 @@ NOTIFICATION_LABELS: dict[NotificationKind, tuple[Any, Any]] = {
     NotificationKind.CERTIFICATE_EXPIRING: (
         _l("A signature certificate expires"),
         _l("A certificate registered for your company expires within 30 days.")),
+    NotificationKind.READINGS_CORRECTED: (
+        _l("A reading was corrected by the supplier"),
+        _l("The supplier's engineer corrected a reading of your act, with the reason.")),
 }
 """What the «Уведомления» page calls each kind: a label and a line of explanation."""
 

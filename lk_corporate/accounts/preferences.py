@@ -36,6 +36,7 @@ class NotificationKind(str, enum.Enum):
     READINGS_OPEN = "readings_window_open"
     READINGS_CLOSING = "readings_window_closing"  # two days before the window closes
     CERTIFICATE_EXPIRING = "certificate_expiring"  # a registered certificate, within 30 days
+    READINGS_CORRECTED = "readings_corrected"  # the supplier's engineer corrected a reading
 
 
 OFF_BY_DEFAULT = frozenset({NotificationKind.INVOICE_PDF})
@@ -53,6 +54,7 @@ CLIENT_RIGHTS: Mapping[NotificationKind, str] = {
     K.READINGS_OPEN: R.READINGS_ENTER,
     K.READINGS_CLOSING: R.READINGS_ENTER,
     K.CERTIFICATE_EXPIRING: R.DOCUMENTS_SIGN,
+    K.READINGS_CORRECTED: R.READINGS_VIEW,
 }
 """The right a client user needs, in the membership of the client concerned."""
 

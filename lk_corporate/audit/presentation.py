@@ -49,6 +49,12 @@ ACTION_LABELS: dict[str, Any] = {
     "document.rejected": _l("Document rejected"),
     "document.voided": _l("Document voided"),
     "document.superseded": _l("Document superseded"),
+    "reading_act.readings_confirmed": _l("Readings confirmed by the engineer"),
+    "reading_act.reading_corrected": _l("Reading corrected by the engineer"),
+    "period.readings_confirmation_required": _l(
+        "Readings must be confirmed by an engineer before the calculation"),
+    "period.readings_confirmation_not_required": _l(
+        "Readings no longer need an engineer's confirmation before the calculation"),
     "session.ended_others": _l("Other sessions ended"),
     "session.ended_all": _l("All sessions ended"),
     "mail.requeued": _l("Message sent again"),

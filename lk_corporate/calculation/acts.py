@@ -27,17 +27,34 @@ the attachment's SHA-256 and the ``Reading`` rows it was made from. Pass that ha
 the rows in :func:`check_against_readings`, which until then has nothing to compare with.
 A mismatch anywhere refuses the act with a :class:`~lk_corporate.calculation.engine.
 CalculationError` naming the reason; nothing is charged from it.
+
+**Corrections.** An engineer of the supplier may correct a reading before the calculation
+(``reading_review``). The correction never edits what the client signed: it is a document of
+its own, «Акт корректировки показаний», issued and signed by the supplier, carrying
+``corrections.json`` (``documents.reading_corrections``). :func:`read_act` returns the
+readings *as corrected*: each correction is taken from its signed document and trusted only
+when the database agrees (:func:`_corrections`: the ``ReadingCorrection`` row, the
+attachment's SHA-256, the act and readings attachment it names, the supplier's signature
+recorded as valid); each replaces the current value and consumption of one row whose signed
+values it names (:func:`apply_corrections`). The engine re-checks the corrected consumption
+against the meter like any other. A period may require an engineer's confirmation first
+(``PeriodReadingCheck``): an unconfirmed act is then refused with that reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select
 
 from documents import AttachmentError, AttachmentMismatch, extract_issued_and_current_payloads
+from documents.reading_corrections import (
+    ReadingCorrectionEntry,
+    extract_corrections_payload,
+    parse_corrections,
+)
 from lk_corporate.calculation.engine import ActPayload, CalculationError, parse_payload
 from lk_corporate.clients.models import Client
 from lk_corporate.core.db import DbSession
@@ -45,8 +62,10 @@ from lk_corporate.core.errors import N_
 from lk_corporate.core.storage import FileStore, StoredFileMissing
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
 from lk_corporate.periods.models import BillingPeriod
+from lk_corporate.reading_acts.models import PeriodReadingCheck, ReadingAct, ReadingCorrection
 
-__all__ = ["ActRead", "accepted_acts", "check_against_readings", "latest_acts", "read_act"]
+__all__ = ["ActRead", "accepted_acts", "apply_corrections", "check_against_readings",
+           "latest_acts", "read_act"]
 
 PASSED = "TOTAL-PASSED"
 
@@ -82,6 +101,9 @@ class ActRead:
     act: Document
     payload: ActPayload
     payload_sha256: str
+    corrections: tuple[ReadingCorrectionEntry, ...] = ()
+    """The supplier's corrections applied to ``payload`` (empty: the readings as signed by
+    the client)."""
 
 
 def _refuse(reason: str, **params: Any) -> CalculationError:
@@ -138,7 +160,80 @@ def read_act(session: DbSession, store: FileStore, act: Document, *, supplier_ta
         raise _refuse(N_("The reading act %(number)s names another supplier."),
                       number=act.number)
     check_against_readings(session, act, payload)
-    return ActRead(act, payload, current.sha256)
+    _check_confirmed(session, act)
+    entries = _corrections(session, store, act, readings_sha256=current.sha256)
+    return ActRead(act, apply_corrections(payload, entries) if entries else payload,
+                   current.sha256, entries)
+
+
+def _check_confirmed(session: DbSession, act: Document) -> None:
+    """When the period requires it (``PeriodReadingCheck``), an engineer must have confirmed
+    the act's readings (as corrected) before they are charged."""
+    required = session.scalar(select(PeriodReadingCheck.confirmation_required)
+                              .where(PeriodReadingCheck.period_id == act.period_id))
+    if not required:
+        return
+    confirmed = session.scalar(select(ReadingAct.confirmed_at)
+                               .where(ReadingAct.document_id == act.id))
+    if confirmed is None:
+        raise _refuse(N_("The readings of the act %(number)s are not confirmed by an engineer "
+                         "yet: this period requires the confirmation before the calculation."),
+                      number=act.number)
+
+
+def _corrections(session: DbSession, store: FileStore, act: Document, *,
+                 readings_sha256: str) -> tuple[ReadingCorrectionEntry, ...]:
+    """The supplier's corrections of the act, each from its signed correction document and
+    checked against its database row; a voided correction document no longer counts."""
+    rows = list(session.scalars(select(ReadingCorrection)
+                                .where(ReadingCorrection.document_id == act.id)
+                                .order_by(ReadingCorrection.seq)))
+    entries = []
+    for row in rows:
+        doc = row.correction_document
+        if doc.status is DocumentStatus.VOIDED:
+            continue
+        revisions = doc.revisions
+        if doc.kind is not DocumentKind.READING_CORRECTION or doc.client_id != act.client_id \
+                or not revisions or revisions[0].source is not RevisionSource.SUPPLIER_SIGNATURE \
+                or revisions[0].verdict != PASSED:
+            raise _refuse(N_("The correction %(correction)s of the act %(number)s carries no "
+                             "valid signature of the supplier."), correction=doc.number,
+                          number=act.number)
+        differ = _refuse(N_("The correction %(correction)s of the act %(number)s differs from "
+                            "the database."), correction=doc.number, number=act.number)
+        try:
+            found = extract_corrections_payload(store.get(doc.sha256))
+            if found is None or found.sha256 != row.payload_sha256:
+                raise differ
+            [entry] = parse_corrections(found.json(), act_number=act.number,
+                                        readings_sha256=readings_sha256)
+        except (StoredFileMissing, AttachmentError, ValueError):
+            raise differ from None
+        if (entry.seq, entry.factory_number, entry.zone, entry.old_value, entry.new_value,
+                entry.new_consumption) != (row.seq, row.factory_number, row.zone, row.old_value,
+                                           row.new_value, row.new_consumption):
+            raise differ
+        entries.append(entry)
+    return tuple(entries)
+
+
+def apply_corrections(payload: ActPayload,
+                      entries: Sequence[ReadingCorrectionEntry]) -> ActPayload:
+    """``payload`` with each correction applied in order: the row of the correction's meter
+    and zone must show the correction's old value and consumption (the signed value, or the
+    previous correction's new one); it gets the new ones."""
+    rows = list(payload.readings)
+    for e in entries:
+        index = next((i for i, r in enumerate(rows)
+                      if r.factory_number == e.factory_number and r.zone == e.zone), None)
+        if index is None or rows[index].current != e.old_value \
+                or rows[index].consumption != e.old_consumption:
+            raise _refuse(N_("Correction %(seq)s of the act %(number)s does not match its "
+                             "readings (meter %(meter)s, zone %(zone)s)."), seq=e.seq,
+                          number=payload.act_number, meter=e.factory_number, zone=e.zone)
+        rows[index] = replace(rows[index], current=e.new_value, consumption=e.new_consumption)
+    return replace(payload, readings=tuple(rows))
 
 
 def check_against_readings(session: DbSession, act: Document, payload: ActPayload) -> None:

@@ -33,6 +33,7 @@ ACTIVATION_MANAGE = "activation.manage"
 METERS_MANAGE = "meters.manage"
 CERTIFICATES_MANAGE = "certificates.manage"
 READINGS_ENTER_PAPER = "readings.enter_paper"
+READINGS_CONFIRM = "readings.confirm"  # the engineer: confirm or correct clients' readings
 MESSAGES_ANSWER = "messages.answer"
 DOCUMENTS_REJECT = "documents.reject"
 DOCUMENTS_COUNTERSIGN = "documents.countersign"
@@ -51,7 +52,7 @@ CLIENT_RIGHTS = (
 )
 SUPPLIER_RIGHTS = (
     CLIENTS_VIEW, CLIENTS_MANAGE, ACTIVATION_MANAGE, METERS_MANAGE, CERTIFICATES_MANAGE,
-    READINGS_ENTER_PAPER, MESSAGES_ANSWER, DOCUMENTS_REJECT, DOCUMENTS_COUNTERSIGN,
+    READINGS_ENTER_PAPER, READINGS_CONFIRM, MESSAGES_ANSWER, DOCUMENTS_REJECT, DOCUMENTS_COUNTERSIGN,
     INVOICES_SIGN, LIMITS_APPROVE, STAFF_MANAGE, ROLES_MANAGE, PERIODS_MANAGE,
     TARIFFS_MANAGE, SUPPLIER_MANAGE, AUDIT_VIEW,
 )
@@ -71,6 +72,7 @@ CLIENT_ACCOUNTANT = "client_accountant"
 CLIENT_SIGNER = "client_signer"
 SUPPLIER_OPERATOR = "supplier_operator"
 SUPPLIER_SIGNER = "supplier_signer"
+SUPPLIER_ENGINEER = "supplier_engineer"
 SUPPLIER_ADMIN = "supplier_admin"
 
 BUILTIN_ROLES: tuple[RoleSpec, ...] = (
@@ -82,6 +84,8 @@ BUILTIN_ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(SUPPLIER_OPERATOR, Scope.SUPPLIER, "Supplier operator", "Оператор поставщика",
              (CLIENTS_VIEW, CLIENTS_MANAGE, ACTIVATION_MANAGE, METERS_MANAGE,
               CERTIFICATES_MANAGE, READINGS_ENTER_PAPER, MESSAGES_ANSWER, DOCUMENTS_REJECT)),
+    RoleSpec(SUPPLIER_ENGINEER, Scope.SUPPLIER, "Supplier engineer", "Инженер поставщика",
+             (CLIENTS_VIEW, READINGS_CONFIRM)),
     RoleSpec(SUPPLIER_SIGNER, Scope.SUPPLIER, "Supplier signer", "Подписант поставщика",
              (CLIENTS_VIEW, DOCUMENTS_COUNTERSIGN, INVOICES_SIGN, LIMITS_APPROVE)),
     RoleSpec(SUPPLIER_ADMIN, Scope.SUPPLIER, "Supplier administrator", "Администратор поставщика",

@@ -18,7 +18,17 @@ from documents.charges_breakdown import ChargeLine, ChargesBreakdownData, render
 from documents.invoice import InvoiceData, InvoiceLine, render_invoice
 from documents.limit_request import LimitPoint, LimitRequestData, render_limit_request
 from documents.model import BankAccount, Party, Signer
-from documents.reading_act import MeterReading, ReadingActData, render_reading_act
+from documents.reading_act import (
+    MeterReading,
+    ReadingActData,
+    readings_payload,
+    render_reading_act,
+)
+from documents.reading_corrections import (
+    ReadingCorrectionData,
+    ReadingCorrectionEntry,
+    render_reading_correction,
+)
 from documents.reconciliation_act import (
     ReconciliationActData,
     ReconciliationEntry,
@@ -43,6 +53,7 @@ __all__ = [
     "sample_invoice_long",
     "sample_limit_request",
     "sample_reading_act",
+    "sample_reading_correction",
     "sample_reconciliation_act",
     "sample_tax_invoice",
     "write_samples",
@@ -269,6 +280,30 @@ def sample_charges_breakdown() -> ChargesBreakdownData:
         verify_url=_verify("charges-breakdown", number))
 
 
+def sample_reading_correction() -> ReadingCorrectionData:
+    """The supplier's correction of ЗМК's October act: the day register read on site."""
+    client = _client(1)
+    act = sample_reading_act()
+    day = next(r for r in act.readings if r.zone == "day")
+    new_value = day.current_value - Decimal("0.10")
+    entry = ReadingCorrectionEntry(
+        seq=1, service=day.service, point=day.point_name, factory_number=day.factory_number,
+        zone=day.zone, old_value=day.current_value, old_consumption=day.consumption,
+        new_value=new_value,
+        new_consumption=(new_value - day.previous_value) * day.ct_ratio * day.vt_ratio,
+        reason="Контрольное снятие показаний инженером 31.10.2026: по зоне «День» счётчик "
+               "показывает на 0,10 меньше переданного.",
+        engineer="Морозов И. А., инженер", at=datetime(2026, 11, 1, 10, 30, tzinfo=MSK))
+    number = "КП-2026-00001"
+    return ReadingCorrectionData(
+        number=number, date=date(2026, 11, 1), act_number=act.number, act_date=act.date,
+        year=YEAR, month=MONTH, supplier=supplier_party(), client=client_party(client),
+        contract_number=client.contract_number,
+        contract_date=date.fromisoformat(client.contract_date),
+        readings_sha256=hashlib.sha256(readings_payload(act)).hexdigest(), entry=entry,
+        unit=day.unit, verify_url=_verify("reading-correction", number))
+
+
 SAMPLE_FILES: dict[str, Callable[[], bytes]] = {
     "reading_act.pdf": lambda: render_reading_act(sample_reading_act()),
     "invoice.pdf": lambda: render_invoice(sample_invoice()),
@@ -276,6 +311,7 @@ SAMPLE_FILES: dict[str, Callable[[], bytes]] = {
     "limit_request.pdf": lambda: render_limit_request(sample_limit_request()),
     "reconciliation_act.pdf": lambda: render_reconciliation_act(sample_reconciliation_act()),
     "charges_breakdown.pdf": lambda: render_charges_breakdown(sample_charges_breakdown()),
+    "reading_correction.pdf": lambda: render_reading_correction(sample_reading_correction()),
     "invoice_long.pdf": lambda: render_invoice(sample_invoice_long()),
 }
 

@@ -35,6 +35,7 @@ from lk_corporate.core.rights import (
     CLIENT_ACCOUNTANT,
     CLIENT_SIGNER,
     SUPPLIER_ADMIN,
+    SUPPLIER_ENGINEER,
     SUPPLIER_OPERATOR,
     SUPPLIER_SIGNER,
 )
@@ -71,6 +72,7 @@ DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] =
     ("zmk.signer", "Signer-2026", "подписант клиента", ("4587",), (CLIENT_SIGNER,)),
     ("operator", "Operator-2026", "оператор поставщика", (), (SUPPLIER_OPERATOR,)),
     ("signer", "Countersign-2026", "подписант поставщика", (), (SUPPLIER_SIGNER,)),
+    ("engineer", "Engineer-2026", "инженер поставщика", (), (SUPPLIER_ENGINEER,)),
     ("admin", "Admin-2026", "администратор поставщика", (), (SUPPLIER_ADMIN,)),
 )
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def seed_demo(session: DbSession, *, today: dt.date | None = None,
         chief_accountant=s.chief_accountant))
     roles = ensure_builtin_roles(session)
     # Staff logins from this machine only: the demo shows the allow-list at work.
-    for code in (SUPPLIER_OPERATOR, SUPPLIER_SIGNER, SUPPLIER_ADMIN):
+    for code in (SUPPLIER_OPERATOR, SUPPLIER_SIGNER, SUPPLIER_ENGINEER, SUPPLIER_ADMIN):
         roles[code].ip_allowlist = "127.0.0.0/8\n::1/128"
 
     clients: dict[str, Client] = {}

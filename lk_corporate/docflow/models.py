@@ -33,6 +33,7 @@ class DocumentKind(str, enum.Enum):
     LIMIT_REQUEST = "limit_request"
     RECONCILIATION_ACT = "reconciliation_act"
     CHARGES_BREAKDOWN = "charges_breakdown"
+    READING_CORRECTION = "reading_correction"  # the supplier's correction of a reading act
 
 
 class DocumentStatus(str, enum.Enum):

@@ -40,6 +40,7 @@ KIND_LABELS: Mapping[DocumentKind, Any] = {
     DocumentKind.LIMIT_REQUEST: _l("Consumption-limit request"),
     DocumentKind.RECONCILIATION_ACT: _l("Reconciliation act"),
     DocumentKind.CHARGES_BREAKDOWN: _l("Charges breakdown"),
+    DocumentKind.READING_CORRECTION: _l("Reading correction"),
 }
 
 SOURCE_LABELS: Mapping[RevisionSource, Any] = {
@@ -84,6 +85,7 @@ MACHINES: Mapping[DocumentKind, StateMachine[DocumentStatus]] = {
     DocumentKind.INVOICE: SUPPLIER_SIGNED,
     DocumentKind.TAX_INVOICE: SUPPLIER_SIGNED,
     DocumentKind.CHARGES_BREAKDOWN: SUPPLIER_SIGNED,
+    DocumentKind.READING_CORRECTION: SUPPLIER_SIGNED,
 }
 
 INITIAL: Mapping[DocumentKind, DocumentStatus] = {

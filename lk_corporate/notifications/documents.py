@@ -6,7 +6,9 @@ function here in the same transaction, after the document has its file and statu
 * ``invoice_issued(session, document, amount=..., due_date=...)`` — a new invoice; those who
   asked for it get the current PDF attached («Получать счёт-извещение на email»);
 * ``document_waiting(session, document)`` — a document waits for the client's signature;
-* ``document_rejected(session, document, reason=...)`` — the supplier rejected a document.
+* ``document_rejected(session, document, reason=...)`` — the supplier rejected a document;
+* ``readings_corrected(session, document, corrections=...)`` — the supplier's engineer
+  corrected readings of a reading act (each with the old and new value and the reason).
 
 Call them from the packages above ``docflow`` (reading acts, invoicing, limits,
 reconciliation): ``notifications`` imports ``docflow``, so ``docflow`` itself must not import
@@ -16,6 +18,7 @@ this module.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from lk_corporate.accounts.preferences import NotificationKind
@@ -31,6 +34,7 @@ from lk_corporate.notifications.operations import notify, portal_link
 INVOICE_ISSUED = N_("New invoice No. %(number)s")
 DOCUMENT_WAITING = N_("%(kind)s No. %(number)s is waiting for your signature")
 DOCUMENT_REJECTED = N_("%(kind)s No. %(number)s was rejected")
+READINGS_CORRECTED = N_("A reading of act No. %(number)s was corrected by the supplier")
 
 
 def _context(document: Document) -> dict[str, object]:
@@ -70,3 +74,14 @@ def document_rejected(session: DbSession, document: Document, *,
                   template="document_rejected",
                   context={**_context(document),
                            "reason": reason if reason is not None else document.status_reason})
+
+
+def readings_corrected(session: DbSession, document: Document, *,
+                       corrections: Sequence[Mapping[str, object]]) -> list[OutgoingMail]:
+    """The supplier corrected readings of the act ``document``: a notice to those who see
+    the client's readings. ``corrections``: dicts with ``meter``, ``zone``, ``old``, ``new``,
+    ``unit``, ``reason``, ``engineer``, ``at`` (printed one per line)."""
+    return notify(session, client_id=document.client_id,
+                  kind=NotificationKind.READINGS_CORRECTED, subject_msgid=READINGS_CORRECTED,
+                  template="readings_corrected",
+                  context={**_context(document), "corrections": list(corrections)})

@@ -35,7 +35,8 @@ def _current_act() -> dict[str, Any]:
     # The cabinet (accounts) shows the period's act without importing this package: a
     # callable, so only a page that asks pays for the query.
     return {"current_reading_act": c.current_act_of_active_client,
-            "reading_act_status": c.status_label}
+            "reading_act_status": c.status_label,
+            "reading_corrections": c.corrections_of}
 
 
 register_menu_item(_l("Reading acts"), "reading_acts.index", right=R.DOCUMENTS_VIEW,

@@ -11,6 +11,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from lk_corporate.core import rights as R
@@ -28,12 +29,13 @@ from lk_corporate.periods.operations import current_period, get_period, list_per
 from lk_corporate.reading_acts import context
 from lk_corporate.reading_acts import operations as ops
 from lk_corporate.reading_acts.forms import RejectForm, UploadForm
-from lk_corporate.reading_acts.models import ReadingAct
+from lk_corporate.reading_acts.models import ReadingAct, ReadingCorrection
 from lk_corporate.reading_acts.presentation import STATUS_KINDS, signature_views
 from lk_corporate.reading_acts.wording import rejection_reason
 
 SOURCE_LABELS = {"client": N_("Client's page"), "paper": N_("Paper form (entered by the "
-                                                             "supplier)"), "api": N_("API")}
+                                                             "supplier)"), "api": N_("API"),
+                 "correction": N_("Corrected by the supplier's engineer")}
 REVISION_LABELS = {
     RevisionSource.ISSUED: N_("Issued by the portal"),
     RevisionSource.CLIENT_SIGNATURE: N_("Signed by the client"),
@@ -103,6 +105,14 @@ def _report_response(act: ReadingAct) -> ResponseReturnValue:
 def status_label(document: Document) -> str:
     """A document's status in the seeds' words («Ожидает подписи», «Принят»)."""
     return str(STATUS_LABELS[document.status])
+
+
+def corrections_of(document_id: int) -> list[ReadingCorrection]:
+    """The supplier's corrections of the act ``document_id``, in order (the act's page, the
+    readings page): old value, new value, reason, who, when, the correction document."""
+    return list(db.session.scalars(select(ReadingCorrection)
+                                   .where(ReadingCorrection.document_id == document_id)
+                                   .order_by(ReadingCorrection.seq)))
 
 
 def current_act_of_active_client() -> ReadingAct | None:

@@ -110,7 +110,8 @@ CALCULATION_SERIES = "calculation"
 
 _SOURCE_NOTES = {ReadingSource.CLIENT: "переданы на странице клиента",
                  ReadingSource.PAPER: "внесены с бумажного бланка",
-                 ReadingSource.API: "переданы через API"}
+                 ReadingSource.API: "переданы через API",
+                 ReadingSource.CORRECTION: "исправлены инженером поставщика"}
 
 AUTO_ACCEPTANCE = "Поставщик (автоматическое принятие)"
 """Who the audit log names for an acceptance made at once, on the upload's request."""

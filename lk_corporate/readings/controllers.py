@@ -43,7 +43,8 @@ READING_STATUS_LABELS = {
     ReadingStatus.SUPERSEDED: N_("Replaced"),
 }
 SOURCE_LABELS = {"client": N_("Website"), "paper": N_("Paper form"), "api": N_("API"),
-                 "installation": N_("Installation")}
+                 "installation": N_("Installation"),
+                 "correction": N_("Corrected by the supplier's engineer")}
 
 
 def _field(prefix: str, meter_id: int, zone: str) -> str:

@@ -76,10 +76,12 @@ def _load(p12: Path, password_file: Path, _mtime: int) -> SigningIdentity:
 
 def sign_as_supplier(pdf: bytes, key: SupplierKey, *, field: str | None,
                      certify: bool = False, add_empty_fields: tuple[str, ...] = (),
-                     reason: str | None = None, level: Level | None = None) -> SigningResult:
-    """Sign ``pdf`` in ``field`` with the supplier's key (B-T by default, degrading)."""
+                     reason: str | None = None, level: Level | None = None,
+                     visible: bool = True) -> SigningResult:
+    """Sign ``pdf`` in ``field`` with the supplier's key (B-T by default, degrading);
+    ``visible=False`` for a new field on a document with its own signature boxes."""
     options = SigningOptions(level=level or key.level, tsa_url=key.tsa_url or None,
                              trust_roots=key.trust_roots, field_name=field, certify=certify,
-                             add_empty_fields=add_empty_fields, reason=reason,
+                             add_empty_fields=add_empty_fields, reason=reason, visible=visible,
                              service_timeout=key.timeout, degrade=True)
     return sign_document(pdf, key.identity(), options)

@@ -36,6 +36,7 @@ RIGHT_LABELS = {
     R.METERS_MANAGE: _l("Manage metering points and meters"),
     R.CERTIFICATES_MANAGE: _l("Register client certificates"),
     R.READINGS_ENTER_PAPER: _l("Enter readings received on paper"),
+    R.READINGS_CONFIRM: _l("Confirm or correct clients' readings (engineer)"),
     R.MESSAGES_ANSWER: _l("Answer client messages"),
     R.DOCUMENTS_REJECT: _l("Reject documents"),
     R.DOCUMENTS_COUNTERSIGN: _l("Countersign acts"),

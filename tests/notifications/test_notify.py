@@ -156,9 +156,11 @@ def test_the_notifications_page(client, firm):
     page = client.get("/profile/notifications").get_data(as_text=True)
     # A signer is offered what a signer can receive.
     assert 'name="document_waiting"' in page and 'name="certificate_expiring"' in page
+    assert 'name="readings_corrected"' in page  # a signer sees the readings (READINGS_VIEW)
     assert 'name="invoice_issued"' not in page and 'name="message_received"' not in page
     response = post_form(client, "/profile/notifications",
-                         {"document_rejected": "y", "certificate_expiring": "y"})
+                         {"document_rejected": "y", "certificate_expiring": "y",
+                          "readings_corrected": "y"})
     assert response.status_code == 302
     chosen = preferences(db.session, users["signer"].id)
     assert chosen[NotificationKind.DOCUMENT_WAITING] is False
@@ -170,7 +172,7 @@ def test_the_notifications_page(client, firm):
     boxes = {m.group(2): "checked" in m.group(1)
              for m in re.finditer(r'<input([^>]*) id="(\w+)" name="\2" type="checkbox"', page)}
     assert boxes == {"document_waiting": False, "document_rejected": True,
-                     "certificate_expiring": True}
+                     "certificate_expiring": True, "readings_corrected": True}
     # Menu: «Профиль → Уведомления».
     assert 'href="/profile/notifications"' in client.get("/profile").get_data(as_text=True)
 
