@@ -21,10 +21,12 @@ current (signed) file — never from editable rows — and trusts it only when
    /Size and MD5 /CheckSum; one parse of the file gives both);
 4. the payload names this act's period, client (ИНН, contract) and supplier.
 
-Where the database comparison plugs in: the readings package stores, when it issues an act,
-the attachment's SHA-256 and the ``Reading`` rows it was made from. Pass that hash as
-``expected_sha256`` to :func:`read_act` (it is then checked in step 3 as well), and compare
-the rows in :func:`check_against_readings`, which until then has nothing to compare with.
+**Against the database.** When the readings package issued the act it stored the
+attachment's SHA-256 (``ReadingAct.payload_sha256``) and the ``Reading`` rows it was made
+from: the attachment must have exactly that hash (step 3), and :func:`check_against_readings`
+compares the signed rows with those ``Reading`` rows, meter and zone for meter and zone.
+An act made outside the readings pages (imported history, the benchmark's seeding) has
+neither; its issued attachment is then the only reference.
 A mismatch anywhere refuses the act with a :class:`~lk_corporate.calculation.engine.
 CalculationError` naming the reason; nothing is charged from it.
 
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -56,13 +59,19 @@ from documents.reading_corrections import (
     parse_corrections,
 )
 from lk_corporate.calculation.engine import ActPayload, CalculationError, parse_payload
-from lk_corporate.clients.models import Client
+from lk_corporate.clients.models import Client, Meter
 from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_
 from lk_corporate.core.storage import FileStore, StoredFileMissing
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
 from lk_corporate.periods.models import BillingPeriod
-from lk_corporate.reading_acts.models import PeriodReadingCheck, ReadingAct, ReadingCorrection
+from lk_corporate.reading_acts.models import (
+    PeriodReadingCheck,
+    ReadingAct,
+    ReadingCorrection,
+    ReadingSource,
+)
+from lk_corporate.readings.models import Reading
 
 __all__ = ["ActRead", "accepted_acts", "apply_corrections", "check_against_readings",
            "latest_acts", "read_act"]
@@ -113,6 +122,9 @@ def _refuse(reason: str, **params: Any) -> CalculationError:
 def read_act(session: DbSession, store: FileStore, act: Document, *, supplier_tax_id: str,
              expected_sha256: str | None = None) -> ActRead:
     """The readings of an accepted act, after the checks of the module docstring."""
+    if expected_sha256 is None:
+        expected_sha256 = session.scalars(select(ReadingAct.payload_sha256)
+                                          .where(ReadingAct.document_id == act.id)).first()
     if act.kind is not DocumentKind.READING_ACT:
         raise _refuse(N_("Document %(number)s is not a reading act."), number=act.number)
     if act.status is not DocumentStatus.ACCEPTED:
@@ -239,9 +251,25 @@ def apply_corrections(payload: ActPayload,
 def check_against_readings(session: DbSession, act: Document, payload: ActPayload) -> None:
     """Compare the signed payload with the ``Reading`` rows the act was made from.
 
-    The readings package (another branch) adds those rows; until then there is nothing to
-    compare with and the act's own issued attachment (:func:`read_act`, step 3) is the
-    reference. When the rows exist: the same meters, zones, previous and current values and
-    consumption, row for row, else ``CalculationError`` ("the act and the database differ").
+    The same meters and zones, the same previous and current values and consumption, row for
+    row, else ``CalculationError`` ("the act and the database differ"). A reading the
+    supplier's engineer corrected keeps its original row (superseded) beside the correction's
+    own: the act as signed is compared with the original, the correction is applied from its
+    own signed document. No rows at all: an act not made by the readings pages (see the
+    module docstring), nothing to compare with.
     """
-    del session, act, payload
+    rows = session.execute(
+        select(Meter.factory_number, Reading.zone, Reading.previous_value, Reading.value,
+               Reading.consumption)
+        .join(Meter, Reading.meter_id == Meter.id)
+        .where(Reading.document_id == act.id, Reading.source != ReadingSource.CORRECTION)).all()
+    if not rows:
+        return
+    stored = {(r.factory_number or "", r.zone): (r.previous_value, r.value, r.consumption)
+              for r in rows}
+    signed = {(r.factory_number, r.zone): (r.previous, r.current, r.consumption)
+              for r in payload.readings}
+    if stored.keys() != signed.keys() or any(
+            tuple(Decimal(v) for v in stored[k]) != signed[k] for k in signed):
+        raise _refuse(N_("The reading act %(number)s and the readings in the database differ; "
+                         "the act is not calculated."), number=act.number)

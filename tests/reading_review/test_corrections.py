@@ -261,3 +261,24 @@ def test_a_period_that_requires_the_confirmation_skips_unconfirmed_acts(accepted
     assert _invoice(accepted).net == D("1648271.64")
     assert db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "period.readings_confirmation_required")).one()
+
+
+def test_an_act_whose_readings_were_edited_in_the_database_is_refused(accepted):
+    """The calculation compares the signed act with the rows it was made from and with the
+    attachment's hash stored when it was issued: an edit to either refuses the act."""
+    read_act(db.session, context.file_store(), _document(accepted), supplier_tax_id="7701234560")
+    with unit_of_work() as s:
+        row = s.scalars(select(Reading).where(Reading.document_id == accepted.document_id)
+                        .order_by(Reading.id)).first()
+        original, row.value = row.value, row.value + 1
+    with pytest.raises(CalculationError, match="readings in the database differ"):
+        read_act(db.session, context.file_store(), _document(accepted),
+                 supplier_tax_id="7701234560")
+    with unit_of_work() as s:
+        row = s.scalars(select(Reading).where(Reading.document_id == accepted.document_id)
+                        .order_by(Reading.id)).first()
+        row.value = original
+        s.get(ReadingAct, accepted.act_id).payload_sha256 = "0" * 64
+    with pytest.raises(CalculationError, match="does not match the hash"):
+        read_act(db.session, context.file_store(), _document(accepted),
+                 supplier_tax_id="7701234560")
