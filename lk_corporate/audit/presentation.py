@@ -50,6 +50,11 @@ ACTION_LABELS: dict[str, Any] = {
     "document.voided": _l("Document voided"),
     "document.superseded": _l("Document superseded"),
     "reading_act.readings_confirmed": _l("Readings confirmed by the engineer"),
+    # Money
+    "payments.imported": _l("Bank statement imported"),
+    "payments.assigned": _l("Payment assigned to a client"),
+    "reconciliation_act.issued": _l("Reconciliation act issued"),
+    "charges.breakdown_emailed": _l("Charges breakdown sent by e-mail"),
     "reading_act.reading_corrected": _l("Reading corrected by the engineer"),
     "period.readings_confirmation_required": _l(
         "Readings must be confirmed by an engineer before the calculation"),
