@@ -25,7 +25,8 @@ pytestmark = pytest.mark.browser
 LK = str(Path(sys.executable).parent / "lk")
 HOME = {  # where each role lands after logging in
     "vk123": "/cabinet", "vk4587": "/cabinet", "zmk.signer": "/cabinet",
-    "operator": "/staff/clients", "signer": "/staff/clients", "admin": "/staff/",
+    "operator": "/staff/clients", "signer": "/staff/clients", "engineer": "/staff/clients",
+    "admin": "/staff/",
 }
 
 
