@@ -36,6 +36,7 @@ from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, 
 from lk_corporate.docflow.operations import add_revision, issue_document
 from lk_corporate.docflow.states import transition
 from lk_corporate.invoicing.operations import issue_invoices_for_act, party_of
+from lk_corporate.invoicing.runs import record_calculated
 from lk_corporate.invoicing.settings import InvoicingSettings
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.pki.manifest import Manifest
@@ -168,6 +169,7 @@ def seed_demo_history(session: DbSession, store: FileStore, *, manifest: Manifes
     if closed is None or supplier is None:
         return 0
     done = 0
+    calculated: dict[int, BillingPeriod] = {}
     for identity in manifest.by_role("client"):
         client = session.scalars(select(Client).where(
             Client.contract_number == identity.client_contract)).first()
@@ -202,6 +204,9 @@ def seed_demo_history(session: DbSession, store: FileStore, *, manifest: Manifes
                             year, exc)
                 continue
             done += 1
+            calculated[period.id] = period
+    for period in calculated.values():
+        record_calculated(session, period, actor=ACTOR)
     return done
 
 

@@ -33,6 +33,7 @@ from lk_corporate.docflow.operations import add_revision, issue_document
 from lk_corporate.docflow.states import transition
 from lk_corporate.invoicing.models import Invoice
 from lk_corporate.invoicing.operations import issue_invoices_for_act, party_of
+from lk_corporate.invoicing.runs import record_calculated
 from lk_corporate.invoicing.settings import InvoicingSettings
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.pki.manifest import Manifest
@@ -127,6 +128,8 @@ def seed_demo_invoices(session: DbSession, store: FileStore, *, manifest: Manife
             log.warning("demo invoices for %s: %s", client.contract_number, exc)
             continue
         issued += 1
+    if issued:
+        record_calculated(session, period, actor=ACTOR)
     return issued
 
 

@@ -16,8 +16,9 @@ from lk_corporate.core.storage import FileStore
 from lk_corporate.core.uow import unit_of_work
 from lk_corporate.demo.seed import seed_demo
 from lk_corporate.docflow.models import DocumentKind
+from lk_corporate.invoicing import runs
 from lk_corporate.invoicing.demo import seed_demo_invoices
-from lk_corporate.invoicing.models import Invoice
+from lk_corporate.invoicing.models import Invoice, TaskStatus
 from lk_corporate.invoicing.settings import InvoicingSettings
 from lk_corporate.signatures.supplier import SupplierKey
 from signing import Level
@@ -49,6 +50,9 @@ def test_the_previous_month_is_calculated_for_the_demo_clients(client: Any, clea
     assert (invoice.net, invoice.vat, invoice.total) == (D("18573.62"), D("3714.72"),
                                                          D("22288.34"))
     assert invoice.signature_level == "B-T"
+    # The period board tells the same story: its run has both clients calculated.
+    progress = runs.progress(db.session, invoice.period_id)
+    assert (progress.count(TaskStatus.DONE), progress.total) == (2, 2)
     with unit_of_work() as session:  # once only
         assert seed_demo_invoices(session, store, manifest=demo_pki.manifest, key=key,
                                   settings=InvoicingSettings(base_url="http://x")) == 0
