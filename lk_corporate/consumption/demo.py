@@ -24,18 +24,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from documents import CLIENT, MeterReading, ReadingActData, render_reading_act
-from lk_corporate.calculation.engine import SERVICE_NAMES, ZONE_NAMES, CalculationError, consumption
+from documents import MeterReading, ReadingActData
+from lk_corporate.calculation.engine import SERVICE_NAMES, ZONE_NAMES, consumption
 from lk_corporate.charges.operations import month_invoice
 from lk_corporate.clients.models import Client, Meter, MeterStatus
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.storage import FileStore
 from lk_corporate.demo import data
-from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
-from lk_corporate.docflow.operations import add_revision, issue_document
-from lk_corporate.docflow.states import transition
-from lk_corporate.invoicing.operations import issue_invoices_for_act, party_of
+from lk_corporate.invoicing.demo import calculate_demo_act
+from lk_corporate.invoicing.operations import party_of
 from lk_corporate.invoicing.runs import record_calculated
 from lk_corporate.invoicing.settings import InvoicingSettings
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
@@ -43,7 +41,7 @@ from lk_corporate.pki.manifest import Manifest
 from lk_corporate.signatures.supplier import SupplierKey
 from lk_corporate.supplier.models import SupplierSettings
 from lk_corporate.tariffs.models import Tariff
-from signing import Level, SigningOptions, load_pkcs12_identity, sign_pdf
+from signing import load_pkcs12_identity
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +173,7 @@ def seed_demo_history(session: DbSession, store: FileStore, *, manifest: Manifes
             Client.contract_number == identity.client_contract)).first()
         if client is None or identity.client_contract == data.CLIENTS[2].contract_number:
             continue  # the third client has no users yet (it registers with a code)
+        signer = load_pkcs12_identity(identity.p12, identity.password)  # once per client
         for year, month, rows in _client_months(session, client, closed):
             if year < closed.year:
                 _tariffs_for(session, year)
@@ -182,26 +181,8 @@ def seed_demo_history(session: DbSession, store: FileStore, *, manifest: Manifes
             if month_invoice(session, client.id, period.id) is not None:
                 continue
             act_data = _act_data(client, period, supplier, rows, settings.base_url)
-            pdf = render_reading_act(act_data)
-            signed = sign_pdf(pdf, load_pkcs12_identity(identity.p12, identity.password),
-                              SigningOptions(level=Level.B_B, field_name=CLIENT,
-                                             tsa_url=None)).pdf
-            act = issue_document(session, store, kind=DocumentKind.READING_ACT,
-                                 number=act_data.number, client_id=client.id,
-                                 period_id=period.id, date=act_data.date, pdf=pdf,
-                                 actor=ACTOR).document
-            add_revision(session, store, act, signed, source=RevisionSource.CLIENT_SIGNATURE,
-                         actor=ACTOR, verdict="TOTAL-PASSED", note="demo")
-            transition(session, act, DocumentStatus.RECEIVED, actor=ACTOR)
-            transition(session, act, DocumentStatus.ACCEPTED, actor=ACTOR)
-            try:
-                with session.begin_nested():
-                    issue_invoices_for_act(session, store, session.get(Document, act.id) or act,
-                                           actor=ACTOR, supplier_key=key, settings=settings,
-                                           today=period.calculation_date + dt.timedelta(days=2))
-            except CalculationError as exc:
-                log.warning("demo history for %s, %02d.%d: %s", client.contract_number, month,
-                            year, exc)
+            if not calculate_demo_act(session, store, act_data, client=client, period=period,
+                                      signer=signer, key=key, settings=settings):
                 continue
             done += 1
             calculated[period.id] = period

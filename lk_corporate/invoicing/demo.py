@@ -39,7 +39,7 @@ from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.pki.manifest import Manifest
 from lk_corporate.signatures.supplier import SupplierKey
 from lk_corporate.supplier.models import SupplierSettings
-from signing import Level, SigningOptions, load_pkcs12_identity, sign_pdf
+from signing import Level, SigningIdentity, SigningOptions, load_pkcs12_identity, sign_pdf
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,33 @@ def _act(session: DbSession, client: Client, period: BillingPeriod,
         client_signer=None, supplier_signer=None)
 
 
+def calculate_demo_act(session: DbSession, store: FileStore, act_data: ReadingActData, *,
+                       client: Client, period: BillingPeriod, signer: SigningIdentity,
+                       key: SupplierKey, settings: InvoicingSettings) -> bool:
+    """Issue ``act_data`` as a reading act signed by the client's demo key, accept it and
+    calculate it with the real engine. False (logged) when the engine refuses it, e.g. for
+    want of a tariff: the demo goes on without that month."""
+    pdf = render_reading_act(act_data)
+    signed = sign_pdf(pdf, signer, SigningOptions(level=Level.B_B, field_name=CLIENT,
+                                                  tsa_url=None)).pdf
+    act = issue_document(session, store, kind=DocumentKind.READING_ACT, number=act_data.number,
+                         client_id=client.id, period_id=period.id, date=act_data.date, pdf=pdf,
+                         actor=ACTOR).document
+    add_revision(session, store, act, signed, source=RevisionSource.CLIENT_SIGNATURE,
+                 actor=ACTOR, verdict="TOTAL-PASSED", note="demo")
+    transition(session, act, DocumentStatus.RECEIVED, actor=ACTOR)
+    transition(session, act, DocumentStatus.ACCEPTED, actor=ACTOR)
+    try:
+        with session.begin_nested():
+            issue_invoices_for_act(session, store, session.get(Document, act.id) or act,
+                                   actor=ACTOR, supplier_key=key, settings=settings,
+                                   today=period.calculation_date + dt.timedelta(days=2))
+    except CalculationError as exc:
+        log.warning("demo invoices for %s, %s: %s", client.contract_number, period.label, exc)
+        return False
+    return True
+
+
 def seed_demo_invoices(session: DbSession, store: FileStore, *, manifest: Manifest,
                        key: SupplierKey, settings: InvoicingSettings) -> int:
     """Calculate the previous period for the demo clients with users (once: nothing happens
@@ -109,25 +136,10 @@ def seed_demo_invoices(session: DbSession, store: FileStore, *, manifest: Manife
         act_data = _act(session, client, period, supplier, settings.base_url)
         if act_data is None:
             continue
-        pdf = render_reading_act(act_data)
-        signed = sign_pdf(pdf, load_pkcs12_identity(identity.p12, identity.password),
-                          SigningOptions(level=Level.B_B, field_name=CLIENT, tsa_url=None)).pdf
-        act = issue_document(session, store, kind=DocumentKind.READING_ACT,
-                             number=act_data.number, client_id=client.id, period_id=period.id,
-                             date=act_data.date, pdf=pdf, actor=ACTOR).document
-        add_revision(session, store, act, signed, source=RevisionSource.CLIENT_SIGNATURE,
-                     actor=ACTOR, verdict="TOTAL-PASSED", note="demo")
-        transition(session, act, DocumentStatus.RECEIVED, actor=ACTOR)
-        transition(session, act, DocumentStatus.ACCEPTED, actor=ACTOR)
-        try:
-            with session.begin_nested():
-                issue_invoices_for_act(session, store, session.get(Document, act.id) or act,
-                                       actor=ACTOR, supplier_key=key, settings=settings,
-                                       today=period.calculation_date + dt.timedelta(days=2))
-        except CalculationError as exc:  # e.g. no tariff for that month: the demo goes on
-            log.warning("demo invoices for %s: %s", client.contract_number, exc)
-            continue
-        issued += 1
+        if calculate_demo_act(session, store, act_data, client=client, period=period,
+                              signer=load_pkcs12_identity(identity.p12, identity.password),
+                              key=key, settings=settings):
+            issued += 1
     if issued:
         record_calculated(session, period, actor=ACTOR)
     return issued
