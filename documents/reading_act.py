@@ -193,8 +193,11 @@ class ReadingsPayload:
         return json.loads(self.data)
 
 
-def _embed(c: Canvas, payload: bytes, moment: datetime) -> None:
-    """Add ``payload`` as an associated file of the document (PDF 2.0 / PDF/A-3 style)."""
+def embed_json_attachment(c: Canvas, payload: bytes, moment: datetime, *, filename: str,
+                          description: str) -> None:
+    """Add ``payload`` as the document's associated JSON file ``filename`` (PDF 2.0 / PDF/A-3
+    style: ``/AF`` on the catalog and ``/EmbeddedFiles`` in the name tree), its SHA-256 in
+    the description. The reading act and the reading correction carry their data this way."""
     doc = c._doc
     md5 = hashlib.md5(payload, usedforsecurity=False).hexdigest().upper()
     offset = moment.utcoffset()
@@ -211,9 +214,9 @@ def _embed(c: Canvas, payload: bytes, moment: datetime) -> None:
     sha = hashlib.sha256(payload).hexdigest()
     filespec = PDFDictionary({
         "Type": "/Filespec",
-        "F": PDFString(PAYLOAD_FILENAME),
-        "UF": PDFString(PAYLOAD_FILENAME),
-        "Desc": PDFString(f"Показания приборов учёта (JSON), SHA-256 {sha}"),
+        "F": PDFString(filename),
+        "UF": PDFString(filename),
+        "Desc": PDFString(f"{description} (JSON), SHA-256 {sha}"),
         "AFRelationship": "/Data",
         "EF": PDFDictionary({"F": doc.Reference(stream), "UF": doc.Reference(stream)}),
     })
@@ -223,7 +226,7 @@ def _embed(c: Canvas, payload: bytes, moment: datetime) -> None:
     cat.__NoDefault__ = [*type(cat).__NoDefault__, "AF"]
     cat.AF = PDFArray([ref])
     cat.Names = PDFDictionary({"EmbeddedFiles": PDFDictionary(
-        {"Names": PDFArray([PDFString(PAYLOAD_FILENAME), ref])})})
+        {"Names": PDFArray([PDFString(filename), ref])})})
 
 
 def extract_readings_payload(pdf: bytes, *, expected_sha256: str | None = None) -> ReadingsPayload:
@@ -396,4 +399,6 @@ def render_reading_act(data: ReadingActData) -> bytes:
                   subject=f"{data.client.display_name}, договор № {data.contract_number}, "
                           f"{data.year:04d}-{data.month:02d}", landscape=True)
     return render_pages(frame, flow.pages,
-                        before_save=lambda c: _embed(c, payload, data.submitted_at))
+                        before_save=lambda c: embed_json_attachment(
+                            c, payload, data.submitted_at, filename=PAYLOAD_FILENAME,
+                            description="Показания приборов учёта"))

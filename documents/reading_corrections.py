@@ -27,8 +27,6 @@ from decimal import Decimal
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFStream, PDFString, PDFZCompress
-from reportlab.pdfgen.canvas import Canvas
 
 from documents.errors import AttachmentMismatch, AttachmentMissing
 from documents.layout import (
@@ -58,6 +56,7 @@ from documents.model import (
     format_period,
 )
 from documents.money import format_decimal
+from documents.reading_act import embed_json_attachment
 from documents.signatures import SUPPLIER
 
 __all__ = [
@@ -202,33 +201,6 @@ class ReadingCorrectionData:
                                    readings_sha256=self.readings_sha256, entries=[self.entry])
 
 
-def _embed(c: Canvas, payload: bytes, moment: dt.datetime) -> None:
-    """``payload`` as the document's associated file ``corrections.json`` (as the act carries
-    ``readings.json``)."""
-    doc = c._doc
-    md5 = hashlib.md5(payload, usedforsecurity=False).hexdigest().upper()
-    stream = PDFStream(PDFDictionary({
-        "Type": "/EmbeddedFile", "Subtype": "/application#2Fjson",
-        "Params": PDFDictionary({"Size": len(payload), "CheckSum": f"<{md5}>",
-                                 "ModDate": PDFString(moment.astimezone(dt.UTC)
-                                                     .strftime("D:%Y%m%d%H%M%SZ"))}),
-    }), content=payload, filters=[PDFZCompress])
-    sha = hashlib.sha256(payload).hexdigest()
-    filespec = PDFDictionary({
-        "Type": "/Filespec", "F": PDFString(CORRECTIONS_FILENAME),
-        "UF": PDFString(CORRECTIONS_FILENAME),
-        "Desc": PDFString(f"Корректировка показаний (JSON), SHA-256 {sha}"),
-        "AFRelationship": "/Data",
-        "EF": PDFDictionary({"F": doc.Reference(stream), "UF": doc.Reference(stream)}),
-    })
-    ref = doc.Reference(filespec)
-    cat = doc.Catalog
-    cat.__NoDefault__ = [*type(cat).__NoDefault__, "AF"]
-    cat.AF = PDFArray([ref])
-    cat.Names = PDFDictionary({"EmbeddedFiles": PDFDictionary(
-        {"Names": PDFArray([PDFString(CORRECTIONS_FILENAME), ref])})})
-
-
 def render_reading_correction(data: ReadingCorrectionData) -> bytes:
     """The correction document as PDF bytes, ``corrections.json`` attached (deterministic)."""
     payload = data.payload
@@ -285,7 +257,8 @@ def render_reading_correction(data: ReadingCorrectionData) -> bytes:
     frame = Frame(data.supplier, date_label(TITLE, data.number, data.date), data.verify_url,
                   e.at, f"{TITLE} № {data.number} от {format_date(data.date)}",
                   subject=f"{data.client.display_name}, акт № {data.act_number}")
-    return render_pages(frame, flow.pages, before_save=lambda c: _embed(c, payload, e.at))
+    return render_pages(frame, flow.pages, before_save=lambda c: embed_json_attachment(
+        c, payload, e.at, filename=CORRECTIONS_FILENAME, description="Корректировка показаний"))
 
 
 def extract_corrections_payload(pdf: bytes) -> CorrectionsPayload | None:
