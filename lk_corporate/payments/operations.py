@@ -39,7 +39,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -50,6 +62,7 @@ from lk_corporate.core.errors import N_, DomainError, NotFound
 from lk_corporate.docflow.models import DocumentKind
 from lk_corporate.docflow.operations import next_number
 from lk_corporate.invoicing.models import Invoice
+from lk_corporate.payments import bulk
 from lk_corporate.payments.models import (
     MatchedBy,
     Payment,
@@ -78,6 +91,8 @@ __all__ = [
 
 BATCH = 1000
 """Payments per batch: a multi-row insert of 1000 stays under SQLite's 32 766 variables."""
+PG_BATCH = 10000
+"""On PostgreSQL (``COPY``, no variables): fewer, larger statements; memory stays flat."""
 IMPORT_SERIES = "payment_import"
 ZERO = Decimal("0.00")
 
@@ -126,6 +141,16 @@ def names_word(purpose: str, word: str) -> bool:
     return False
 
 
+def _among(conn_or_session: Any, column: Any, values: Iterable[Any]) -> Any:
+    """``column IN (values)``. On PostgreSQL one array parameter (``= ANY``): a statement's
+    batch names thousands of clients and invoices, and a bound parameter per value costs
+    SQLAlchemy and psycopg2 more than the query costs the server."""
+    values = list(values)
+    if conn_or_session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 @dataclass
 class _Reference:
     """The clients and invoices a batch's payments may name, loaded once per batch."""
@@ -141,7 +166,7 @@ def _reference(session: DbSession, payments: Sequence[StatementPayment]) -> _Ref
         return ref
     for client_id, tax_id, contract in session.execute(
             select(Client.id, Client.tax_id, Client.contract_number)
-            .where(Client.tax_id.in_(tax_ids))):
+            .where(_among(session, Client.tax_id, tax_ids))):
         ref.by_tax_id.setdefault(tax_id, []).append((client_id, contract))
     numbers = sorted({n for p in payments if p.payer_tax_id in ref.by_tax_id
                       for n in invoice_numbers_in(p.purpose)})
@@ -150,7 +175,7 @@ def _reference(session: DbSession, payments: Sequence[StatementPayment]) -> _Ref
                         for invoice_id, number, client_id in session.execute(
                             select(Invoice.id, Invoice.number, Invoice.client_id).where(
                                 Invoice.kind == DocumentKind.INVOICE,
-                                Invoice.number.in_(numbers),
+                                _among(session, Invoice.number, numbers),
                                 Invoice.document_id.is_not(None)))}
     return ref
 
@@ -202,9 +227,11 @@ def _set(session: DbSession, table: Table, column: str, values: dict[int, Decima
                  [{"b_id": i, "b_value": str(v)} for i, v in items])
 
 
-def _open_invoices(client_ids: Sequence[int]) -> Select[int, int, Decimal, Decimal]:
+def _open_invoices(session: DbSession, client_ids: Sequence[int]
+                   ) -> Select[int, int, Decimal, Decimal]:
     return (select(Invoice.id, Invoice.client_id, Invoice.total, Invoice.paid)
-            .where(Invoice.client_id.in_(client_ids), Invoice.kind == DocumentKind.INVOICE,
+            .where(_among(session, Invoice.client_id, client_ids),
+                   Invoice.kind == DocumentKind.INVOICE,
                    Invoice.document_id.is_not(None), Invoice.replaced_by_id.is_(None),
                    Invoice.paid < Invoice.total)
             .order_by(Invoice.client_id, Invoice.date, Invoice.id)
@@ -221,7 +248,7 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
     conn = session.connection()
     remaining: dict[int, list[list[Any]]] = defaultdict(list)  # client → [[id, left]]
     paid_before: dict[int, Decimal] = {}
-    for invoice_id, client_id, total, paid in conn.execute(_open_invoices(ids)):
+    for invoice_id, client_id, total, paid in conn.execute(_open_invoices(session, ids)):
         remaining[client_id].append([invoice_id, total - paid])
         paid_before[invoice_id] = paid
     if not remaining:
@@ -230,7 +257,7 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
     money = conn.execute(
         select(Payment.id, Payment.client_id, Payment.amount, Payment.allocated,
                Payment.named_invoice_id)
-        .where(Payment.client_id.in_(owing), Payment.allocated < Payment.amount)
+        .where(_among(session, Payment.client_id, owing), Payment.allocated < Payment.amount)
         .order_by(Payment.client_id, Payment.date, Payment.id)).all()
     if not money:
         return 0
@@ -269,10 +296,13 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
     existing = {(p, i): a for p, i, a in conn.execute(
         select(PaymentAllocation.payment_id, PaymentAllocation.invoice_id,
                PaymentAllocation.amount).where(
-            PaymentAllocation.payment_id.in_(sorted({k[0] for k in merged})),
-            PaymentAllocation.invoice_id.in_(sorted({k[1] for k in merged}))))}
+            _among(session, PaymentAllocation.payment_id, sorted({k[0] for k in merged})),
+            _among(session, PaymentAllocation.invoice_id, sorted({k[1] for k in merged}))))}
     fresh = [row for key, row in merged.items() if key not in existing]
-    if fresh:
+    if fresh and conn.dialect.name == "postgresql":
+        bulk.insert_allocations(conn, [(r["payment_id"], r["invoice_id"], r["amount"])
+                                       for r in fresh], now=now)
+    elif fresh:
         conn.execute(insert(PaymentAllocation), fresh)
     for key in (k for k in merged if k in existing):
         conn.execute(update(PaymentAllocation).where(
@@ -291,7 +321,8 @@ def _release_replaced(session: DbSession, client_ids: Sequence[int]) -> None:
         select(PaymentAllocation.id, PaymentAllocation.payment_id, PaymentAllocation.invoice_id,
                PaymentAllocation.amount)
         .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
-        .where(Invoice.client_id.in_(client_ids), Invoice.replaced_by_id.is_not(None))).all()
+        .where(_among(session, Invoice.client_id, client_ids),
+               Invoice.replaced_by_id.is_not(None))).all()
     if not rows:
         return
     back: dict[int, Decimal] = defaultdict(Decimal)
@@ -344,7 +375,7 @@ _KEY = ("payer_bik", "payer_account", "number", "date", "amount")
 
 def import_statement(session: DbSession, stream: BinaryIO, *, actor: Actor, file_name: str = "",
                      sha256: str = "", supplier_account: str = "", today: dt.date | None = None,
-                     batch_size: int = BATCH) -> ImportResult:
+                     batch_size: int | None = None) -> ImportResult:
     """Import a statement (1C or CSV): new payments added, matched and allocated; those seen
     before skipped. Raises ``StatementError`` for a malformed file — the caller rolls back.
 
@@ -358,13 +389,14 @@ def import_statement(session: DbSession, stream: BinaryIO, *, actor: Actor, file
     session.add(batch_row)
     session.flush()
     conn = session.connection()
-    insert_into = _insert(session)
-    statement = (insert_into(Payment).on_conflict_do_nothing(index_elements=list(_KEY))
+    postgres = conn.dialect.name == "postgresql"
+    statement = (_insert(session)(Payment).on_conflict_do_nothing(index_elements=list(_KEY))
                  .returning(Payment.id, Payment.client_id, Payment.amount))
     seen = added = matched = allocations = 0
     amount = ZERO
     now = utcnow()
-    for batch in _batches(iter(parse_statement(stream)), batch_size):
+    size = batch_size or (PG_BATCH if postgres else BATCH)
+    for batch in _batches(iter(parse_statement(stream)), size):
         incoming = [p for p in batch
                     if not (supplier_account and p.payer_account == supplier_account)]
         seen += len(incoming)
@@ -372,21 +404,31 @@ def import_statement(session: DbSession, stream: BinaryIO, *, actor: Actor, file
         if not unique:
             continue
         ref = _reference(session, unique)
-        rows = []
-        for p in unique:
-            m = _match(p, ref)
-            rows.append({"import_id": batch_row.id, "payer_bik": p.payer_bik,
-                         "payer_account": p.payer_account, "number": p.number,
-                         "date": p.date, "amount": p.amount, "payer_name": p.payer_name,
-                         "payer_tax_id": p.payer_tax_id, "purpose": p.purpose,
-                         "received_on": p.received_on, "client_id": m.client_id,
-                         "matched_by": m.matched_by.value, "named_invoice_id": m.invoice_id,
-                         "allocated": ZERO, "assigned_by": "", "created_at": now})
-        inserted = conn.execute(statement, rows).all()
+        inserted: Sequence[tuple[int, int | None, Decimal]]
+        if postgres:
+            staged = []
+            for p in unique:
+                m = _match(p, ref)
+                staged.append((p.payer_bik, p.payer_account, p.number, p.date, p.amount,
+                               p.payer_name, p.payer_tax_id, p.purpose, p.received_on,
+                               m.client_id, m.matched_by.value, m.invoice_id))
+            inserted = bulk.copy_payments(conn, staged, import_id=batch_row.id, now=now)
+        else:
+            rows = []
+            for p in unique:
+                m = _match(p, ref)
+                rows.append({"import_id": batch_row.id, "payer_bik": p.payer_bik,
+                             "payer_account": p.payer_account, "number": p.number,
+                             "date": p.date, "amount": p.amount, "payer_name": p.payer_name,
+                             "payer_tax_id": p.payer_tax_id, "purpose": p.purpose,
+                             "received_on": p.received_on, "client_id": m.client_id,
+                             "matched_by": m.matched_by.value, "named_invoice_id": m.invoice_id,
+                             "allocated": ZERO, "assigned_by": "", "created_at": now})
+            inserted = [tuple(row) for row in conn.execute(statement, rows)]  # type: ignore[misc]
         added += len(inserted)
-        clients = {row.client_id for row in inserted if row.client_id is not None}
-        matched += sum(1 for row in inserted if row.client_id is not None)
-        amount += sum((row.amount for row in inserted), ZERO)
+        clients = {client_id for _id, client_id, _amount in inserted if client_id is not None}
+        matched += sum(1 for _id, client_id, _amount in inserted if client_id is not None)
+        amount += sum((row_amount for _id, _client, row_amount in inserted), ZERO)
         allocations += allocate(session, clients)
     # Payments counted in the file but not new were imported before (or repeated in it).
     batch_row.payments = seen

@@ -90,6 +90,9 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
             buffer += decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError:
             raise StatementError(number + 1, f"the text is not valid {encoding}") from None
+        if "\x00" in buffer:  # no text column of a database can hold it
+            raise StatementError(number + buffer[:buffer.index("\x00")].count("\n") + 1,
+                                 "the line holds a NUL character")
         *complete, buffer = buffer.split("\n")
         if len(buffer) > _MAX_LINE:
             raise StatementError(number + len(complete) + 1, "the line is too long")

@@ -164,6 +164,31 @@ def test_a_malformed_statement_imports_nothing(romashka):
     assert _paid(october) == [D("0.00")]
 
 
+def test_text_is_stored_exactly_as_the_bank_wrote_it(romashka):
+    """Backslashes and tabs in a payer's name or purpose (PostgreSQL's COPY escapes them;
+    the parser turns a tab inside the purpose into a space)."""
+    purpose = "Оплата\tпо договору 123\\N, счёт C:\\1С\\выписка \\t «кавычки»"
+    name = 'ООО "Ромашка\\Юг"\t'
+    import_orders([Order("51", dt.date(2026, 11, 5), D("10.00"), "7712345671", purpose,
+                         payer_name=name)])
+    stored = db.session.scalars(select(Payment).where(Payment.number == "51")).one()
+    assert (stored.purpose, stored.payer_name) == (purpose.replace("\t", " "), name.strip())
+    assert stored.client_id == romashka[0].id and stored.matched_by is MatchedBy.CONTRACT
+
+
+def test_many_batches_allocate_as_one(romashka):
+    """Payments spread over batches of 3: the advance of one batch pays what the next owes."""
+    _client, october, november = romashka
+    orders = [Order(str(60 + n), dt.date(2026, 11, 1 + n), D("150.00"), "7712345671",
+                    "по договору 123") for n in range(10)]
+    result = ops.import_statement(db.session, io.BytesIO(one_c(orders)), actor=ACTOR,
+                                  batch_size=3)
+    db.session.commit()
+    assert (result.added, result.matched) == (10, 10)
+    assert _paid(october, november) == [D("1000.00"), D("500.00")]
+    assert sum(p.advance for p in db.session.scalars(select(Payment))) == D("0.00")
+
+
 def test_outgoing_payments_of_the_supplier_are_skipped(romashka):
     result = import_orders([
         Order("41", dt.date(2026, 11, 5), D("10.00"), "7712345671", "договор 123"),

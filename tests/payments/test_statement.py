@@ -44,6 +44,7 @@ def test_1c_in_every_encoding(encoding, declared, bom):
     (lambda t: t.replace("1CClientBankExchange", "Hello"), 1, "does not start"),
     (lambda t: t.replace("Номер=102", "Номер="), None, "has no Номер"),
     (lambda t: t + "ещё текст\r\n", None, "after КонецФайла"),
+    (lambda t: t.replace("Номер=102", "Номер=1\x0002"), None, "NUL"),
 ])
 def test_malformed_statements_name_the_line(mutate, line_hint, reason):
     text = one_c(ORDERS, encoding="utf-8").decode("utf-8")
