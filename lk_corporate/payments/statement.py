@@ -265,6 +265,8 @@ def parse_csv(stream: BinaryIO) -> Iterator[StatementPayment]:
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
+        if any("\x00" in cell for cell in row):
+            raise StatementError(number, "the line holds a NUL character")
 
         def cell(key: str, row: list[str] = row) -> str:
             i = where.get(key)

@@ -75,6 +75,15 @@ def test_csv(encoding):
     assert payments[0].payer_name == "ООО «Ромашка»"
 
 
+def test_a_nul_character_in_a_csv_statement_is_refused_with_its_line():
+    text = ("Номер;Дата;Сумма;ИНН плательщика;Назначение платежа\r\n"
+            "7;05.11.2026;10,00;7712345671;Оплата\r\n"
+            "8;05.11.2026;10,00;7712345671;Опла\x00та\r\n")
+    with pytest.raises(StatementError) as caught:
+        list(parse_statement(io.BytesIO(text.encode("utf-8"))))
+    assert caught.value.line == 3 and "NUL" in caught.value.reason
+
+
 def test_a_large_statement_is_read_one_payment_at_a_time():
     orders = (Order(str(n), dt.date(2026, 11, 5), Decimal("1.00"), "7712345671", "x")
               for n in range(20_000))
