@@ -156,7 +156,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis-db", type=int, default=13)
-    parser.add_argument("--page", default="/cabinet")
+    parser.add_argument("--page", default="/readings")
     parser.add_argument("--threads", type=int, default=2,
                         help="tasks each worker process runs at once (Celery's thread pool; "
                              "1: -P solo)")

@@ -1,7 +1,7 @@
 """Invoices from an accepted reading act: reserve, render and sign, record.
 
 ``issue_invoices_for_act`` does all of it in the caller's transaction (a view, a test, one
-client). The month-end batch (``invoicing.tasks``) runs the three steps itself so that no
+client). The month-end batch (``invoicing.tasks``) runs the four steps itself so that no
 transaction is open while the slow part runs:
 
 1. :func:`prepare_invoices` (a short transaction): read and check the act
@@ -15,6 +15,8 @@ transaction is open while the slow part runs:
 3. :func:`record_invoices` (a short transaction): store the signed files, issue the two
    ``Document`` rows (status ``sent``), link them to their reservations, void the invoices
    of an earlier act of the same client and period that this act supersedes.
+4. :func:`settle_issued` (a short transaction): the client's advance pays the new invoice
+   (the payments package listens to ``invoicing.signals.invoices_issued``).
 
 Idempotent: ``(act, kind)`` is unique, so an act gets one reservation per kind; step 3 locks
 the reservations and issues only those without a document, so two workers finishing the
@@ -83,6 +85,7 @@ from lk_corporate.docflow.operations import (
 )
 from lk_corporate.invoicing.models import Invoice
 from lk_corporate.invoicing.settings import InvoicingSettings
+from lk_corporate.invoicing.signals import invoices_issued
 from lk_corporate.notifications.documents import invoice_issued
 from lk_corporate.periods.models import BillingPeriod
 from lk_corporate.signatures.supplier import SupplierKey, sign_as_supplier
@@ -102,6 +105,7 @@ __all__ = [
     "party_of",
     "prepare_invoices",
     "record_invoices",
+    "settle_issued",
     "sign_invoices",
 ]
 
@@ -380,6 +384,8 @@ class IssuedPair:
     tax_invoice: Invoice
     created: bool
     """False when another worker had recorded the pair already (nothing was written)."""
+    replaced: bool = False
+    """The pair voided an earlier one (a corrected act's)."""
 
 
 def _locked(session: DbSession, draft: Draft) -> tuple[dict[DocumentKind, Invoice],
@@ -448,7 +454,16 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
         # «Новый счёт»: to those of the client who want it, the PDF attached if they asked.
         invoice_issued(session, invoice.document, amount=invoice.total,
                        due_date=invoice.due_date)
-    return IssuedPair(invoice, rows[DocumentKind.TAX_INVOICE], True)
+    return IssuedPair(invoice, rows[DocumentKind.TAX_INVOICE], True, bool(replaced))
+
+
+def settle_issued(session: DbSession, client_id: int, *, replaced: bool) -> None:
+    """Step 4, after the pair's transaction committed, in a short one of its own: tell who
+    listens (``invoicing.signals.invoices_issued``: the client's advance pays the new
+    invoice). Apart, because allocating locks the client's older invoices, which a bank
+    statement being imported may hold while it waits for the audit chain that step 3 holds:
+    in one transaction the two would deadlock. Running it again changes nothing."""
+    invoices_issued.send(client_id, session=session, replaced=replaced)
 
 
 def issue_invoices_for_act(session: DbSession, store: FileStore, act: Document, *,
@@ -462,8 +477,10 @@ def issue_invoices_for_act(session: DbSession, store: FileStore, act: Document, 
     if draft.issued:
         rows, _others = _locked(session, draft)
         return IssuedPair(rows[DocumentKind.INVOICE], rows[DocumentKind.TAX_INVOICE], False)
-    return record_invoices(session, store, draft, sign_invoices(draft, supplier_key),
+    pair = record_invoices(session, store, draft, sign_invoices(draft, supplier_key),
                            actor=actor)
+    settle_issued(session, draft.client_id, replaced=pair.replaced)
+    return pair
 
 
 # --- signatures completed later -------------------------------------------------------------

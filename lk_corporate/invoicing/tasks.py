@@ -37,6 +37,7 @@ from lk_corporate.invoicing.operations import (
     load_reference,
     prepare_invoices,
     record_invoices,
+    settle_issued,
     sign_invoices,
     upgrade_signatures,
 )
@@ -97,8 +98,10 @@ def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
     # Rendering, signing, the TSA and writing the files: outside any transaction.
     signed = sign_invoices(draft, key, store=store)
     with unit_of_work() as session:
-        record_invoices(session, store, draft, signed, actor=ACTOR)
+        pair = record_invoices(session, store, draft, signed, actor=ACTOR)
         runs.complete_task(session, task_id)
+    with unit_of_work() as session:
+        settle_issued(session, draft.client_id, replaced=pair.replaced)
 
 
 def _fail(task_id: int, error: BaseException) -> None:

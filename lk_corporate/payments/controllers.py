@@ -171,12 +171,14 @@ def _import_upload(session: DbSession, stream: IO[bytes], *, file_name: str,
                                     file_name=file_name, sha256=digest.hexdigest(),
                                     supplier_account=account)
     except StatementError as exc:
+        # The reason in the reader's language (its parameters quote the file as it is).
+        reason = _(exc.msgid, **exc.params) if exc.params else _(exc.msgid)
         if exc.line:
             raise StatementRefused(N_("The statement is refused, nothing was imported: line "
                                       "%(line)s: %(reason)s"), "file", line=exc.line,
-                                   reason=exc.reason) from None
+                                   reason=reason) from None
         raise StatementRefused(N_("The statement is refused, nothing was imported: "
-                                  "%(reason)s"), "file", reason=exc.reason) from None
+                                  "%(reason)s"), "file", reason=reason) from None
 
 
 @require_right(R.INVOICES_SIGN)

@@ -21,11 +21,11 @@ staff's queue (:func:`assign_payment`).
 **Allocation** (:func:`allocate`): a client's money not yet allocated (its payments'
 ``amount − allocated``, oldest payment first) pays the invoice the payment names, then the
 client's oldest open invoices (by date); what is left is an advance, which pays the next
-invoices as they come (the next import or assignment for the client allocates it).
-``Invoice.paid`` and ``Payment.allocated`` change with the ``PaymentAllocation`` rows in
-the same transaction; the invoices are locked (FOR UPDATE) while allocated. Money allocated
-to an invoice that a corrected one replaced goes back to its payments first, and is
-allocated again (to the replacement: the oldest open invoice).
+invoices the moment they are issued (``invoicing.signals.invoices_issued``), or at the next
+import or assignment for the client. ``Invoice.paid`` and ``Payment.allocated`` change with
+the ``PaymentAllocation`` rows in the same transaction; the invoices are locked (FOR UPDATE)
+while allocated. Money allocated to an invoice that a corrected one replaced goes back to
+its payments first, and is allocated again (to the replacement: the oldest open invoice).
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ from lk_corporate.core.errors import N_, DomainError, NotFound
 from lk_corporate.docflow.models import DocumentKind
 from lk_corporate.docflow.operations import next_number
 from lk_corporate.invoicing.models import Invoice
+from lk_corporate.invoicing.signals import invoices_issued
 from lk_corporate.payments import bulk
 from lk_corporate.payments.models import (
     MatchedBy,
@@ -311,6 +312,18 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
     _set(session, _INVOICES, "paid", {i: paid_before[i] + part for i, part in paid_now.items()})
     _set(session, _PAYMENTS, "allocated", payment_updates)
     return len(merged)
+
+
+@invoices_issued.connect
+def _pay_new_invoices(client_id: int, *, session: DbSession, replaced: bool = False,
+                      **_: Any) -> None:
+    """New invoices for ``client_id``: its advance pays them now (and money on the invoices
+    they replaced moves to them). One indexed look first: most clients at month end have no
+    advance, and allocating costs several statements."""
+    if replaced or session.scalar(select(Payment.id).where(
+            Payment.client_id == client_id, Payment.allocated < Payment.amount).limit(1)):
+        allocate(session, [client_id])
+        session.expire_all()  # Invoice.paid changed under the ORM's feet (Core statements)
 
 
 def _release_replaced(session: DbSession, client_ids: Sequence[int]) -> None:

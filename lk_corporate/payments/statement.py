@@ -22,18 +22,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
+from lk_corporate.core.errors import N_
+
 MAGIC = "1CClientBankExchange"
 _MAX_LINE = 4096
 _MAX_AMOUNT = Decimal("1e15")
 
 
 class StatementError(ValueError):
-    """The statement cannot be read; ``line`` is 1-based (0: the file as a whole)."""
+    """The statement cannot be read; ``line`` is 1-based (0: the file as a whole).
 
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"line {line}: {reason}" if line else reason)
+    ``msgid`` and ``params`` are the reason to translate (the pages show it in the reader's
+    language); ``reason`` is it in English, for the command line and logs."""
+
+    def __init__(self, line: int, msgid: str, **params: object) -> None:
         self.line = line
-        self.reason = reason
+        self.msgid = msgid
+        self.params = params
+        self.reason = msgid % params if params else msgid
+        super().__init__(f"line {line}: {self.reason}" if line else self.reason)
 
 
 @dataclass(frozen=True)
@@ -89,17 +96,18 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
         try:
             buffer += decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError:
-            raise StatementError(number + 1, f"the text is not valid {encoding}") from None
+            raise StatementError(number + 1, N_("the text is not valid %(encoding)s"),
+                                 encoding=encoding) from None
         if "\x00" in buffer:  # no text column of a database can hold it
             raise StatementError(number + buffer[:buffer.index("\x00")].count("\n") + 1,
-                                 "the line holds a NUL character")
+                                 N_("the line holds a NUL character"))
         *complete, buffer = buffer.split("\n")
         if len(buffer) > _MAX_LINE:
-            raise StatementError(number + len(complete) + 1, "the line is too long")
+            raise StatementError(number + len(complete) + 1, N_("the line is too long"))
         for line in complete:
             number += 1
             if len(line) > _MAX_LINE:
-                raise StatementError(number, "the line is too long")
+                raise StatementError(number, N_("the line is too long"))
             yield number, line.rstrip("\r")
         if not chunk:
             break
@@ -129,7 +137,8 @@ def _date(value: str, line: int, key: str) -> dt.date:
             raise ValueError(text)
         found = dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
     except ValueError:
-        raise StatementError(line, f"{key}: «{value[:20]}» is not a date DD.MM.YYYY") from None
+        raise StatementError(line, N_("%(key)s: «%(value)s» is not a date DD.MM.YYYY"),
+                             key=key, value=value[:20]) from None
     if len(_dates) < 10_000:
         _dates[text] = found
     return found
@@ -140,10 +149,11 @@ def _amount(value: str, line: int) -> Decimal:
     if not _AMOUNT.fullmatch(text):
         text = text.replace(" ", "").replace("\u00a0", "").replace(",", ".")
         if not _AMOUNT.fullmatch(text):
-            raise StatementError(line, f"Сумма: «{value[:20]}» is not an amount")
+            raise StatementError(line, N_("Сумма: «%(value)s» is not an amount"),
+                                 value=value[:20])
     amount = Decimal(text)
     if amount <= 0 or amount >= _MAX_AMOUNT:
-        raise StatementError(line, f"Сумма: {value[:20]} is out of range")
+        raise StatementError(line, N_("Сумма: %(value)s is out of range"), value=value[:20])
     return amount
 
 
@@ -155,7 +165,7 @@ def _payment(fields: dict[str, str], start: int) -> StatementPayment:
     get = fields.get
     for key in ("Номер", "Дата", "Сумма"):
         if not get(key, "").strip():
-            raise StatementError(start, f"the payment order has no {key}")
+            raise StatementError(start, N_("the payment order has no %(key)s"), key=key)
     payer_name = get("Плательщик1") or get("Плательщик", "")
     if payer_name.startswith("ИНН"):
         payer_name = _INN_PREFIX.sub("", payer_name)
@@ -185,7 +195,7 @@ def parse_1c(stream: BinaryIO) -> Iterator[StatementPayment]:
     lines = _lines(stream)
     first = next(lines, None)
     if first is None or first[1].strip().lstrip("\ufeff") != MAGIC:
-        raise StatementError(1, f"the file does not start with {MAGIC}")
+        raise StatementError(1, N_("the file does not start with %(magic)s"), magic=MAGIC)
     block: dict[str, str] | None = None
     start = 0
     ended = False
@@ -203,12 +213,13 @@ def parse_1c(stream: BinaryIO) -> Iterator[StatementPayment]:
                 block = None
                 continue
             if key.startswith("СекцияДокумент"):
-                raise StatementError(number, "a new СекцияДокумент before КонецДокумента")
+                raise StatementError(number, N_("a new СекцияДокумент before КонецДокумента"))
             if line == "КонецФайла":
-                raise StatementError(start, "СекцияДокумент is not closed by КонецДокумента")
-            raise StatementError(number, f"«{line[:40]}» is not a Ключ=Значение line")
+                raise StatementError(start, N_("СекцияДокумент is not closed by КонецДокумента"))
+            raise StatementError(number, N_("«%(text)s» is not a Ключ=Значение line"),
+                                 text=line[:40])
         if ended:
-            raise StatementError(number, "text after КонецФайла")
+            raise StatementError(number, N_("text after КонецФайла"))
         if line == "КонецФайла":
             ended = True
             continue
@@ -216,11 +227,12 @@ def parse_1c(stream: BinaryIO) -> Iterator[StatementPayment]:
             block, start = {}, number
             continue
         if line == "КонецДокумента":
-            raise StatementError(number, "КонецДокумента without СекцияДокумент")
+            raise StatementError(number, N_("КонецДокумента without СекцияДокумент"))
         if "=" not in line and line not in ("СекцияРасчСчет", "КонецРасчСчет"):
-            raise StatementError(number, f"«{line[:40]}» is not a Ключ=Значение line")
+            raise StatementError(number, N_("«%(text)s» is not a Ключ=Значение line"),
+                                 text=line[:40])
     if not ended:
-        raise StatementError(0, "the file ends without КонецФайла (cut short?)")
+        raise StatementError(0, N_("the file ends without КонецФайла (cut short?)"))
 
 
 # CSV columns as banks' web exports name them (case- and space-insensitive).
@@ -246,12 +258,12 @@ def parse_csv(stream: BinaryIO) -> Iterator[StatementPayment]:
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
     except csv.Error:
-        raise StatementError(1, f"the file is neither a 1C client-bank statement (it does not "
-                                f"start with {MAGIC}) nor a CSV table") from None
+        raise StatementError(1, N_("the file is neither a 1C client-bank statement (it does not "
+                                   "start with %(magic)s) nor a CSV table"), magic=MAGIC) from None
     reader = csv.reader(text, dialect)
     header = next(reader, None)
     if not header:
-        raise StatementError(1, "the CSV file is empty")
+        raise StatementError(1, N_("the CSV file is empty"))
     names = [h.strip().lower().lstrip("\ufeff") for h in header]
     where: dict[str, int] = {}
     for key, aliases in _CSV_COLUMNS.items():
@@ -261,12 +273,13 @@ def parse_csv(stream: BinaryIO) -> Iterator[StatementPayment]:
                 break
     for key in ("number", "date", "amount"):
         if key not in where:
-            raise StatementError(1, f"no column for {key} ({' / '.join(_CSV_COLUMNS[key][:2])})")
+            raise StatementError(1, N_("no column for %(key)s (%(names)s)"), key=key,
+                                 names=" / ".join(_CSV_COLUMNS[key][:2]))
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if any("\x00" in cell for cell in row):
-            raise StatementError(number, "the line holds a NUL character")
+            raise StatementError(number, N_("the line holds a NUL character"))
 
         def cell(key: str, row: list[str] = row) -> str:
             i = where.get(key)

@@ -96,6 +96,42 @@ def test_lk_period_calculate_waits_prints_progress_and_resumes(clean_app, month,
     assert missing.returncode == 2 and "no billing period 01.2031" in missing.stderr
 
 
+def test_an_advance_pays_the_new_invoice_when_the_batch_issues_it(clean_app, month, demo_pki,
+                                                                  pki_services):
+    """A client paid 70 000.00 ahead (no invoice yet: all of it an advance). The batch issues
+    its October invoice (59 531.62): the advance pays it in full at once, 10 468.38 stays an
+    advance; a client who paid nothing owes the whole invoice."""
+    import datetime as dt
+    import io
+    from decimal import Decimal
+
+    from lk_corporate.clients.models import Client
+    from lk_corporate.payments.models import Payment, PaymentAllocation
+    from lk_corporate.payments.operations import advance, import_statement
+    from tests.payments.statements import Order, one_c
+
+    payer = db.session.get(Client, month.client_ids[0])
+    orders = [Order("901", dt.date(2026, 10, 20), Decimal("70000.00"), payer.tax_id,
+                    f"Аванс по договору № {payer.contract_number}")]
+    result = import_statement(db.session, io.BytesIO(one_c(orders)),
+                              actor=Actor.system("test"))
+    db.session.commit()
+    assert (result.added, result.matched, result.allocations) == (1, 1, 0)
+
+    done = _lk(_env(clean_app, demo_pki), "period", "calculate", "2026-10", "--wait")
+    assert done.returncode == 0, done.stdout + done.stderr
+    db.session.expire_all()
+    invoices = {i.client_id: i for i in db.session.scalars(
+        select(Invoice).where(Invoice.kind == DocumentKind.INVOICE))}
+    assert invoices[payer.id].paid == CLIENT_TOTAL and invoices[payer.id].remaining == 0
+    assert advance(db.session, payer.id) == Decimal("70000.00") - CLIENT_TOTAL
+    other = invoices[month.client_ids[1]]
+    assert other.paid == 0 and other.remaining == CLIENT_TOTAL
+    [allocation] = db.session.scalars(select(PaymentAllocation)).all()
+    assert (allocation.invoice_id, allocation.amount) == (invoices[payer.id].id, CLIENT_TOTAL)
+    assert db.session.scalar(select(Payment.allocated)) == CLIENT_TOTAL
+
+
 def test_a_failing_client_is_reported_with_its_reason_and_exit_1(clean_app, month, demo_pki,
                                                                  pki_services):
     from lk_corporate.clients.models import Meter

@@ -213,3 +213,27 @@ def test_money_on_a_replaced_invoice_moves_to_the_replacement(romashka):
     assert _paid(october, replacement, november) == [D("0.00"), D("700.00"), D("0.00")]
     assert _allocations("51") == [("2026-000030", D("600.00"))]
     assert _allocations("52") == [("2026-000030", D("100.00"))]
+
+
+def test_issuing_a_replacement_moves_the_money_at_once(romashka):
+    """The same correction, announced when the replacement is issued
+    (``invoicing.operations.settle_issued``): no statement needed. Then a new invoice meets
+    the advance left: 300.00 paid ahead pays December's at once."""
+    from lk_corporate.invoicing.operations import settle_issued
+
+    client, october, november = romashka
+    import_orders([Order("53", dt.date(2026, 11, 10), D("2100.00"), "7712345671",
+                         "по договору 123")])
+    assert _paid(october, november) == [D("1000.00"), D("500.00")]
+    replacement = make_invoice(client, "2026-000030", dt.date(2026, 10, 3), "800.00")
+    db.session.get(Invoice, october.id).replaced_by_id = replacement.id
+    db.session.flush()
+    settle_issued(db.session, client.id, replaced=True)
+    db.session.commit()
+    assert _paid(october, replacement, november) == [D("0.00"), D("800.00"), D("500.00")]
+    assert ops.advance(db.session, client.id) == D("800.00")
+
+    december = make_invoice(client, "2026-000040", dt.date(2026, 12, 3), "1000.00")
+    settle_issued(db.session, client.id, replaced=False)
+    db.session.commit()
+    assert _paid(december) == [D("800.00")] and ops.advance(db.session, client.id) == 0

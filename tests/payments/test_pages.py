@@ -58,6 +58,8 @@ def test_staff_upload_queue_and_assign(client, session):
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert re.search(r"(line|строка) \d+", text) and "abc" in text
+    # The reason in Russian, as the page is (the statement's own words quoted as they are).
+    assert "Сумма: «abc» — не сумма" in text and "is not an amount" not in text
     assert db.session.scalar(select(func.count()).select_from(StatementImport)) == 0
 
     good = one_c([Order("1", dt.date(2026, 11, 5), D("100.00"), "7712345671", "договор 123"),
