@@ -49,13 +49,14 @@ def invoice_issued(session: DbSession, document: Document, *, amount: Decimal | 
     """A new invoice for ``document.client_id``: a notice to those with «Деньги» who want it;
     the current PDF attached for those who also asked for it. ``amount`` and ``due_date``
     are printed when given."""
-    revision = document.current_revision
-    pdf = MailAttachment(filename=file_name(document), content_type="application/pdf",
-                         sha256=document.sha256, size=revision.size)
+    def pdf() -> tuple[MailAttachment]:
+        return (MailAttachment(filename=file_name(document), content_type="application/pdf",
+                               sha256=document.sha256, size=document.current_revision.size),)
+
     return notify(session, client_id=document.client_id, kind=NotificationKind.INVOICE_ISSUED,
                   subject_msgid=INVOICE_ISSUED, template="invoice_issued",
                   context={**_context(document), "amount": amount, "due_date": due_date},
-                  attachments=(pdf,), attach_if=NotificationKind.INVOICE_PDF)
+                  attachments=pdf, attach_if=NotificationKind.INVOICE_PDF)
 
 
 def document_waiting(session: DbSession, document: Document) -> list[OutgoingMail]:

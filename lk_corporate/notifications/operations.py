@@ -110,16 +110,22 @@ def _send(session: DbSession, user: User, *, kind: NotificationKind, subject_msg
 
 def notify(session: DbSession, *, client_id: int, kind: NotificationKind, subject_msgid: str,
            template: str, context: Mapping[str, Any],
-           attachments: Sequence[MailAttachment] = (),
+           attachments: Sequence[MailAttachment]
+           | Callable[[], Sequence[MailAttachment]] = (),
            attach_if: NotificationKind | None = None) -> list[OutgoingMail]:
     """Queue the notice ``kind`` to every user of ``client_id`` who may and wants to get it.
 
     ``subject_msgid`` is formatted with ``context`` (``%(number)s``); ``template`` names
     ``templates/emails/<template>.txt``, rendered with ``context``, ``user`` and
     ``preferences_link``. ``attachments`` go to everyone, or, with ``attach_if``, only to
-    those who also want that kind (the invoice PDF). Returns the queued messages.
+    those who also want that kind (the invoice PDF); a callable is called only when someone
+    gets the notice. Returns the queued messages.
     """
     users = client_recipients(session, client_id, kind)
+    if not users:  # the common case at month end: nothing more to read
+        return []
+    if callable(attachments):
+        attachments = attachments()
     with_files = {u.id for u in users}
     if attach_if is not None:
         with_files = {u.id for u in client_recipients(session, client_id, attach_if)}
