@@ -435,9 +435,11 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
             note=f"PAdES {result.level_reached.value}"
                  + (" (upgrade pending)" if result.upgrade_pending else "")))
     now = utcnow()
+    new_documents: dict[DocumentKind, Document] = {}
     for row, issued in zip(todo, issue_documents(session, store, items, actor=actor),
                            strict=True):
         result = results[row.kind]
+        new_documents[row.kind] = issued.document
         row.document_id = issued.document.id
         row.issued_at = now
         row.signature_level = result.level_reached.value
@@ -450,9 +452,9 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
             old.replaced_by_id = row.id
     session.flush()
     invoice = rows[DocumentKind.INVOICE]
-    if invoice in todo and invoice.document is not None:
+    if DocumentKind.INVOICE in new_documents:
         # «Новый счёт»: to those of the client who want it, the PDF attached if they asked.
-        invoice_issued(session, invoice.document, amount=invoice.total,
+        invoice_issued(session, new_documents[DocumentKind.INVOICE], amount=invoice.total,
                        due_date=invoice.due_date)
     return IssuedPair(invoice, rows[DocumentKind.TAX_INVOICE], True, bool(replaced))
 
