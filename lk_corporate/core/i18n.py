@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -217,6 +218,44 @@ def message_text(message: str, params: Mapping[str, Any] | None = None, *,
     formatted = {k: _param_text(v, locale) for k, v in params.items()}
     text = _catalogue(locale).gettext(message)
     return text % formatted if formatted else text
+
+
+def dump_params(params: Mapping[str, Any]) -> str:
+    """A message's parameters as JSON that :func:`load_params` turns back into the same types
+    (a ``Term`` stays a term to translate, an amount or a date stays one to format in the
+    reader's language): for a message stored now and shown later, to whoever reads it."""
+    def typed(value: Any) -> Any:
+        if isinstance(value, Term):
+            return {"term": str(value)}
+        if isinstance(value, Decimal):
+            return {"decimal": str(value)}
+        if isinstance(value, dt.datetime):
+            return {"datetime": value.isoformat()}
+        if isinstance(value, dt.date):
+            return {"date": value.isoformat()}
+        if isinstance(value, (bool, int, float)) or value is None:
+            return value
+        return str(value)
+
+    return json.dumps({k: typed(v) for k, v in params.items()}, ensure_ascii=False)
+
+
+def load_params(text: str | None) -> dict[str, Any]:
+    """The parameters :func:`dump_params` stored (``""``: none)."""
+    def typed(value: Any) -> Any:
+        if isinstance(value, dict) and len(value) == 1:
+            (kind, raw), = value.items()
+            if kind == "term":
+                return Term(raw)
+            if kind == "decimal":
+                return Decimal(raw)
+            if kind == "datetime":
+                return dt.datetime.fromisoformat(raw)
+            if kind == "date":
+                return dt.date.fromisoformat(raw)
+        return value
+
+    return {k: typed(v) for k, v in json.loads(text or "{}").items()}
 
 
 def init_app(app: Flask) -> None:

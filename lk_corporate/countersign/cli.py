@@ -69,6 +69,6 @@ def sign_command(document_ids: tuple[int, ...], everything: bool, kind: str | No
     failed = 0
     for row in batch_results(db.session, batch):
         failed += row.status is CountersignStatus.FAILED
-        click.echo(f"{row.document.number}\t{row.status.value}\t{row.message}".rstrip())
+        click.echo(f"{row.document.number}\t{row.status.value}\t{row.note_in('en')}".rstrip())
     if failed:
         raise SystemExit(1)

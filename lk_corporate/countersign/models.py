@@ -16,6 +16,7 @@ from sqlalchemy import Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lk_corporate.core.db import Base, UTCDateTime, utcnow
+from lk_corporate.core.i18n import load_params, message_text
 from lk_corporate.docflow.models import Document
 
 
@@ -39,9 +40,22 @@ class CountersignResult(Base):
         Enum(CountersignStatus, native_enum=False, length=20,
              values_callable=lambda e: [m.value for m in e]),
         index=True, default=CountersignStatus.PENDING)
-    # Russian, as stored facts are: why it failed, or that it was signed before.
+    # Why it failed, or that it was signed before: a msgid and its parameters
+    # (``core.i18n.dump_params``), shown in the reader's language.
     message: Mapped[str] = mapped_column(Text, default="")
+    message_params: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     document: Mapped[Document] = relationship(lazy="joined")
+
+    @property
+    def note(self) -> str:
+        """The message in the request's language."""
+        return self.note_in(None)
+
+    def note_in(self, locale: str | None) -> str:
+        """The message in ``locale`` (None: the request's language)."""
+        if not self.message:
+            return ""
+        return message_text(self.message, load_params(self.message_params), locale=locale)

@@ -43,7 +43,7 @@ from lk_corporate.core import rights as R
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.errors import N_, DomainError, NotFound, Term
-from lk_corporate.core.i18n import message_text
+from lk_corporate.core.i18n import dump_params
 from lk_corporate.core.jobs import dispatch
 from lk_corporate.core.storage import FileStore
 from lk_corporate.core.uow import after_commit
@@ -293,8 +293,7 @@ def request_batch(session: DbSession, document_ids: Sequence[int], *,
                                 requested_ip=(actor.ip or "")[:64], created_at=now)
         if not allowed(document.kind):
             row.status = CountersignStatus.FAILED
-            row.message = message_text(N_("You may not countersign this kind of document."),
-                                       {}, locale="ru")
+            row.message = N_("You may not countersign this kind of document.")
             row.finished_at = now
         rows.append(row)
     if not rows:
@@ -325,11 +324,11 @@ def run_result(session: DbSession, store: FileStore, result_id: int, *,
                               supplier_key=supplier_key, validation=validation)
     except DomainError as exc:
         row.status = CountersignStatus.FAILED
-        row.message = message_text(exc.message, exc.params, locale="ru")
+        row.message, row.message_params = exc.message, dump_params(exc.params)
     else:
         row.status = CountersignStatus.SIGNED
         if outcome.already:
-            row.message = "Документ уже был подписан поставщиком ранее."
+            row.message = N_("The supplier had countersigned the document before.")
     row.finished_at = utcnow()
     session.flush()
     return row

@@ -104,7 +104,8 @@ def test_the_same_document_asked_twice_is_countersigned_once(world: dict[str, An
     db.session.expire_all()
     rows = db.session.scalars(select(CountersignResult).order_by(CountersignResult.id)).all()
     assert [r.status for r in rows] == [CountersignStatus.SIGNED] * 2
-    assert rows[0].message == "" and "уже" in rows[1].message
+    assert rows[0].note_in("ru") == "" and "уже" in rows[1].note_in("ru")
+    assert "before" in rows[1].note_in("en")
     revisions = db.session.get(Document, document.id).revisions
     assert [r.source for r in revisions].count(RevisionSource.SUPPLIER_SIGNATURE) == 1
 
@@ -125,8 +126,11 @@ def test_a_failure_is_recorded_with_its_reason_and_changes_nothing(
     db.session.expire_all()
     messages = [db.session.get(CountersignResult, r.id) for r in rows]
     assert [m.status for m in messages] == [CountersignStatus.FAILED] * 2
-    assert "не ожидает решения поставщика" in messages[0].message
-    assert "Ключ подписи поставщика не настроен" in messages[1].message
+    assert "не ожидает решения поставщика" in messages[0].note_in("ru")
+    assert "Ключ подписи поставщика не настроен" in messages[1].note_in("ru")
+    # Stored as a message to translate: the English reader reads it in English.
+    english = messages[0].note_in("en")
+    assert "is not waiting" in english and "не ожидает" not in english
     assert _statuses([awaiting.id, received.id]) == [DocumentStatus.AWAITING_SIGNATURE,
                                                      DocumentStatus.RECEIVED]
 
