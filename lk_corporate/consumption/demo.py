@@ -119,8 +119,8 @@ def _act_data(client: Client, period: BillingPeriod, supplier: SupplierSettings,
         submitted_at=dt.datetime.combine(period.calculation_date, dt.time(10, 40),
                                          tzinfo=dt.UTC),
         readings=readings,
-        verify_url=f"{base_url}/verify/reading-act/{client.contract_number}-"
-                   f"{period.year}{period.month:02d}",
+        # Replaced by its token's link when issued (invoicing.demo.calculate_demo_act).
+        verify_url=base_url,
         client_signer=None, supplier_signer=None)
 
 

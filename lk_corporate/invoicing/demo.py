@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from documents import CLIENT, MeterReading, ReadingActData, render_reading_act
+from documents import CLIENT, MeterReading, ReadingActData, readings_payload, render_reading_act
 from lk_corporate.calculation.engine import SERVICE_NAMES, ZONE_NAMES, CalculationError, consumption
 from lk_corporate.clients.models import Client, Meter, MeterStatus
 from lk_corporate.core.audit import Actor
 from lk_corporate.core.db import DbSession
-from lk_corporate.core.storage import FileStore
+from lk_corporate.core.storage import FileStore, sha256_hex
 from lk_corporate.demo import data
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
 from lk_corporate.docflow.operations import add_revision, issue_document
@@ -37,6 +39,9 @@ from lk_corporate.invoicing.runs import record_calculated
 from lk_corporate.invoicing.settings import InvoicingSettings
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
 from lk_corporate.pki.manifest import Manifest
+from lk_corporate.reading_acts.models import ReadingAct, ReadingSource
+from lk_corporate.reading_acts.operations import accept_act
+from lk_corporate.reading_acts.settings import ActLinks
 from lk_corporate.signatures.supplier import SupplierKey
 from lk_corporate.supplier.models import SupplierSettings
 from signing import Level, SigningIdentity, SigningOptions, load_pkcs12_identity, sign_pdf
@@ -82,26 +87,38 @@ def _act(session: DbSession, client: Client, period: BillingPeriod,
         contract_date=client.contract_date or period.calculation_date,
         submitted_at=dt.datetime.combine(period.calculation_date, dt.time(11, 20),
                                          tzinfo=dt.UTC),
-        readings=tuple(readings), verify_url=f"{base_url}/verify/reading-act/{client.contract_number}",
+        # Replaced by its token's link when issued (calculate_demo_act).
+        readings=tuple(readings), verify_url=base_url,
         client_signer=None, supplier_signer=None)
 
 
 def calculate_demo_act(session: DbSession, store: FileStore, act_data: ReadingActData, *,
                        client: Client, period: BillingPeriod, signer: SigningIdentity,
                        key: SupplierKey, settings: InvoicingSettings) -> bool:
-    """Issue ``act_data`` as a reading act signed by the client's demo key, accept it and
-    calculate it with the real engine. False (logged) when the engine refuses it, e.g. for
-    want of a tariff: the demo goes on without that month."""
+    """Take ``act_data`` through the month as a client's act goes through it: issued with
+    its verification link, signed by the client's demo key, received, accepted with the
+    supplier's signature «Принято к расчёту, расчёт № N» (``reading_acts.accept_act``), then
+    calculated by the real engine. False (logged) when the engine refuses it, e.g. for want
+    of a tariff: the demo goes on without that month."""
+    token = secrets.token_urlsafe(15)
+    act_data = replace(act_data, verify_url=ActLinks.for_base_url(settings.base_url).verify(token))
     pdf = render_reading_act(act_data)
     signed = sign_pdf(pdf, signer, SigningOptions(level=Level.B_B, field_name=CLIENT,
                                                   tsa_url=None)).pdf
     act = issue_document(session, store, kind=DocumentKind.READING_ACT, number=act_data.number,
                          client_id=client.id, period_id=period.id, date=act_data.date, pdf=pdf,
-                         actor=ACTOR).document
+                         actor=ACTOR, public_token=token).document
+    reading_act = ReadingAct(document_id=act.id, client_id=client.id, period_id=period.id,
+                             source=ReadingSource.CLIENT, submitted_by="demo",
+                             submitted_at=act_data.submitted_at,
+                             payload_sha256=sha256_hex(readings_payload(act_data)),
+                             verify_token=token)
+    session.add(reading_act)
     add_revision(session, store, act, signed, source=RevisionSource.CLIENT_SIGNATURE,
                  actor=ACTOR, verdict="TOTAL-PASSED", note="demo")
     transition(session, act, DocumentStatus.RECEIVED, actor=ACTOR)
-    transition(session, act, DocumentStatus.ACCEPTED, actor=ACTOR)
+    accept_act(session, store, reading_act, actor=ACTOR, supplier_key=key,
+               now=act_data.submitted_at + dt.timedelta(hours=2))
     try:
         with session.begin_nested():
             issue_invoices_for_act(session, store, session.get(Document, act.id) or act,

@@ -15,11 +15,13 @@ from lk_corporate.core.extensions import db
 from lk_corporate.core.storage import FileStore
 from lk_corporate.core.uow import unit_of_work
 from lk_corporate.demo.seed import seed_demo
-from lk_corporate.docflow.models import DocumentKind
+from lk_corporate.docflow.models import DocumentKind, DocumentStatus, RevisionSource
 from lk_corporate.invoicing import runs
 from lk_corporate.invoicing.demo import seed_demo_invoices
 from lk_corporate.invoicing.models import Invoice, TaskStatus
 from lk_corporate.invoicing.settings import InvoicingSettings
+from lk_corporate.reading_acts.models import ReadingAct
+from lk_corporate.reading_acts.settings import VERIFY_PATH
 from lk_corporate.signatures.supplier import SupplierKey
 from signing import Level
 from tests.signing.conftest import demo_pki, pki_base_url, pki_services
@@ -56,6 +58,17 @@ def test_the_previous_month_is_calculated_for_the_demo_clients(client: Any, clea
     with unit_of_work() as session:  # once only
         assert seed_demo_invoices(session, store, manifest=demo_pki.manifest, key=key,
                                   settings=InvoicingSettings(base_url="http://x")) == 0
+
+    # The act went the way a client's act goes: the client's signature, then the supplier's
+    # acceptance in the same file; its QR link opens the portal's check of that act.
+    act = db.session.get(ReadingAct, db.session.scalars(select(ReadingAct.id).where(
+        ReadingAct.client_id == romashka.id)).one())
+    assert act.document.status is DocumentStatus.ACCEPTED and act.calculation_number
+    assert [r.source for r in act.document.revisions] == [
+        RevisionSource.ISSUED, RevisionSource.CLIENT_SIGNATURE,
+        RevisionSource.SUPPLIER_SIGNATURE]
+    assert "Принято к расчёту" in act.document.revisions[-1].note
+    assert client.get(f"{VERIFY_PATH}{act.verify_token}").status_code == 200
 
     assert login(client, "vk123", "Romashka-2026").status_code == 302
     page = client.get("/invoices").get_data(as_text=True)
