@@ -261,6 +261,11 @@ def test_send_is_idempotent_and_cancel_restores(app, client, session, firm, sign
     api = Api(client, first)
     issued = document_state(session, first)
     assert _signed(api, key, chain).status_code == 201
+    # The page after signing: Send and Cancel come disabled, for signing.js to enable once it
+    # has wired them (a click while the page still loads would otherwise do nothing).
+    page = client.get(f"/documents/{first}/sign").get_data(as_text=True)
+    for hook in ("send", "cancel", "retry"):
+        assert re.search(rf'<button[^>]*data-lk="{hook}" disabled>', page), hook
     cancelled = api.post("/cancel-signature", {})
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "awaiting_signature"
     assert document_state(session, first) == issued

@@ -538,5 +538,10 @@ function main(root) {
   el.send.addEventListener("click", guarded(send));
   el.retry.addEventListener("click", guarded(send));
   el.cancel.addEventListener("click", guarded(cancel));
+  // The buttons come disabled from the server: a click before this script has wired them
+  // (the page still loading after a reload) would do nothing at all.
+  setBusy(false);
+  const openKeyButton = hook("open-key");
+  if (openKeyButton) openKeyButton.disabled = false;
   showPdf(data.pdfUrl);
 }
