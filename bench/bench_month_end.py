@@ -13,8 +13,7 @@
   process runs two clients at once, so one renders and signs while the other waits for
   the database or the TSA; ``--threads 1`` runs ``-P solo``);
 * gunicorn serving the portal, and a client logged in who loads a page again and again
-  while the batch runs (the readings page does not exist in this branch yet: the cabinet,
-  ``/cabinet``, stands in for it).
+  while the batch runs (``--page``, default the readings page ``/readings``).
 
 Then it runs ``lk period calculate YYYY-MM --wait`` and times from the start to the moment
 the last invoice + tax invoice pair was stored, signed at B-T (local TSA). It checks the
