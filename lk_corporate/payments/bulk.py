@@ -25,22 +25,22 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-__all__ = ["copy_payments", "insert_allocations"]
+__all__ = ["COLUMNS", "copy_payments", "insert_allocations"]
 
 _STAGE = "lk_payments_in"
 
-_COLUMNS = ("payer_bik", "payer_account", "number", "date", "amount", "payer_name",
+COLUMNS = ("payer_bik", "payer_account", "number", "date", "amount", "payer_name",
             "payer_tax_id", "purpose", "received_on", "client_id", "matched_by",
             "named_invoice_id")
-"""The staged columns, in the order :func:`copy_payments` expects its rows."""
+"""A statement's payment as the importer stages it, in this order (both paths)."""
 
 _CREATE = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ("
            "payer_bik text, payer_account text, number text, date date, amount numeric, "
            "payer_name text, payer_tax_id text, purpose text, received_on date, "
            "client_id integer, matched_by text, named_invoice_id integer) ON COMMIT DROP")
 
-_MOVE = (f"INSERT INTO payments (import_id, {', '.join(_COLUMNS)}, allocated, assigned_by, "
-         f"created_at) SELECT %(import_id)s, {', '.join(_COLUMNS)}, 0, '', %(now)s "
+_MOVE = (f"INSERT INTO payments (import_id, {', '.join(COLUMNS)}, allocated, assigned_by, "
+         f"created_at) SELECT %(import_id)s, {', '.join(COLUMNS)}, 0, '', %(now)s "
          f"FROM {_STAGE} ON CONFLICT (payer_bik, payer_account, number, date, amount) "
          "DO NOTHING RETURNING id, client_id, amount")
 
@@ -62,14 +62,14 @@ def _field(value: Any) -> str:
 
 def copy_payments(conn: Connection, rows: Sequence[Sequence[Any]], *, import_id: int,
                   now: dt.datetime) -> list[tuple[int, int | None, Decimal]]:
-    """Add ``rows`` (values in the order of ``_COLUMNS``) to ``payments``; those whose key is
+    """Add ``rows`` (values in the order of ``COLUMNS``) to ``payments``; those whose key is
     already there are skipped. Returns ``(id, client_id, amount)`` of the rows added."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(_CREATE)
         buffer = io.StringIO("".join(
             "\t".join([_field(v) for v in row]) + "\n" for row in rows))
-        cursor.copy_expert(f"COPY {_STAGE} ({', '.join(_COLUMNS)}) FROM STDIN", buffer)
+        cursor.copy_expert(f"COPY {_STAGE} ({', '.join(COLUMNS)}) FROM STDIN", buffer)
         cursor.execute(_MOVE, {"import_id": import_id, "now": now})
         added = [(int(i), c, Decimal(a)) for i, c, a in cursor.fetchall()]
         cursor.execute(f"TRUNCATE {_STAGE}")

@@ -417,26 +417,19 @@ def import_statement(session: DbSession, stream: BinaryIO, *, actor: Actor, file
         if not unique:
             continue
         ref = _reference(session, unique)
+        staged = []
+        for p in unique:
+            m = _match(p, ref)
+            staged.append((p.payer_bik, p.payer_account, p.number, p.date, p.amount,
+                           p.payer_name, p.payer_tax_id, p.purpose, p.received_on,
+                           m.client_id, m.matched_by.value, m.invoice_id))
         inserted: Sequence[tuple[int, int | None, Decimal]]
         if postgres:
-            staged = []
-            for p in unique:
-                m = _match(p, ref)
-                staged.append((p.payer_bik, p.payer_account, p.number, p.date, p.amount,
-                               p.payer_name, p.payer_tax_id, p.purpose, p.received_on,
-                               m.client_id, m.matched_by.value, m.invoice_id))
             inserted = bulk.copy_payments(conn, staged, import_id=batch_row.id, now=now)
         else:
-            rows = []
-            for p in unique:
-                m = _match(p, ref)
-                rows.append({"import_id": batch_row.id, "payer_bik": p.payer_bik,
-                             "payer_account": p.payer_account, "number": p.number,
-                             "date": p.date, "amount": p.amount, "payer_name": p.payer_name,
-                             "payer_tax_id": p.payer_tax_id, "purpose": p.purpose,
-                             "received_on": p.received_on, "client_id": m.client_id,
-                             "matched_by": m.matched_by.value, "named_invoice_id": m.invoice_id,
-                             "allocated": ZERO, "assigned_by": "", "created_at": now})
+            rows = [{**dict(zip(bulk.COLUMNS, row, strict=True)), "import_id": batch_row.id,
+                     "allocated": ZERO, "assigned_by": "", "created_at": now}
+                    for row in staged]
             inserted = [tuple(row) for row in conn.execute(statement, rows)]  # type: ignore[misc]
         added += len(inserted)
         clients = {client_id for _id, client_id, _amount in inserted if client_id is not None}
