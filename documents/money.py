@@ -35,6 +35,7 @@ __all__ = [
     "format_money",
     "line_amounts",
     "number_in_words",
+    "plain",
     "plural",
     "round_money",
 ]
@@ -161,6 +162,23 @@ def format_decimal(value: Decimal, places: int | None = None, *, sep: str = " ")
     if negative and value != 0:
         result = "-" + result
     return result
+
+
+def plain(value: Decimal, min_places: int = 0) -> Decimal:
+    """The same number without insignificant zeros, never in exponent notation, with at
+    least ``min_places`` decimals: what a document prints for a volume, a price or a rate
+    read from ``Numeric`` columns, whose products carry every column's scale
+    (``641.7600000000000`` → ``641.76``; ``315000.000000`` → ``315000``;
+    ``plain(Decimal("4.850000"), 2)`` → ``4.85``; ``plain(Decimal(5), 2)`` → ``5.00``)."""
+    _require_decimal(value, "value")
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        normal = normal.quantize(Decimal(1))
+        exponent = 0
+    if isinstance(exponent, int) and -exponent < min_places:
+        return normal.quantize(Decimal(1).scaleb(-min_places))
+    return normal
 
 
 def format_money(value: Decimal) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from documents import ChargeLine as PrintedLine
 from documents import ChargesBreakdownData, Party, render_charges_breakdown
+from documents.money import plain
 from lk_corporate.calculation.engine import ChargeLine
 from lk_corporate.clients.models import Client, Meter
 from lk_corporate.core.audit import Actor, record
@@ -178,18 +179,6 @@ def default_period(session: DbSession, client_id: int) -> BillingPeriod | None:
 
 
 # --- the PDF ---------------------------------------------------------------------------------
-
-def plain(value: Decimal, min_places: int = 0) -> Decimal:
-    """The same number without the trailing zeros a ``Quantity`` column (six places) and the
-    ratios' products add: ``1641.600000000000`` → ``1641.6``; at least ``min_places``."""
-    normal = value.normalize()
-    exponent = normal.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > 0:
-        return normal.quantize(Decimal(1))
-    if isinstance(exponent, int) and -exponent < min_places:
-        return normal.quantize(Decimal(1).scaleb(-min_places))
-    return normal
-
 
 def _tariff_groups(session: DbSession, year: int, month: int) -> dict[tuple[str, str], str]:
     first = dt.date(year, month, 1)

@@ -60,6 +60,7 @@ from documents import (
     render_tax_invoice,
 )
 from documents.model import format_period
+from documents.money import plain
 from lk_corporate.calculation.acts import read_act
 from lk_corporate.calculation.engine import (
     ActPayload,
@@ -232,8 +233,9 @@ def _invoice_data(row: Invoice, lines: Sequence[ChargeLine], c: _Context) -> Inv
         year=period.year, month=period.month, currency=row.currency,
         lines=tuple(InvoiceLine(service=f"{line.service_name}, {line.point}, "
                                         f"№ {line.factory_number}",
-                                zone=line.zone_name, volume=line.volume, unit=line.unit,
-                                price=line.price, vat_rate=line.vat_rate) for line in lines),
+                                zone=line.zone_name, volume=plain(line.volume), unit=line.unit,
+                                price=plain(line.price, 2), vat_rate=plain(line.vat_rate))
+                    for line in lines),
         verify_url=settings.verify_url(DocumentKind.INVOICE, row.number),
         signers=c.reference.signers,
         note=f"Основание: акт предоставления показаний № {payload.act_number} "
@@ -250,8 +252,9 @@ def _tax_invoice_data(row: Invoice, lines: Sequence[ChargeLine], c: _Context) ->
         currency=row.currency,
         lines=tuple(TaxInvoiceLine(name=f"{line.service_name} ({line.zone_name}), {line.point}, "
                                         f"№ {line.factory_number}, за {during}",
-                                   unit=line.unit, volume=line.volume, price=line.price,
-                                   vat_rate=line.vat_rate) for line in lines),
+                                   unit=line.unit, volume=plain(line.volume),
+                                   price=plain(line.price, 2), vat_rate=plain(line.vat_rate))
+                    for line in lines),
         verify_url=settings.verify_url(DocumentKind.TAX_INVOICE, row.number),
         seller_signers=c.reference.signers)
 

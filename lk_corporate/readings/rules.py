@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from documents.money import plain
 from lk_corporate.core.errors import N_, Term
 
 
@@ -162,14 +163,6 @@ def parse_number(raw: str) -> tuple[Decimal, int, int]:
         raise RuleError("format", N_("Enter digits with at most one decimal separator "
                                      "(. or ,).")) from None
     return value, len(whole.lstrip("0") or "0"), len(fraction)
-
-
-def plain(value: Decimal) -> Decimal:
-    """Without insignificant zeros, never in exponent notation: ``315000.000000`` (what a
-    product of ``Quantity`` columns gives) → ``315000``, ``26.348000`` → ``26.348``."""
-    normal = value.normalize()
-    exponent = normal.as_tuple().exponent
-    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
 
 
 def register(value: Decimal, decimals: int) -> Decimal:

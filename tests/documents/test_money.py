@@ -13,6 +13,7 @@ from documents.money import (
     format_money,
     line_amounts,
     number_in_words,
+    plain,
     round_money,
 )
 
@@ -94,3 +95,13 @@ def test_formatting() -> None:
     assert format_decimal(Decimal("-1234.5"), 2) == "-1 234,50"
     assert number_in_words(12, feminine=True) == "двенадцать"
     assert number_in_words(2, feminine=True) == "две"
+
+
+@pytest.mark.parametrize(("value", "places", "shown"), [
+    ("641.7600000000000", 0, "641.76"), ("315000.000000", 0, "315000"), ("9000", 0, "9000"),
+    ("4.850000", 2, "4.85"), ("5", 2, "5.00"), ("5.432100", 2, "5.4321"),
+    ("20.000000", 0, "20"), ("0.000000", 0, "0"), ("-1.500", 0, "-1.5"), ("1E+3", 0, "1000"),
+])
+def test_plain_drops_insignificant_zeros_and_never_writes_an_exponent(value, places, shown):
+    result = plain(Decimal(value), places)
+    assert str(result) == shown and result == Decimal(value)

@@ -5,6 +5,7 @@ idempotence, a corrected act voiding and reissuing, acts whose attachment does n
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 from decimal import Decimal as D
@@ -88,6 +89,11 @@ def test_an_accepted_act_gives_a_signed_pair_with_the_amounts_worked_out_by_hand
         text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf,
                               capture_output=True, check=True).stdout.decode()
         assert "2026-000001" in text and "57 336,96" in text and "9 556,16" in text
+        # Volumes, prices and rates as a person writes them, not with the trailing zeros of
+        # the database's Numeric columns and their products (641,7600000000000; 20,000000 %).
+        for printed in ("641,76", "5,4321", "9 000", "4,85", "20%"):
+            assert printed in text, printed
+        assert not re.search(r",\d*0000", text), text
     text = subprocess.run(["pdftotext", "-", "-"], input=store.get(invoice.document.sha256),
                           capture_output=True, check=True).stdout.decode()
     assert "Оплатить до:" in text and "13.11.2026" in text
