@@ -81,6 +81,21 @@ def test_compose_commands(compose: dict[str, Any]) -> None:
     assert celery_app.main == "lk_corporate"
 
 
+def test_a_worker_app_freezes_what_lives_for_the_process_and_collects_less_often() -> None:
+    import gc
+
+    from lk_corporate import tasks
+
+    thresholds = gc.get_threshold()
+    try:
+        tasks._tune_gc()
+        assert gc.get_threshold() == tasks.GC_THRESHOLDS
+        assert gc.get_freeze_count() > 10_000  # the app's modules, mappers, fonts …
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
 def test_compose_environment_reaches_the_config(compose: dict[str, Any], tmp_path: Path) -> None:
     """The variables compose sets are the ones lk_corporate.config reads, with the right hosts."""
     from lk_corporate.config import load_config
