@@ -220,7 +220,10 @@ def render_tax_invoice(data: TaxInvoiceData) -> bytes:
     flow.space(4)
 
     money = cur.short
-    widths = [8, 12, 0, 12, 9, 19, 17, 15, 21, 14, 14, 20, 20, 14, 18, 22]
+    # The name column takes what the others leave (~49 mm on A4 landscape): a line's name
+    # (service, zone, point, meter, month) wraps to two lines, not three or four, so a
+    # month of a few meters fits one page with the signatures.
+    widths = [8, 10, 0, 9, 8, 19, 17, 15, 18, 14, 14, 20, 18, 13, 18, 22]
     aligns: list[Align] = ["c", "c", "l", "c", "c", "c", "r", "r", "r", "c", "c", "r", "r", "c", "c", "c"]
     cols = [Column(w * mm, a) for w, a in zip(widths, aligns, strict=True)]
     cols[2] = Column(flow.content_width - sum(c.width for c in cols), "l")
@@ -267,28 +270,27 @@ def render_tax_invoice(data: TaxInvoiceData) -> bytes:
     accountant = signers[1] if len(signers) > 1 else Signer(L.accountant, "")
 
     def draw_signatures(page: Page, y: float) -> None:
-        half = flow.content_width / 2
+        # The head's and the chief accountant's signatures side by side in two thirds of the
+        # width, the supplier's electronic signature box in the last third: one block, so
+        # that a month of a few meters keeps the whole tax invoice on one page.
+        third = flow.content_width / 3
         for k, (label, signer) in enumerate(((L.head, head), (L.accountant, accountant))):
-            x = flow.left + k * half
-            page.lines(x, y + 8, [label], size=7.5)
-            page.line(x, y + 30, x + 35 * mm, y + 30)
-            page.text(x + 17.5 * mm, y + 37, "(подпись)", size=6, align="c", gray=0.4)
-            page.line(x + 40 * mm, y + 30, x + half - 10 * mm, y + 30)
-            page.text(x + 42 * mm, y + 28, signer.name, size=8.5)
-            page.text(x + (40 * mm + half - 10 * mm) / 2, y + 37, "(ф.и.о.)", size=6, align="c",
-                      gray=0.4)
-
-    flow.block(44, draw_signatures)
-
-    def draw_e_signature(page: Page, y: float) -> None:
-        half = flow.content_width / 2
-        page.text(flow.left, y + 8, L.e_signature, size=7.5, bold=True)
-        page.lines(flow.left, y + 19, wrap_text(L.e_signed, REGULAR, 7, half - 14 * mm), size=7,
-                   gray=0.35)
-        page.signature_box(SUPPLIER, flow.left + half, y, half - 10 * mm,
+            x = flow.left + k * third
+            page.lines(x, y + 8, wrap_text(label, REGULAR, 7.5, third - 8 * mm), size=7.5)
+            page.line(x, y + 30, x + 30 * mm, y + 30)
+            page.text(x + 15 * mm, y + 37, "(подпись)", size=6, align="c", gray=0.4)
+            page.line(x + 33 * mm, y + 30, x + third - 6 * mm, y + 30)
+            page.text(x + 35 * mm, y + 28, signer.name, size=8.5)
+            page.text(x + (33 * mm + third - 6 * mm) / 2, y + 37, "(ф.и.о.)", size=6,
+                      align="c", gray=0.4)
+        page.text(flow.left, y + 52, L.e_signature, size=7.5, bold=True)
+        page.lines(flow.left, y + 62, wrap_text(L.e_signed, REGULAR, 7, 2 * third - 8 * mm),
+                   size=7, gray=0.35)
+        # (a point narrower: the box's corners are rounded inwards onto a quarter-point grid)
+        page.signature_box(SUPPLIER, flow.left + 2 * third, y, third - 1,
                            caption=L.e_signature_box)
 
-    flow.block(2 + SIGNATURE_BOX_HEIGHT, draw_e_signature)
+    flow.block(2 + SIGNATURE_BOX_HEIGHT, draw_signatures)
     frame = Frame(s, date_label(L.title, data.number, data.date), data.verify_url, data.date,
                   f"{L.title} № {data.number} от {format_date(data.date)}",
                   subject=f"{b.display_name}, договор № {data.contract_number}", landscape=True)

@@ -105,6 +105,25 @@ def test_tax_invoice_text(sample_dir: Path) -> None:
         assert expected in t, expected
 
 
+def test_a_month_of_four_registers_keeps_the_tax_invoice_on_one_page(tmp_path: Path) -> None:
+    """Names as the month-end batch writes them (service, zone, point, meter, month): the
+    signatures and the supplier's signature box stay on the page of the table."""
+    from documents.tax_invoice import render_tax_invoice
+
+    data = samples.sample_tax_invoice()
+    names = [f"Электроэнергия ({zone}), ТП-26, ввод {n}, № 0000025{n}, за октябрь 2026 г."
+             for n, zone in enumerate(("День", "Ночь", "Круглосуточно"), start=1)]
+    names.append("Холодное водоснабжение (Круглосуточно), ТП-26, ввод 3, № 00000252, "
+                 "за октябрь 2026 г.")
+    lines = tuple(replace(data.lines[i % len(data.lines)], name=name)
+                  for i, name in enumerate(names))
+    pdf = tmp_path / "tax.pdf"
+    pdf.write_bytes(render_tax_invoice(replace(data, lines=lines)))
+    assert page_count(pdf) == 1
+    text = squeezed(layout_text(pdf))
+    assert "Место для отметки об электронной подписи" in text and "Кузнецова О. П." in text
+
+
 def test_tax_invoice_okei_codes() -> None:
     from documents.tax_invoice import TaxInvoiceLine
 
