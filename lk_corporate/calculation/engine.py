@@ -30,6 +30,7 @@ from typing import Any
 
 from documents.money import line_amounts
 from documents.reading_act import PAYLOAD_SCHEMA
+from lk_corporate.clients.terms import service_term, zone_term
 from lk_corporate.core.errors import N_, DomainError
 
 __all__ = [
@@ -236,11 +237,11 @@ def price_for(tariffs: Iterable[TariffSpec], service: str, zone: str, year: int,
         key=lambda t: t.valid_from)
     if not overlapping:
         raise CalculationError(N_("No tariff for %(service)s, zone %(zone)s, in %(period)s."),
-                               service=service, zone=zone, period=f"{month:02d}.{year}")
+                               service=service_term(service), zone=zone_term(zone), period=f"{month:02d}.{year}")
     if len({t.tariff_group for t in overlapping}) > 1:
         raise CalculationError(N_("Tariffs of several tariff groups apply to %(service)s, zone "
                                   "%(zone)s, in %(period)s: the price is ambiguous."),
-                               service=service, zone=zone, period=f"{month:02d}.{year}")
+                               service=service_term(service), zone=zone_term(zone), period=f"{month:02d}.{year}")
     covered_until = first - dt.timedelta(days=1)
     for t in overlapping:
         if t.valid_from > covered_until + dt.timedelta(days=1):
@@ -249,11 +250,11 @@ def price_for(tariffs: Iterable[TariffSpec], service: str, zone: str, year: int,
     if overlapping[0].valid_from > first or covered_until < last:
         raise CalculationError(N_("The tariffs for %(service)s, zone %(zone)s, do not cover the "
                                   "whole of %(period)s."),
-                               service=service, zone=zone, period=f"{month:02d}.{year}")
+                               service=service_term(service), zone=zone_term(zone), period=f"{month:02d}.{year}")
     if len({(t.price, t.unit) for t in overlapping}) > 1:
         raise CalculationError(N_("The tariff for %(service)s, zone %(zone)s, changes within "
                                   "%(period)s; a month is charged at one price."),
-                               service=service, zone=zone, period=f"{month:02d}.{year}")
+                               service=service_term(service), zone=zone_term(zone), period=f"{month:02d}.{year}")
     return overlapping[0]
 
 

@@ -15,7 +15,6 @@ import time
 
 import click
 from flask import current_app
-from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
@@ -48,10 +47,8 @@ def _failures(period_id: int) -> list[str]:
     p = runs.progress(db.session, period_id, failures=10_000)
     names = dict(db.session.execute(select(Client.id, Client.contract_number).where(
         Client.id.in_([f.client_id for f in p.failures]))).all())
-    with force_locale("en"):
-        return [f"  contract {names.get(f.client_id, f.client_id)}: "
-                + (gettext(f.reason) % f.params if f.params else gettext(f.reason))
-                for f in p.failures]
+    return [f"  contract {names.get(f.client_id, f.client_id)}: {f.text(locale='en')}"
+            for f in p.failures]
 
 
 @period.command("calculate")

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lk_corporate.calculation.engine import ChargeLine
 from lk_corporate.core.db import Base, Money, UTCDateTime, utcnow
+from lk_corporate.core.i18n import load_params, message_text
 from lk_corporate.docflow.models import Document, DocumentKind
 
 
@@ -83,7 +84,13 @@ class CalculationTask(Base):
 
     @property
     def reason_parameters(self) -> dict[str, object]:
-        return dict(json.loads(self.reason_params or "{}"))
+        """The failure's parameters with their types (``core.i18n.load_params``)."""
+        return load_params(self.reason_params)
+
+    @property
+    def reason_text(self) -> str:
+        """Why it failed, in the reader's language (amounts and terms too)."""
+        return message_text(self.reason, self.reason_parameters) if self.reason else ""
 
 
 class Invoice(Base):

@@ -15,7 +15,6 @@ the period board and ``lk period calculate --wait --progress``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from lk_corporate.calculation.acts import accepted_acts
 from lk_corporate.core.audit import Actor, lock_chain, record
 from lk_corporate.core.db import DbSession, rows_changed, utcnow
 from lk_corporate.core.errors import DomainError
+from lk_corporate.core.i18n import dump_params, load_params, message_text
 from lk_corporate.invoicing.models import CalculationRun, CalculationTask, Invoice, TaskStatus
 from lk_corporate.periods.models import BillingPeriod
 
@@ -136,14 +136,15 @@ def fail_task(session: DbSession, task_id: int, error: BaseException) -> bool:
     shown), anything else by its class and text. False when the task is done already (a
     duplicate that lost the race must not mark it failed)."""
     if isinstance(error, DomainError):
-        reason, params = error.message, {k: str(v) for k, v in error.params.items()}
+        # With their types (core.i18n.dump_params): a term or an amount in the reason is
+        # written in the language of whoever reads it, not frozen as text now.
+        reason, params = error.message, dict(error.params)
     else:
         reason, params = "%(error)s", {"error": f"{type(error).__name__}: {error}"[:500]}
     now = utcnow()
     changed = session.execute(update(CalculationTask).where(
         CalculationTask.id == task_id, CalculationTask.status != TaskStatus.DONE).values(
-        status=TaskStatus.FAILED, reason=reason, reason_params=json.dumps(params,
-                                                                          ensure_ascii=False),
+        status=TaskStatus.FAILED, reason=reason, reason_params=dump_params(params),
         updated_at=now, finished_at=now))
     return rows_changed(changed) > 0
 
@@ -154,6 +155,10 @@ class Failure:
     reason: str
     params: dict[str, Any]
     attempts: int
+
+    def text(self, locale: str | None = None) -> str:
+        """The reason in words: the reader's language, or ``locale``'s."""
+        return message_text(self.reason, self.params, locale=locale)
 
 
 @dataclass(frozen=True)
@@ -197,7 +202,7 @@ def progress(session: DbSession, period_id: int, *, failures: int = 100) -> Prog
                 .where(CalculationTask.run_id == run.id,
                        CalculationTask.status == TaskStatus.FAILED)
                 .order_by(CalculationTask.client_id).limit(failures)):
-            found.append(Failure(client_id, reason, json.loads(params or "{}"), attempts))
+            found.append(Failure(client_id, reason, load_params(params), attempts))
     return Progress(run, counts, tuple(found))
 
 

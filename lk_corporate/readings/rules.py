@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from documents.money import plain
+from lk_corporate.clients.terms import ZONE_TERMS
 from lk_corporate.core.errors import N_, Term
 
 
@@ -47,11 +48,6 @@ MAX_CONSUMPTION_DIGITS = 13
 _NUMBER = re.compile(r"(\d+)(?:[.,](\d+))?")
 _GROUP_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d)")
 
-ZONE_TERMS: Mapping[str, Term] = {
-    "single": Term("Single rate"), "day": Term("Day"), "night": Term("Night"),
-    "peak": Term("Peak"), "half_peak": Term("Half-peak"),
-}
-"""The tariff zones' names (msgids of ``clients.forms.ZONE_LABELS``) for messages."""
 
 
 @dataclass(frozen=True)

@@ -172,3 +172,32 @@ def test_the_period_board_shows_acts_deadline_progress_and_failures(
     page = _board(client, period.id)
     assert re.search(r"Рассчитано: 2, с ошибкой: 0, ожидают: 0 \(из 2\)", page), page
     assert len(db.session.scalars(select(Invoice)).all()) == 4
+
+
+def test_a_failure_is_shown_in_the_readers_language_with_its_terms(client, billing, store):
+    """A task's failure keeps its parameters with their types: the service and the zone are
+    translated when the board is shown, not stored in words (or as codes) when it failed."""
+    from lk_corporate.calculation.engine import CalculationError, price_for
+    from lk_corporate.invoicing import runs
+
+    firm = billing.client(name="ООО «Бета»", short_name="ООО «Бета»")
+    accepted_act(store, billing.supplier, firm, billing.period, [Row(billing.meter(firm), D(1),
+                                                                       D(2))])
+    with unit_of_work() as s:
+        launch = runs.start_calculation(s, billing.period, actor=ACTOR)
+    try:
+        price_for([], "electricity", "day", 2026, 10)
+    except CalculationError as exc:
+        error = exc
+    with unit_of_work() as s:
+        assert runs.fail_task(s, launch.task_ids[0], error)
+    (failure,) = runs.progress(db.session, billing.period.id).failures
+    assert failure.text(locale="en") == "No tariff for Electricity, zone Day, in 10.2026."
+    assert failure.text(locale="ru") == "Нет тарифа на Электроэнергия, зона День, за 10.2026."
+
+    create_staff_user(SUPPLIER_SIGNER, login="signer8")
+    assert login(client, "signer8").status_code == 302
+    page = _board(client, billing.period.id)
+    assert "зона День, за 10.2026" in page and "electricity" not in page
+    page = _board(client, billing.period.id, show="failed")
+    assert page.count("Нет тарифа на Электроэнергия, зона День") == 2  # the summary and the row
