@@ -65,8 +65,7 @@ def calculate(month: str, wait: bool, show_progress: bool, timeout: float | None
     period_id, label = target.id, target.label
     with unit_of_work() as session:
         launch = runs.start_calculation(session, target, actor=ACTOR)
-    for task_id in launch.task_ids:
-        jobs.dispatch("lk.calculate_client", task_id)
+    jobs.dispatch_many("lk.calculate_client", ((task_id,) for task_id in launch.task_ids))
     click.echo(f"period {label}: {len(launch.task_ids)} clients dispatched, "
                f"{launch.already_done} already done (run {launch.run_id})")
     in_process = not current_app.config.get("LK_CELERY_BROKER_URL")

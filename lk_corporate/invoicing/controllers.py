@@ -118,8 +118,7 @@ def calculate(period_id: int) -> ResponseReturnValue:
     launch = runs.start_calculation(db.session, period, actor=current_actor())
 
     def dispatch() -> None:
-        for task_id in launch.task_ids:
-            jobs.dispatch("lk.calculate_client", task_id)
+        jobs.dispatch_many("lk.calculate_client", ((task_id,) for task_id in launch.task_ids))
 
     after_commit(db.session, dispatch)
     if launch.task_ids:
