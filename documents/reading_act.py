@@ -62,6 +62,7 @@ __all__ = [
     "MeterReading",
     "ReadingActData",
     "ReadingsPayload",
+    "attached_file",
     "extract_issued_and_current_payloads",
     "extract_readings_payload",
     "readings_payload",
@@ -272,20 +273,33 @@ def _check(found: ReadingsPayload, expected_sha256: str | None) -> ReadingsPaylo
 
 
 def _payload(root: Any) -> ReadingsPayload:
+    data = attached_file(root, PAYLOAD_FILENAME)
+    if data is None:
+        raise AttachmentMissing(f"no {PAYLOAD_FILENAME} with /AFRelationship /Data in /AF")
+    return ReadingsPayload(data, hashlib.sha256(data).hexdigest())
+
+
+def attached_file(root: Any, filename: str) -> bytes | None:
+    """The bytes of the associated data file ``filename`` of a revision (its catalogue
+    ``root``, pyHanko's): named in ``/EmbeddedFiles``, listed in ``/AF`` (when that lists
+    references) with ``/AFRelationship /Data``, as :func:`embed_json_attachment` writes it.
+    None when there is none; :class:`AttachmentMismatch` when the bytes disagree with the
+    ``/Size`` or ``/CheckSum`` beside them; :class:`AttachmentMissing` for an unreadable one.
+    The reading act's readings and the supplier's corrections are read this way."""
     from pyhanko.pdf_utils import generic
 
     try:
         names = root["/Names"]["/EmbeddedFiles"]["/Names"]
         af = root["/AF"]
-    except KeyError as exc:
-        raise AttachmentMissing(f"the PDF has no associated files ({exc})") from None
+    except KeyError:
+        return None
     except Exception as exc:  # pyhanko raises several types for unreadable objects
         raise AttachmentMissing(f"not a readable PDF: {exc}") from exc
     af_ids = {getattr(x, "idnum", None) for x in af.raw_get_all() if hasattr(x, "idnum")} \
         if hasattr(af, "raw_get_all") else set()
     found = None
     for i in range(0, len(names) - 1, 2):
-        if str(names[i]) != PAYLOAD_FILENAME:
+        if str(names[i]) != filename:
             continue
         raw = names.raw_get(i + 1)
         spec = names[i + 1]
@@ -296,19 +310,19 @@ def _payload(root: Any) -> ReadingsPayload:
         found = spec
         break
     if found is None:
-        raise AttachmentMissing(f"no {PAYLOAD_FILENAME} with /AFRelationship /Data in /AF")
+        return None
     stream = found["/EF"]["/F"]
-    data = stream.data
+    data: bytes = stream.data
     params = stream.get("/Params")
     if params is not None:
         size = params.get("/Size")
         if size is not None and int(size) != len(data):
-            raise AttachmentMismatch(f"attachment is {len(data)} bytes, /Size says {size}")
+            raise AttachmentMismatch(f"{filename} is {len(data)} bytes, /Size says {size}")
         checksum = params.get("/CheckSum")
         if checksum is not None and bytes(checksum.original_bytes) != hashlib.md5(
                 data, usedforsecurity=False).digest():
-            raise AttachmentMismatch("attachment does not match its /CheckSum")
-    return ReadingsPayload(data, hashlib.sha256(data).hexdigest())
+            raise AttachmentMismatch(f"{filename} does not match its /CheckSum")
+    return data
 
 
 def render_reading_act(data: ReadingActData) -> bytes:

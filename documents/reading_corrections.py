@@ -28,7 +28,7 @@ from typing import Any
 
 from reportlab.lib.units import mm
 
-from documents.errors import AttachmentMismatch, AttachmentMissing
+from documents.errors import AttachmentMissing
 from documents.layout import (
     SIGNATURE_BOX_HEIGHT,
     Align,
@@ -56,7 +56,7 @@ from documents.model import (
     format_period,
 )
 from documents.money import format_decimal
-from documents.reading_act import embed_json_attachment
+from documents.reading_act import attached_file, embed_json_attachment
 from documents.signatures import SUPPLIER
 
 __all__ = [
@@ -268,25 +268,8 @@ def extract_corrections_payload(pdf: bytes) -> CorrectionsPayload | None:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
-    except KeyError:
-        return None
+        root = PdfFileReader(io.BytesIO(pdf), strict=False).root
     except Exception as exc:  # pyhanko raises several types for unreadable files
         raise AttachmentMissing(f"not a readable PDF: {exc}") from exc
-    for i in range(0, len(names) - 1, 2):
-        if str(names[i]) != CORRECTIONS_FILENAME:
-            continue
-        stream = names[i + 1]["/EF"]["/F"]
-        data = stream.data
-        params = stream.get("/Params")
-        if params is not None:
-            size = params.get("/Size")
-            if size is not None and int(size) != len(data):
-                raise AttachmentMismatch(f"corrections are {len(data)} bytes, /Size says {size}")
-            checksum = params.get("/CheckSum")
-            if checksum is not None and bytes(checksum.original_bytes) != hashlib.md5(
-                    data, usedforsecurity=False).digest():
-                raise AttachmentMismatch("the corrections do not match their /CheckSum")
-        return CorrectionsPayload(data, hashlib.sha256(data).hexdigest())
-    return None
+    data = attached_file(root, CORRECTIONS_FILENAME)
+    return None if data is None else CorrectionsPayload(data, hashlib.sha256(data).hexdigest())
