@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, Select, event, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from lk_corporate.clients.models import (
     Client,
@@ -381,8 +381,11 @@ def get_meter(session: DbSession, client_id: int, meter_id: int) -> Meter:
 
 def client_meters(session: DbSession, client_id: int) -> list[Meter]:
     """A client's meters, installed first, then by point and service."""
+    # Each meter's point from the join the order needs anyway (pages print it): not one
+    # more query per meter.
     return list(session.scalars(
         select(Meter).join(MeteringPoint, Meter.point_id == MeteringPoint.id)
+        .options(contains_eager(Meter.point))
         .where(Meter.client_id == client_id)
         .order_by(Meter.status, MeteringPoint.name, Meter.service, Meter.id)))
 

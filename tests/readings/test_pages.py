@@ -68,6 +68,36 @@ def test_the_table_shows_every_meter_as_seed_002_draws_it(client, world):
     assert 'class="table-responsive lk-table-wrap' in page.get_data(as_text=True)
 
 
+def test_the_page_reads_the_same_number_of_statements_for_more_meters(client, world):
+    """No query per meter (each meter's point comes with the meters): a client with dozens
+    of meters costs the page what a client with four does."""
+    from sqlalchemy import event
+
+    from tests.support.factories import create_meter
+
+    as_client_user(client, world.client)
+    assert client.get("/readings").status_code == 200  # the caches warm
+
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args) -> None:
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/readings").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    few = statements()
+    for _ in range(8):
+        create_meter(world.client)
+    db.session.commit()
+    assert statements() == few
+
+
 def test_submitting_leads_to_the_act_page(client, world):
     as_client_user(client, world.client)
     r = _post(client, "/readings", _form(world))
