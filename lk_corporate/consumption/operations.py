@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lk_corporate.calculation.engine import SERVICE_NAMES, ZONE_NAMES
 from lk_corporate.charges.operations import month_invoice
@@ -221,6 +222,7 @@ def reading_history(session: DbSession, client_id: int, *, end: Month,
             by_meter[ym] = _from_readings(session, client_id, period.id)
     meters = list(session.scalars(select(Meter).where(Meter.client_id == client_id,
                                                       Meter.factory_number.is_not(None))
+                                  .options(joinedload(Meter.point))
                                   .order_by(Meter.point_id, Meter.id)))
     histories = []
     for meter in meters:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lk_corporate.core.audit import Actor, AuditEntry, Event, record_many
@@ -236,8 +237,11 @@ class DocumentFilter:
 
 def documents_query(client_id: int | None, filters: DocumentFilter = DocumentFilter()
                     ) -> Select[Document]:
-    """Newest first; ``client_id`` None: every client's (supplier staff)."""
-    query = select(Document).order_by(Document.date.desc(), Document.id.desc())
+    """Newest first; ``client_id`` None: every client's (supplier staff). Each document's
+    revisions come in one more query for the whole page (lists show the signatures of each):
+    not one query per document."""
+    query = (select(Document).options(selectinload(Document.revisions))
+             .order_by(Document.date.desc(), Document.id.desc()))
     if client_id is not None:
         query = query.where(Document.client_id == client_id)
     if filters.kind is not None:

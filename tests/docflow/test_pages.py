@@ -57,6 +57,23 @@ def test_list_newest_first_with_filters_and_words(client, firm, app):
     assert act.id and invoice.id
 
 
+def test_the_list_reads_the_same_number_of_statements_for_more_documents(client, firm, app):
+    """Each document's revisions (its signatures) come for the whole page at once: not one
+    query per document."""
+    from tests.support.statements import statements
+
+    _issue(app, firm.id, DocumentKind.INVOICE, "2026-000001", 1)
+    as_client_user(client, firm)
+    assert client.get("/documents").status_code == 200
+    with statements() as few:
+        assert client.get("/documents").status_code == 200
+    for n in range(2, 12):
+        _issue(app, firm.id, DocumentKind.INVOICE, f"2026-{n:06d}", n)
+    with statements() as more:
+        page = client.get("/documents").get_data(as_text=True)
+    assert "2026-000011" in page and len(more) == len(few)
+
+
 def test_download_records_receipt_once_and_keeps_every_revision(client, firm, app):
     invoice = _issue(app, firm.id, DocumentKind.INVOICE, "2026-000002", 30)
     as_client_user(client, firm)
