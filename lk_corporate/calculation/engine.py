@@ -231,17 +231,19 @@ def price_for(tariffs: Iterable[TariffSpec], service: str, zone: str, year: int,
     yet), so that is refused too.
     """
     first, last = _period_days(year, month)
+    where = {"service": service_term(service), "zone": zone_term(zone),
+             "period": f"{month:02d}.{year}"}
     overlapping = sorted(
         (t for t in tariffs if t.service == service and t.zone == zone
          and t.valid_from <= last and (t.valid_to is None or t.valid_to >= first)),
         key=lambda t: t.valid_from)
     if not overlapping:
         raise CalculationError(N_("No tariff for %(service)s, zone %(zone)s, in %(period)s."),
-                               service=service_term(service), zone=zone_term(zone), period=f"{month:02d}.{year}")
+                               **where)
     if len({t.tariff_group for t in overlapping}) > 1:
         raise CalculationError(N_("Tariffs of several tariff groups apply to %(service)s, zone "
                                   "%(zone)s, in %(period)s: the price is ambiguous."),
-                               service=service_term(service), zone=zone_term(zone), period=f"{month:02d}.{year}")
+                               **where)
     covered_until = first - dt.timedelta(days=1)
     for t in overlapping:
         if t.valid_from > covered_until + dt.timedelta(days=1):
@@ -250,11 +252,11 @@ def price_for(tariffs: Iterable[TariffSpec], service: str, zone: str, year: int,
     if overlapping[0].valid_from > first or covered_until < last:
         raise CalculationError(N_("The tariffs for %(service)s, zone %(zone)s, do not cover the "
                                   "whole of %(period)s."),
-                               service=service_term(service), zone=zone_term(zone), period=f"{month:02d}.{year}")
+                               **where)
     if len({(t.price, t.unit) for t in overlapping}) > 1:
         raise CalculationError(N_("The tariff for %(service)s, zone %(zone)s, changes within "
                                   "%(period)s; a month is charged at one price."),
-                               service=service_term(service), zone=zone_term(zone), period=f"{month:02d}.{year}")
+                               **where)
     return overlapping[0]
 
 

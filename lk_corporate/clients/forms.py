@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lk_corporate.clients.models import MeterStatus, Service
+from lk_corporate.clients.terms import SERVICE_TERMS, ZONE_TERMS
 from lk_corporate.core.formkit import (
     DecimalStringField,
     OnceForm,
@@ -31,19 +32,8 @@ def service_choices() -> list[tuple[str, str]]:
     return [SelectChoice(s.value, SERVICE_LABELS[s.value]) for s in Service]
 
 
-SERVICE_LABELS = {
-    "electricity": _l("Electricity"),
-    "cold_water": _l("Cold water"),
-    "hot_water": _l("Hot water"),
-    "heat": _l("Heat"),
-}
-ZONE_LABELS = {
-    "single": _l("Single rate"),
-    "day": _l("Day"),
-    "night": _l("Night"),
-    "peak": _l("Peak"),
-    "half_peak": _l("Half-peak"),
-}
+SERVICE_LABELS = {code: _l(term) for code, term in SERVICE_TERMS.items()}
+ZONE_LABELS = {code: _l(term) for code, term in ZONE_TERMS.items()}
 ZONE_LAYOUT_LABELS = {
     "single": _l("Single rate"),
     "day,night": _l("Two zones: day and night"),

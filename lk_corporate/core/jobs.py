@@ -125,20 +125,14 @@ class InProcessRunner:
 
 def dispatch(name: str, *args: Any) -> None:
     """Run job ``name`` in the background: on a Celery worker, or on the in-process pool."""
-    if name not in _JOBS:
-        raise KeyError(f"unknown job {name}")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("LK_CELERY_BROKER_URL"):
-        celery_app.send_task(name, args=list(args))
-        return
-    runner: InProcessRunner = app.extensions["lk_jobs"]
-    runner.submit(name, args)
+    dispatch_many(name, [args])
 
 
 def dispatch_many(name: str, calls: Iterable[tuple[Any, ...]]) -> int:
-    """``dispatch(name, *args)`` for each ``args`` of ``calls`` (the month-end batch: one job
-    per client). With a broker, every message goes through one producer on one connection,
-    instead of one taken from the pool and given back per message. Returns how many."""
+    """Run job ``name`` in the background once for each ``args`` of ``calls`` (the month-end
+    batch: one job per client), on Celery workers or on the in-process pool. With a broker,
+    every message goes through one producer on one connection, instead of one taken from the
+    pool and given back per message. Returns how many."""
     if name not in _JOBS:
         raise KeyError(f"unknown job {name}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
