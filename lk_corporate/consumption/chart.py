@@ -9,7 +9,6 @@ names and numbers in the user's language.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,8 +37,9 @@ def nice_ceiling(value: Decimal) -> Decimal:
     """The axis maximum: ``value`` rounded up to 1, 2, 2.5 or 5 × 10^n (0 → 1)."""
     if value <= 0:
         return Decimal(1)
-    exponent = math.floor(math.log10(float(value)))
-    base = Decimal(10) ** exponent
+    # adjusted(): the exponent of the leading digit, floor(log10(value)) exactly (a float's
+    # log10 of 1000 can come out as 2.9999…)
+    base = Decimal(10) ** value.adjusted()
     for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
         if value <= step * base:
             return step * base

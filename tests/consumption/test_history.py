@@ -81,6 +81,7 @@ def test_the_chart_draws_one_bar_per_month_with_figures():
     assert heights[0] > heights[1] > 0  # 100 is drawn taller than 60
     assert nice_ceiling(D(100)) == D(100) and nice_ceiling(D(101)) == D(200)
     assert nice_ceiling(D("2311.3")) == D(2500) and nice_ceiling(D(0)) == D(1)
+    assert nice_ceiling(D(1000)) == D(1000) and nice_ceiling(D("0.03")) == D("0.05")
 
 
 def test_the_page_in_russian_and_english(client, billing, store, supplier_key, settings):
