@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import itertools
 import json
 from collections.abc import Sequence
@@ -28,7 +27,6 @@ from typing import Any
 
 from reportlab.lib.units import mm
 
-from documents.errors import AttachmentMissing
 from documents.layout import (
     SIGNATURE_BOX_HEIGHT,
     Align,
@@ -56,7 +54,7 @@ from documents.model import (
     format_period,
 )
 from documents.money import format_decimal
-from documents.reading_act import attached_file, embed_json_attachment
+from documents.reading_act import attached_file, embed_json_attachment, read_pdf
 from documents.signatures import SUPPLIER
 
 __all__ = [
@@ -265,11 +263,5 @@ def extract_corrections_payload(pdf: bytes) -> CorrectionsPayload | None:
     """The ``corrections.json`` of the newest revision of ``pdf`` (None when the act was
     never corrected); ``AttachmentMismatch`` when its bytes disagree with its /Size or
     /CheckSum."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        root = PdfFileReader(io.BytesIO(pdf), strict=False).root
-    except Exception as exc:  # pyhanko raises several types for unreadable files
-        raise AttachmentMissing(f"not a readable PDF: {exc}") from exc
-    data = attached_file(root, CORRECTIONS_FILENAME)
+    data = attached_file(read_pdf(pdf), CORRECTIONS_FILENAME)
     return None if data is None else CorrectionsPayload(data, hashlib.sha256(data).hexdigest())
