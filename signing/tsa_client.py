@@ -50,6 +50,89 @@ def _request(imprint: bytes, digest_algorithm: str, nonce: int) -> bytes:
                 + nonce_der + b"\x01\x01\xff")
 
 
+def _der_tlv(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
+    """(tag, content start, content end) of the definite-length DER value at ``pos``;
+    ValueError for anything else (a high tag number, an indefinite or overlong length)."""
+    if pos + 2 > end or data[pos] & 0x1F == 0x1F:
+        raise ValueError("not a simple DER value")
+    tag, first = data[pos], data[pos + 1]
+    pos += 2
+    if first < 0x80:
+        length = first
+    else:
+        count = first & 0x7F
+        if not 1 <= count <= 4 or pos + count > end:
+            raise ValueError("unsupported length")
+        length = int.from_bytes(data[pos:pos + count], "big")
+        pos += count
+    if pos + length > end:
+        raise ValueError("truncated")
+    return tag, pos, pos + length
+
+
+_SIGNED_DATA_OID = bytes.fromhex("2a864886f70d010702")  # 1.2.840.113549.1.7.2
+_TST_INFO_OID = bytes.fromhex("2a864886f70d0109100104")  # 1.2.840.113549.1.9.16.1.4
+
+
+def _granted_token(data: bytes, imprint: bytes, nonce: int) -> bytes | None:
+    """The token of a DER TimeStampResp that grants exactly this request, read by walking
+    its TLVs; None for any other shape (a refusal, BER, another request's token…), which the
+    caller then reads with asn1crypto and judges. What a TSA returns is almost always this
+    shape, and asn1crypto's object graph cost ~0.5 ms per token."""
+    try:
+        t, s, e = _der_tlv(data, 0, len(data))  # TimeStampResp
+        t_status, s_status, e_status = _der_tlv(data, s, e)  # PKIStatusInfo
+        t_int, s_int, e_int = _der_tlv(data, s_status, e_status)
+        if t != 0x30 or e != len(data) or t_status != 0x30 or t_int != 0x02 \
+                or data[s_int:e_int] not in (
+                b"\x00", b"\x01"):
+            return None
+        token_start = e_status
+        t, s, e = _der_tlv(data, token_start, len(data))  # ContentInfo
+        if t != 0x30 or e != len(data):
+            return None
+        token_end = e
+        t, s_oid, e_oid = _der_tlv(data, s, e)
+        t0, s, e = _der_tlv(data, e_oid, e)
+        if t != 0x06 or data[s_oid:e_oid] != _SIGNED_DATA_OID or t0 != 0xA0:
+            return None
+        t, s, e = _der_tlv(data, s, e)  # SignedData
+        t_v, _, e_v = _der_tlv(data, s, e)  # version
+        t_alg, _, e_alg = _der_tlv(data, e_v, e)  # digestAlgorithms
+        t, s, e = _der_tlv(data, e_alg, e)  # encapContentInfo
+        if t_v != 0x02 or t_alg != 0x31 or t != 0x30:
+            return None
+        t, s_oid, e_oid = _der_tlv(data, s, e)
+        t0, s, e = _der_tlv(data, e_oid, e)
+        if t != 0x06 or data[s_oid:e_oid] != _TST_INFO_OID or t0 != 0xA0:
+            return None
+        t, s, e = _der_tlv(data, s, e)  # OCTET STRING
+        if t != 0x04:
+            return None
+        t, s, e = _der_tlv(data, s, e)  # TSTInfo
+        t_v, _, pos = _der_tlv(data, s, e)  # version
+        t_pol, _, pos = _der_tlv(data, pos, e)  # policy
+        t_mi, s_mi, pos = _der_tlv(data, pos, e)  # messageImprint
+        if t != 0x30 or t_v != 0x02 or t_pol != 0x06 or t_mi != 0x30:
+            return None
+        _t, _s, after_alg = _der_tlv(data, s_mi, pos)  # hashAlgorithm
+        t_h, s_h, e_h = _der_tlv(data, after_alg, pos)
+        if t_h != 0x04 or data[s_h:e_h] != imprint:
+            return None
+        integers = []
+        while pos < e:  # serialNumber, genTime, accuracy?, ordering?, nonce?, tsa?, extensions?
+            t, s_f, e_f = _der_tlv(data, pos, e)
+            if t == 0x02:
+                integers.append(int.from_bytes(data[s_f:e_f], "big", signed=True))
+            pos = e_f
+        # The first INTEGER after the imprint is the serial number, the second the nonce.
+        if len(integers) != 2 or integers[1] != nonce:
+            return None
+        return data[token_start:token_end]
+    except ValueError:
+        return None
+
+
 class TsaClient:
     """Timestamps from the TSA at ``url`` (``http://`` or ``https://``)."""
 
@@ -104,6 +187,9 @@ class TsaClient:
         nonce = secrets.randbits(63)
         request = _request(message_imprint, digest_algorithm, nonce)
         data = self._post(request)
+        token = _granted_token(data, message_imprint, nonce)
+        if token is not None:
+            return token
         try:
             response = tsp.TimeStampResp.load(data)
             status = response["status"]["status"].native

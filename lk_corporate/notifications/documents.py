@@ -55,7 +55,8 @@ def invoice_issued(session: DbSession, document: Document, *, amount: Decimal | 
 
     return notify(session, client_id=document.client_id, kind=NotificationKind.INVOICE_ISSUED,
                   subject_msgid=INVOICE_ISSUED, template="invoice_issued",
-                  context={**_context(document), "amount": amount, "due_date": due_date},
+                  context=lambda: {**_context(document), "amount": amount,
+                                   "due_date": due_date},
                   attachments=pdf, attach_if=NotificationKind.INVOICE_PDF)
 
 
@@ -63,7 +64,7 @@ def document_waiting(session: DbSession, document: Document) -> list[OutgoingMai
     """``document`` waits for the client's signature: a notice to the client's signers."""
     return notify(session, client_id=document.client_id,
                   kind=NotificationKind.DOCUMENT_WAITING, subject_msgid=DOCUMENT_WAITING,
-                  template="document_waiting", context=_context(document))
+                  template="document_waiting", context=lambda: _context(document))
 
 
 def document_rejected(session: DbSession, document: Document, *,
@@ -73,8 +74,8 @@ def document_rejected(session: DbSession, document: Document, *,
     return notify(session, client_id=document.client_id,
                   kind=NotificationKind.DOCUMENT_REJECTED, subject_msgid=DOCUMENT_REJECTED,
                   template="document_rejected",
-                  context={**_context(document),
-                           "reason": reason if reason is not None else document.status_reason})
+                  context=lambda: {**_context(document), "reason": reason if reason is not None
+                                   else document.status_reason})
 
 
 def readings_corrected(session: DbSession, document: Document, *,
@@ -85,4 +86,4 @@ def readings_corrected(session: DbSession, document: Document, *,
     return notify(session, client_id=document.client_id,
                   kind=NotificationKind.READINGS_CORRECTED, subject_msgid=READINGS_CORRECTED,
                   template="readings_corrected",
-                  context={**_context(document), "corrections": list(corrections)})
+                  context=lambda: {**_context(document), "corrections": list(corrections)})

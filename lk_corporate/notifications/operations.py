@@ -27,7 +27,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from lk_corporate.accounts.models import Membership, MembershipRole, Role, RoleRight, User
@@ -67,22 +67,29 @@ def _active(query: Any) -> Any:
     return query.where(User.email_confirmed_at.is_not(None), User.is_blocked.is_(False))
 
 
+# The users of a client holding a right, as IDs: built once (a month-end job asks for every
+# client, and building the statement cost more than running it). The right is checked by the
+# database (one of the membership's roles grants it), rather than every membership with its
+# roles and their rights loaded as objects.
+_CLIENT_HOLDERS = _active(
+    select(User.id).join(Membership, Membership.user_id == User.id)
+    .where(Membership.client_id == bindparam("client_id"),
+           select(MembershipRole.id).join(RoleRight, RoleRight.role_id == MembershipRole.role_id)
+           .where(MembershipRole.membership_id == Membership.id,
+                  RoleRight.right == bindparam("right")).exists()))
+
+
 def client_recipients(session: DbSession, client_id: int, kind: NotificationKind) -> list[User]:
     """The users of ``client_id`` who may get ``kind`` (the right in their membership of
     that client) and want it, in a stable order."""
-    # The right is checked by the database (one of the membership's roles grants it): one
-    # statement, rather than every membership with its roles and their rights as objects.
-    granted = (select(MembershipRole.id)
-               .join(RoleRight, RoleRight.role_id == MembershipRole.role_id)
-               .where(MembershipRole.membership_id == Membership.id,
-                      RoleRight.right == CLIENT_RIGHTS[kind]))
-    allowed = session.scalars(_active(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.client_id == client_id, granted.exists())).order_by(User.id)).all()
-    if not allowed:
+    allowed = set(session.connection().execute(
+        _CLIENT_HOLDERS, {"client_id": client_id, "right": CLIENT_RIGHTS[kind]}).scalars())
+    if not allowed:  # most clients at month end: no user object is needed
         return []
-    wanted = wanting(session, (u.id for u in allowed), kind)
-    return [u for u in allowed if u.id in wanted]
+    wanted = wanting(session, allowed, kind)
+    if not wanted:
+        return []
+    return list(session.scalars(select(User).where(User.id.in_(wanted)).order_by(User.id)))
 
 
 def staff_recipients(session: DbSession, kind: NotificationKind,
@@ -115,7 +122,7 @@ def _send(session: DbSession, user: User, *, kind: NotificationKind, subject_msg
 
 
 def notify(session: DbSession, *, client_id: int, kind: NotificationKind, subject_msgid: str,
-           template: str, context: Mapping[str, Any],
+           template: str, context: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
            attachments: Sequence[MailAttachment]
            | Callable[[], Sequence[MailAttachment]] = (),
            attach_if: NotificationKind | None = None) -> list[OutgoingMail]:
@@ -124,12 +131,15 @@ def notify(session: DbSession, *, client_id: int, kind: NotificationKind, subjec
     ``subject_msgid`` is formatted with ``context`` (``%(number)s``); ``template`` names
     ``templates/emails/<template>.txt``, rendered with ``context``, ``user`` and
     ``preferences_link``. ``attachments`` go to everyone, or, with ``attach_if``, only to
-    those who also want that kind (the invoice PDF); a callable is called only when someone
-    gets the notice. Returns the queued messages.
+    those who also want that kind (the invoice PDF). ``context`` and ``attachments`` may be
+    callables, called only when someone gets the notice (building the links costs more than
+    finding out that nobody wants it). Returns the queued messages.
     """
     users = client_recipients(session, client_id, kind)
     if not users:  # the common case at month end: nothing more to read
         return []
+    if callable(context):
+        context = context()
     if callable(attachments):
         attachments = attachments()
     with_files = {u.id for u in users}

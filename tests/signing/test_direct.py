@@ -177,3 +177,45 @@ def test_the_tsa_request_is_the_der_asn1crypto_writes():
             "version": 1, "nonce": nonce, "cert_req": True,
             "message_imprint": {"hash_algorithm": {"algorithm": "sha256"},
                                 "hashed_message": imprint}}).dump()
+
+
+def test_the_tsa_answer_is_read_like_asn1crypto_reads_it(demo_pki, pki_services):
+    """The TLV walk of the TSA's answer takes the token exactly when asn1crypto's reading
+    would, and leaves every other shape to it: a refusal, another request's imprint or nonce,
+    a BER answer (accepted, through asn1crypto), trailing bytes."""
+    import hashlib
+    import secrets
+
+    from asn1crypto import tsp
+
+    from signing import TimestampError
+    from signing.tsa_client import TsaClient, _granted_token, _request
+
+    client = TsaClient(demo_pki.manifest.tsa_url)
+    imprint = hashlib.sha256(b"month end").digest()
+    nonce = secrets.randbits(63)
+    answer = client._post(_request(imprint, "sha256", nonce))
+    token = _granted_token(answer, imprint, nonce)
+    assert token is not None
+    assert token == tsp.TimeStampResp.load(answer)["time_stamp_token"].dump()
+
+    assert _granted_token(answer, hashlib.sha256(b"other").digest(), nonce) is None
+    assert _granted_token(answer, imprint, nonce + 1) is None
+    assert _granted_token(answer + b"\x00", imprint, nonce) is None
+    refused = bytes.fromhex("3005" "3003" "020102")  # status: rejection, no token
+    assert _granted_token(refused, imprint, nonce) is None
+    # The same answer with an indefinite outer length (BER): not this walk's shape.
+    header = 2 + (answer[1] & 0x7F if answer[1] & 0x80 else 0)
+    ber = b"\x30\x80" + answer[header:] + b"\x00\x00"
+    assert _granted_token(ber, imprint, nonce) is None
+    assert tsp.TimeStampResp.load(ber)["time_stamp_token"].dump() == token
+
+    # Through the client: the fast path's answers and the refusals of the slow one.
+    assert len(client.timestamp(hashlib.sha256(b"x").digest())) > 1000
+
+    class Replay(TsaClient):
+        def _post(self, body: bytes) -> bytes:
+            return answer
+
+    with pytest.raises(TimestampError, match="another request"):
+        Replay(demo_pki.manifest.tsa_url).timestamp(imprint)
