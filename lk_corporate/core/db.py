@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias, TypeVar, cast
 
-from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Numeric, TypeDecorator, event
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Engine,
+    MetaData,
+    Numeric,
+    TypeDecorator,
+    event,
+    insert,
+)
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -153,3 +164,54 @@ def rows_changed(result: Any) -> int:
     """How many rows an UPDATE or DELETE changed (``session.execute`` is typed as returning
     a plain ``Result``; for these statements it is a ``CursorResult``)."""
     return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+M = TypeVar("M", bound=Base)
+
+
+def insert_persistent(session: DbSession, model: type[M], rows: Sequence[dict[str, Any]]
+                      ) -> list[M]:
+    """Insert ``rows`` with one Core statement and return them as persistent objects of
+    ``model`` in ``session``, as if they had been added and flushed.
+
+    Why: the unit of work's flush costs several times the database's own work for a few
+    rows (a month-end job inserts six rows per client). The objects are built from the
+    values given, the columns' Python-side defaults and the generated primary keys, then
+    attached as already persistent (``make_transient_to_detached``): no further statement,
+    and no lazy load of a column later, since every column has its value. A column with
+    neither a value nor a Python-side default is refused (its database default is unknown
+    here).
+    """
+    if not rows:
+        return []
+    session.flush()  # what is pending goes first, as an autoflush would send it
+    mapper = sa_inspect(model)
+    table = mapper.local_table
+    (pk,) = mapper.primary_key
+    complete = []
+    for row in rows:
+        values = dict(row)
+        for column in table.columns:
+            if column.key in values or column is pk:
+                continue
+            default = column.default
+            if default is None:
+                if not column.nullable:
+                    raise ValueError(f"{model.__name__}.{column.key}: no value and no default")
+                values[column.key] = None
+            elif getattr(default, "is_scalar", False):
+                values[column.key] = default.arg  # type: ignore[attr-defined]
+            else:
+                values[column.key] = default.arg(None)  # type: ignore[attr-defined]
+        complete.append(values)
+    ids = session.connection().execute(
+        insert(model).returning(pk, sort_by_parameter_order=True), complete).scalars().all()
+    objects = []
+    for key, values in zip(ids, complete, strict=True):
+        obj = model(**{mapper.get_property_by_column(table.c[k]).key: v
+                       for k, v in values.items()})
+        setattr(obj, mapper.get_property_by_column(pk).key, key)
+        make_transient_to_detached(obj)
+        session.add(obj)
+        objects.append(obj)
+    return objects

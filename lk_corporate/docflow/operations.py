@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lk_corporate.core.audit import Actor, AuditEntry, Event, record_many
-from lk_corporate.core.db import DbSession, utcnow
+from lk_corporate.core.db import DbSession, insert_persistent, utcnow
 from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.storage import FileStore
 from lk_corporate.docflow.models import (
@@ -142,22 +142,21 @@ def issue_documents(session: DbSession, store: FileStore, items: Sequence[NewDoc
     invoice and tax invoice together): the same rows and audit entries, in order, with one
     insert of each kind and one append to the audit chain."""
     now = utcnow()
-    documents = []
+    rows = []
     for item in items:
         digest = (item.stored_sha256 if item.stored_sha256 and store.exists(item.stored_sha256)
                   else store.put(item.pdf))
-        documents.append(Document(
-            kind=item.kind, number=item.number, client_id=item.client_id,
-            period_id=item.period_id, status=item.status or INITIAL[item.kind], date=item.date,
-            sha256=digest, supersedes_id=item.supersedes.id if item.supersedes else None,
-            public_token=item.public_token, created_at=now, updated_at=now))
-    session.add_all(documents)
-    session.flush()
-    revisions = [DocumentRevision(document_id=d.id, seq=1, sha256=d.sha256, size=len(i.pdf),
-                                  source=i.source, actor_id=actor.user_id,
-                                  actor=actor.name[:200], note=i.note, created_at=now)
-                 for d, i in zip(documents, items, strict=True)]
-    session.add_all(revisions)
+        rows.append({"kind": item.kind, "number": item.number, "client_id": item.client_id,
+                     "period_id": item.period_id, "status": item.status or INITIAL[item.kind],
+                     "date": item.date, "sha256": digest,
+                     "supersedes_id": item.supersedes.id if item.supersedes else None,
+                     "public_token": item.public_token, "created_at": now, "updated_at": now})
+    documents = insert_persistent(session, Document, rows)
+    revisions = insert_persistent(session, DocumentRevision, [
+        {"document_id": d.id, "seq": 1, "sha256": d.sha256, "size": len(i.pdf),
+         "source": i.source, "actor_id": actor.user_id, "actor": actor.name[:200],
+         "note": i.note, "created_at": now}
+        for d, i in zip(documents, items, strict=True)])
     record_many(session, [
         Event(f"document.{d.status.value}", actor, "document", d.id,
               {"kind": d.kind.value, "number": d.number, "client_id": d.client_id,

@@ -73,7 +73,7 @@ from lk_corporate.calculation.engine import (
 )
 from lk_corporate.clients.models import Client, Meter
 from lk_corporate.core.audit import Actor
-from lk_corporate.core.db import DbSession, utcnow
+from lk_corporate.core.db import DbSession, insert_persistent, utcnow
 from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.storage import FileStore
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus, RevisionSource
@@ -290,11 +290,11 @@ def _reserve(session: DbSession, kinds: Sequence[DocumentKind], act: Document,
     if fresh:
         # Numbering last: the counter rows stay locked until this transaction ends.
         numbers = next_numbers(session, fresh, today.year)
-        for kind in fresh:
-            rows[kind] = Invoice(kind=kind, number=format_number(today.year, numbers[kind]),
-                                 client_id=act.client_id, period_id=period.id,
-                                 created_at=utcnow(), **values(kind))
-        session.add_all([rows[kind] for kind in fresh])
+        made = insert_persistent(session, Invoice, [
+            {"kind": kind, "number": format_number(today.year, numbers[kind]),
+             "client_id": act.client_id, "period_id": period.id, "created_at": utcnow(),
+             **values(kind)} for kind in fresh])
+        rows.update(zip(fresh, made, strict=True))
     return rows
 
 
