@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 import zxingcpp
@@ -307,6 +307,12 @@ class Table:
     def width(self) -> float:
         return sum(c.width for c in self.columns)
 
+    @cached_property
+    def _spans(self) -> dict[tuple[int, int], float]:
+        """Widths of column spans already summed (a table asks for the same ones in every
+        row, twice: for its height and to draw it)."""
+        return {}
+
 
 # --- flow ----------------------------------------------------------------------------------
 
@@ -442,7 +448,11 @@ def _cells(table: Table, row: Row) -> list[tuple[int, int, Cell]]:
 
 
 def _span_width(table: Table, col: int, span: int) -> float:
-    return sum(c.width for c in table.columns[col:col + span])
+    spans = table._spans
+    width = spans.get((col, span))
+    if width is None:
+        width = spans[col, span] = sum(c.width for c in table.columns[col:col + span])
+    return width
 
 
 def _row_height(table: Table, row: Row) -> float:
