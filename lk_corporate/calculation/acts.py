@@ -50,7 +50,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 
 from documents import AttachmentError, AttachmentMismatch, extract_issued_and_current_payloads
 from documents.reading_corrections import (
@@ -191,18 +191,30 @@ class _Facts:
     """The supplier corrected some reading (``ReadingCorrection`` rows)."""
 
 
+# The statements every month-end job runs for its act, built once: a statement built per call
+# costs more in SQLAlchemy (the expressions, the cache key) than the database takes to run it.
+_FACTS = select(
+    select(ReadingAct.payload_sha256).where(ReadingAct.document_id == bindparam("act_id"))
+    .scalar_subquery(),
+    select(ReadingAct.confirmed_at).where(ReadingAct.document_id == bindparam("act_id"))
+    .scalar_subquery(),
+    select(PeriodReadingCheck.confirmation_required)
+    .where(PeriodReadingCheck.period_id == bindparam("period_id")).scalar_subquery(),
+    exists().where(ReadingCorrection.document_id == bindparam("act_id")))
+_SIGNED_READINGS = (
+    select(Meter.factory_number, Reading.zone, Reading.previous_value, Reading.value,
+           Reading.consumption)
+    .join(Meter, Reading.meter_id == Meter.id)
+    .where(Reading.document_id == bindparam("act_id"),
+           Reading.source != ReadingSource.CORRECTION))
+
+
 def _facts(session: DbSession, act: Document) -> _Facts:
     """What the database says of the act beside its file, in one statement (a month-end job
     reads it for every client: four look-ups as four round trips cost more than the rest of
     the checks)."""
-    row = session.execute(select(
-        select(ReadingAct.payload_sha256).where(ReadingAct.document_id == act.id)
-        .scalar_subquery(),
-        select(ReadingAct.confirmed_at).where(ReadingAct.document_id == act.id)
-        .scalar_subquery(),
-        select(PeriodReadingCheck.confirmation_required)
-        .where(PeriodReadingCheck.period_id == act.period_id).scalar_subquery(),
-        exists().where(ReadingCorrection.document_id == act.id))).one()
+    row = session.connection().execute(
+        _FACTS, {"act_id": act.id, "period_id": act.period_id}).one()
     return _Facts(payload_sha256=row[0], confirmed=row[1] is not None,
                   confirmation_required=bool(row[2]), corrected=bool(row[3]))
 
@@ -281,11 +293,7 @@ def check_against_readings(session: DbSession, act: Document, payload: ActPayloa
     own signed document. No rows at all: an act not made by the readings pages (see the
     module docstring), nothing to compare with.
     """
-    rows = session.execute(
-        select(Meter.factory_number, Reading.zone, Reading.previous_value, Reading.value,
-               Reading.consumption)
-        .join(Meter, Reading.meter_id == Meter.id)
-        .where(Reading.document_id == act.id, Reading.source != ReadingSource.CORRECTION)).all()
+    rows = session.connection().execute(_SIGNED_READINGS, {"act_id": act.id}).all()
     if not rows:
         return
     stored = {(r.factory_number or "", r.zone): (r.previous_value, r.value, r.consumption)

@@ -158,11 +158,14 @@ def _chained(session: DbSession, events: list[Event]) -> list[dict[str, Any]]:
     return rows
 
 
+_APPEND = insert(AuditEntry)
+
+
 def record_many(session: DbSession, events: list[Event]) -> None:
     """Append several entries, in order, with one lock, one look at the chain's head and one
     insert (a batch issuing two documents per client appends two entries at once)."""
     if events:
-        session.connection().execute(insert(AuditEntry), _chained(session, events))
+        session.connection().execute(_APPEND, _chained(session, events))
 
 
 @dataclass(frozen=True)

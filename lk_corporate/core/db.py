@@ -167,6 +167,7 @@ def rows_changed(result: Any) -> int:
 
 
 M = TypeVar("M", bound=Base)
+_INSERTS: dict[type[Base], Any] = {}
 
 
 def insert_persistent(session: DbSession, model: type[M], rows: Sequence[dict[str, Any]]
@@ -204,8 +205,10 @@ def insert_persistent(session: DbSession, model: type[M], rows: Sequence[dict[st
             else:
                 values[column.key] = default.arg(None)  # type: ignore[attr-defined]
         complete.append(values)
-    ids = session.connection().execute(
-        insert(model).returning(pk, sort_by_parameter_order=True), complete).scalars().all()
+    statement = _INSERTS.get(model)
+    if statement is None:  # built once per model: its cache key is then computed once too
+        statement = _INSERTS[model] = insert(model).returning(pk, sort_by_parameter_order=True)
+    ids = session.connection().execute(statement, complete).scalars().all()
     objects = []
     for key, values in zip(ids, complete, strict=True):
         obj = model(**{mapper.get_property_by_column(table.c[k]).key: v

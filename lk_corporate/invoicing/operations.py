@@ -298,6 +298,14 @@ def _reserve(session: DbSession, kinds: Sequence[DocumentKind], act: Document,
     return rows
 
 
+# Every invoice of a client and period (this act's reservations, an earlier act's), and the
+# same locked: asked once per client at month end, so built once.
+_CLIENT_PERIOD_INVOICES = (select(Invoice).where(Invoice.client_id == bindparam("client_id"),
+                                                 Invoice.period_id == bindparam("period_id"))
+                           .order_by(Invoice.id))
+_LOCKED_INVOICES = _CLIENT_PERIOD_INVOICES.with_for_update(of=Invoice)
+
+
 def prepare_invoices(session: DbSession, store: FileStore, act: Document, *,
                      settings: InvoicingSettings, run_id: int | None = None,
                      today: dt.date | None = None, reference: Reference | None = None) -> Draft:
@@ -312,9 +320,8 @@ def prepare_invoices(session: DbSession, store: FileStore, act: Document, *,
                                number=act.number)
     # Every invoice of the client and period at once: this act's reservations, and those of
     # an earlier act that were never issued.
-    existing = list(session.scalars(select(Invoice).where(Invoice.client_id == act.client_id,
-                                                          Invoice.period_id == period.id)
-                                    .order_by(Invoice.id)))
+    existing = list(session.scalars(_CLIENT_PERIOD_INVOICES,
+                                    {"client_id": act.client_id, "period_id": period.id}))
     rows = {r.kind: r for r in existing if r.act_document_id == act.id}
     stale = {r.kind: r for r in reversed(existing)
              if r.act_document_id != act.id and r.document_id is None}
@@ -397,10 +404,8 @@ def _locked(session: DbSession, draft: Draft) -> tuple[dict[DocumentKind, Invoic
     client and period (which this act supersedes), in one query, locked: FOR UPDATE on
     PostgreSQL (two workers finishing one act queue here; the second finds the documents
     issued); SQLite ignores it and has one writer anyway."""
-    rows = list(session.scalars(
-        select(Invoice).where(Invoice.client_id == draft.client_id,
-                              Invoice.period_id == draft.period_id)
-        .order_by(Invoice.id).with_for_update(of=Invoice)))
+    rows = list(session.scalars(_LOCKED_INVOICES, {"client_id": draft.client_id,
+                                                   "period_id": draft.period_id}))
     ours = {r.kind: r for r in rows if r.id in (draft.invoice_id, draft.tax_invoice_id)}
     others = [r for r in rows if r.act_document_id != draft.act_id and r.document_id is not None]
     if others:

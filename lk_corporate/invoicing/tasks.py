@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -77,16 +77,18 @@ def _reference(session: DbSession, period: BillingPeriod) -> Reference:
     return reference
 
 
+# The act with its client, period and revisions in one query (built once: every job runs it).
+_ACT = (select(Document).where(Document.id == bindparam("act_id"))
+        .options(lazyload(Document.supersedes), joinedload(Document.revisions)))
+
+
 def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
                     key: SupplierKey) -> None:
     with unit_of_work() as session:
         claim = runs.claim_task(session, task_id)
         if claim is None:
             return
-        # The act with its client, period and revisions in one query.
-        act = session.scalars(select(Document).where(Document.id == claim.act_document_id)
-                              .options(lazyload(Document.supersedes),
-                                       joinedload(Document.revisions))).unique().one()
+        act = session.scalars(_ACT, {"act_id": claim.act_document_id}).unique().one()
         if act.period is None:
             raise CalculationError(N_("The reading act %(number)s belongs to no period."),
                                    number=act.number)

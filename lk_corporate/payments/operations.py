@@ -314,14 +314,19 @@ def allocate(session: DbSession, client_ids: Iterable[int]) -> int:
     return len(merged)
 
 
+# Asked for every client at month end: built once.
+_ADVANCE = select(Payment.id).where(Payment.client_id == bindparam("client_id"),
+                                    Payment.allocated < Payment.amount).limit(1)
+
+
 @invoices_issued.connect
 def _pay_new_invoices(client_id: int, *, session: DbSession, replaced: bool = False,
                       **_: Any) -> None:
     """New invoices for ``client_id``: its advance pays them now (and money on the invoices
     they replaced moves to them). One indexed look first: most clients at month end have no
     advance, and allocating costs several statements."""
-    if replaced or session.scalar(select(Payment.id).where(
-            Payment.client_id == client_id, Payment.allocated < Payment.amount).limit(1)):
+    if replaced or session.connection().execute(
+            _ADVANCE, {"client_id": client_id}).first() is not None:
         allocate(session, [client_id])
         session.expire_all()  # Invoice.paid changed under the ORM's feet (Core statements)
 
