@@ -15,6 +15,7 @@ attributes); anything else goes through pyHanko unchanged.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ def _tlv(tag: int, content: bytes) -> bytes:
     return bytes([tag]) + _len(len(content)) + content
 
 
+@functools.lru_cache(maxsize=64)
 def _oid(dotted: str) -> bytes:
     der: bytes = core.ObjectIdentifier(dotted).dump()
     return der

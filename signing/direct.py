@@ -29,6 +29,7 @@ caller signs with :func:`signing.sign_pdf` instead (``sign_document`` does both)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -300,6 +301,12 @@ def _name_array(names: tuple[bytes, ...]) -> bytes:
     return b"[ " + b" ".join(b"(" + n + b")" for n in names) + b" ]"
 
 
+@functools.lru_cache(maxsize=16)
+def _certificates_size(identity: SigningIdentity) -> int:
+    """The DER size of the certificates the CMS carries (sizes the /Contents placeholder)."""
+    return sum(len(c.dump()) for c in (identity.certificate, *identity.chain))
+
+
 def sign_prepared_field(pdf: bytes, identity: SigningIdentity, options: SigningOptions, *,
                         timestamper: Timestamper | None = None) -> SigningResult | None:
     """Sign ``options.field_name`` of a document rendered by ``documents`` (see the module
@@ -360,7 +367,7 @@ def sign_prepared_field(pdf: bytes, identity: SigningIdentity, options: SigningO
             p if isinstance(p, bytes) else b"%d" % numbers[p] for p in pieces)))
 
     with_timestamp = options.level is Level.B_T
-    certs = sum(len(c.dump()) for c in (identity.certificate, *identity.chain))
+    certs = _certificates_size(identity)
     reserved = reserve_size(certs, with_timestamp)
     references = []
     if options.certify:

@@ -80,6 +80,8 @@ class LoadedKeySigner(signers.SimpleSigner):
                          cert_registry=cert_registry, prefer_pss=prefer_pss)
         self._private_key = private_key
         self._template: Any = None  # signing.cms.CmsTemplate, built on first use
+        # pyHanko works the mechanism out again for every signature: once per digest is enough
+        self._mechanisms: dict[str, Any] = {}
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                              dry_run: bool = False) -> bytes:
@@ -115,7 +117,10 @@ class LoadedKeySigner(signers.SimpleSigner):
         return fast_cms.signed_data(self._template, attrs, signature, token)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        mechanism = self._mechanisms.get(digest_algorithm)
+        if mechanism is None:
+            mechanism = self._mechanisms[digest_algorithm] = \
+                self.get_signature_mechanism_for_digest(digest_algorithm)
         algo = mechanism.signature_algo
         key = self._private_key
         if algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
