@@ -8,6 +8,7 @@ two workers storing the same bytes at once both succeed and leave one file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -37,11 +38,18 @@ class FileStore:
     def put(self, data: bytes) -> str:
         """Store ``data``; its SHA-256 (hex). Storing the same bytes again changes nothing."""
         digest = sha256_hex(data)
-        target = self.path(digest)
-        if target.exists():
+        # Plain os calls on strings: a month-end job stores two files per client, and
+        # pathlib's objects and a mkdir per level (which raises when the folder exists, as it
+        # nearly always does) cost more than writing the file.
+        target = os.fspath(self.path(digest))
+        if os.path.exists(target):
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        folder = os.path.dirname(target)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -50,7 +58,8 @@ class FileStore:
             os.chmod(tmp, 0o440)
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
             raise
         return digest
 

@@ -50,6 +50,21 @@ def test_files_are_kept_by_hash_and_checked(store, tmp_path):
         store.get("../../etc/passwd")
 
 
+def test_storing_the_same_new_file_at_once_leaves_one_read_only_file(store):
+    """Eight threads store the same bytes into folders that do not exist yet: every one gets
+    the hash, one file remains (read-only), and no temporary file is left behind."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = b"%PDF-1.7 " + bytes(range(256)) * 64
+    with ThreadPoolExecutor(8) as pool:
+        digests = set(pool.map(lambda _: store.put(data), range(8)))
+    assert digests == {sha256_hex(data)}
+    folder = store.path(sha256_hex(data)).parent
+    assert [p.name for p in folder.iterdir()] == [sha256_hex(data)]
+    assert store.path(sha256_hex(data)).stat().st_mode & 0o777 == 0o440
+    assert store.get(sha256_hex(data)) == data
+
+
 def test_a_document_keeps_every_revision_and_audits_every_move(session, store):
     firm = create_client()
     with unit_of_work() as s:
