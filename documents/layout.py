@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cached_property, lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import zxingcpp
 from reportlab.lib.pagesizes import A4, landscape
@@ -142,9 +142,10 @@ def _wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
 
 
 # --- drawing operations -------------------------------------------------------------------
+# Named tuples rather than frozen dataclasses: a page makes a few hundred of them, and a frozen
+# dataclass's constructor (one object.__setattr__ per field) cost several times a tuple's.
 
-@dataclass(frozen=True)
-class _Text:
+class _Text(NamedTuple):
     x: float
     y: float
     text: str
@@ -153,8 +154,7 @@ class _Text:
     gray: float
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     x1: float
     y1: float
     x2: float
@@ -162,8 +162,7 @@ class _Line:
     width: float
 
 
-@dataclass(frozen=True)
-class _Rect:
+class _Rect(NamedTuple):
     x: float
     y: float
     w: float
@@ -172,8 +171,7 @@ class _Rect:
     stroke: bool
 
 
-@dataclass(frozen=True)
-class _QR:
+class _QR(NamedTuple):
     x: float
     y: float
     size: float
