@@ -193,11 +193,11 @@ def test_a_failure_is_shown_in_the_readers_language_with_its_terms(client, billi
         assert runs.fail_task(s, launch.task_ids[0], error)
     (failure,) = runs.progress(db.session, billing.period.id).failures
     assert failure.text(locale="en") == "No tariff for Electricity, zone Day, in 10.2026."
-    assert failure.text(locale="ru") == "Нет тарифа на Электроэнергия, зона День, за 10.2026."
+    assert failure.text(locale="ru") == "Нет тарифа для услуги «Электроэнергия», зона «День», за 10.2026."
 
     create_staff_user(SUPPLIER_SIGNER, login="signer8")
     assert login(client, "signer8").status_code == 302
     page = _board(client, billing.period.id)
-    assert "зона День, за 10.2026" in page and "electricity" not in page
+    assert "зона «День», за 10.2026" in page and "electricity" not in page
     page = _board(client, billing.period.id, show="failed")
-    assert page.count("Нет тарифа на Электроэнергия, зона День") == 2  # the summary and the row
+    assert page.count("Нет тарифа для услуги «Электроэнергия», зона «День»") == 2  # the summary and the row
