@@ -83,9 +83,8 @@ def _granted_token(data: bytes, imprint: bytes, nonce: int) -> bytes | None:
         t, s, e = _der_tlv(data, 0, len(data))  # TimeStampResp
         t_status, s_status, e_status = _der_tlv(data, s, e)  # PKIStatusInfo
         t_int, s_int, e_int = _der_tlv(data, s_status, e_status)
-        if t != 0x30 or e != len(data) or t_status != 0x30 or t_int != 0x02 \
-                or data[s_int:e_int] not in (
-                b"\x00", b"\x01"):
+        granted = data[s_int:e_int] in (b"\x00", b"\x01")  # granted, granted with mods
+        if t != 0x30 or e != len(data) or t_status != 0x30 or t_int != 0x02 or not granted:
             return None
         token_start = e_status
         t, s, e = _der_tlv(data, token_start, len(data))  # ContentInfo

@@ -175,8 +175,9 @@ def insert_persistent(session: DbSession, model: type[M], rows: Sequence[dict[st
     """Insert ``rows`` with one Core statement and return them as persistent objects of
     ``model`` in ``session``, as if they had been added and flushed.
 
-    Why: the unit of work's flush costs several times the database's own work for a few
-    rows (a month-end job inserts six rows per client). The objects are built from the
+    Why: the month-end job inserts these rows for every client, and the flush's bookkeeping
+    (change tracking, ordering by dependency, a pass per mapper) serves nothing when the rows
+    are new and complete. The objects are built from the
     values given, the columns' Python-side defaults and the generated primary keys, then
     attached as already persistent (``make_transient_to_detached``): no further statement,
     and no lazy load of a column later, since every column has its value. A column with
