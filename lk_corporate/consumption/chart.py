@@ -46,7 +46,7 @@ def nice_ceiling(value: Decimal) -> Decimal:
     return Decimal(10) * base  # pragma: no cover - the loop ends at 10 × base
 
 
-def _n(value: float) -> str:
+def _n(value: float | Decimal) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
@@ -61,8 +61,8 @@ def bar_chart(*, chart_id: str, title: str, description: str, bars: Sequence[Bar
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(bars), 1)
 
-    def y(value: Decimal) -> float:
-        return TOP + plot_h * (1 - float(value / top))
+    def y(value: Decimal) -> Decimal:
+        return TOP + plot_h * (1 - value / top)
 
     parts = [
         (f'<svg class="lk-chart {escape(css_class)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -86,7 +86,7 @@ def bar_chart(*, chart_id: str, title: str, description: str, bars: Sequence[Bar
         if bar.value is not None:
             over = bar.limit is not None and bar.value > bar.limit
             by = y(bar.value)
-            height = max(TOP + plot_h - by, 0.0)
+            height = max(TOP + plot_h - by, Decimal(0))
             parts.append(
                 f'<rect class="lk-bar{" lk-bar-over" if over else ""}" data-lk="bar" '
                 f'x="{_n(x0 + slot * 0.2)}" y="{_n(by)}" width="{_n(slot * 0.6)}" '

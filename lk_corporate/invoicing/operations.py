@@ -437,14 +437,14 @@ _MARK_ISSUED = (
 
 def _mark_issued(session: DbSession, issued: Sequence[tuple[Invoice, int, SigningResult]],
                  now: dt.datetime) -> None:
-    """Link each reservation to its issued document, with the signature's level; the ORM
-    objects are told the new values as committed (they are what the database now holds)."""
-    for first in range(0, len(issued), 2):
-        a, b = issued[first], issued[min(first + 1, len(issued) - 1)]
-        session.connection().execute(_MARK_ISSUED, {
-            "a": a[0].id, "b": b[0].id, "document_a": a[1], "document_b": b[1],
-            "level_a": a[2].level_reached.value, "level_b": b[2].level_reached.value,
-            "pending_a": a[2].upgrade_pending, "pending_b": b[2].upgrade_pending, "now": now})
+    """Link each reservation of a pair (one or both: ``KINDS``) to its issued document, with
+    the signature's level; the ORM objects are told the new values as committed (they are
+    what the database now holds)."""
+    a, b = issued[0], issued[-1]
+    session.connection().execute(_MARK_ISSUED, {
+        "a": a[0].id, "b": b[0].id, "document_a": a[1], "document_b": b[1],
+        "level_a": a[2].level_reached.value, "level_b": b[2].level_reached.value,
+        "pending_a": a[2].upgrade_pending, "pending_b": b[2].upgrade_pending, "now": now})
     for row, document_id, result in issued:
         for name, value in (("document_id", document_id), ("issued_at", now),
                             ("signature_level", result.level_reached.value),
@@ -479,9 +479,8 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
             note=f"PAdES {result.level_reached.value}"
                  + (" (upgrade pending)" if result.upgrade_pending else "")))
     now = utcnow()
-    new_documents = dict(zip((row.kind for row in todo),
-                             (i.document for i in issue_documents(session, store, items,
-                                                                  actor=actor)), strict=True))
+    issued = issue_documents(session, store, items, actor=actor)
+    new_documents = {row.kind: i.document for row, i in zip(todo, issued, strict=True)}
     _mark_issued(session, [(row, new_documents[row.kind].id, results[row.kind]) for row in todo],
                  now)
     for row in todo:
