@@ -10,8 +10,9 @@ whose empty ``/FT /Sig`` fields are merged with their widgets, each locking itse
 objects, and :func:`sign_prepared_field` writes them straight away:
 
 * the field again, with its appearance (``/AP /N``) and value (``/V``);
-* the catalog again, with the PAdES developer extension (and ``/Perms /DocMDP`` when
-  certifying); the AcroForm again with ``/SigFlags 3``;
+* the catalog again, with the PAdES developer extension (for an ECDSA key also ISO/TS 32002
+  and ``/Version /2.0``), and ``/Perms /DocMDP`` when certifying; the AcroForm again with
+  ``/SigFlags 3``;
 * the stamp (``signing.stamp``) as a form XObject with its font objects — rendered, parsed
   and serialised once per signer and minute, only renumbered per document;
 * the signature dictionary (``/Type /Sig``, ``ETSI.CAdES.detached``, ``/M``, ``/Name``,
@@ -301,6 +302,24 @@ def _name_array(names: tuple[bytes, ...]) -> bytes:
     return b"[ " + b" ".join(b"(" + n + b")" for n in names) + b" ]"
 
 
+_ESIC = b"/ESIC << /Type /DeveloperExtensions /BaseVersion /1.7 /ExtensionLevel 1 >>"
+# ISO/TS 32002 says which curves ECDSA signatures in PDF use, as an extension of PDF 2.0;
+# pyHanko declares it (and PDF 2.0) for a signature on such a curve, and so does this.
+_ISO_32002 = (b"/ISO_ [ << /Type /DeveloperExtensions /BaseVersion /2.0 /ExtensionLevel 32002 "
+              b"/URL (https://www.iso.org/standard/45875.html) /ExtensionRevision (:2022) >> ]")
+_ISO_32002_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1", "brainpoolp256r1",
+                               "brainpoolp384r1", "brainpoolp512r1"})
+
+
+def _extensions(identity: SigningIdentity) -> bytes:
+    """The catalog's ``/Extensions`` (and ``/Version``) for this signer's signature: the PAdES
+    extension always, ISO/TS 32002 with PDF 2.0 for ECDSA on the curves it names."""
+    key = identity.certificate.public_key
+    if key.algorithm == "ec" and key.curve[0] == "named" and key.curve[1] in _ISO_32002_CURVES:
+        return b"\n/Extensions << " + _ESIC + b" " + _ISO_32002 + b" >>\n/Version /2.0"
+    return b"\n/Extensions << " + _ESIC + b" >>"
+
+
 @functools.lru_cache(maxsize=16)
 def _certificates_size(identity: SigningIdentity) -> int:
     """The DER size of the certificates the CMS carries (sizes the /Contents placeholder)."""
@@ -354,9 +373,7 @@ def sign_prepared_field(pdf: bytes, identity: SigningIdentity, options: SigningO
     objects = [
         obj(field.number, field.body[:-2].rstrip()
             + b"\n/AP << /N %d 0 R >>\n/V %d 0 R\n>>" % (numbers[0], sig_number)),
-        obj(original.root, catalog[:-2].rstrip()
-            + b"\n/Extensions << /ESIC << /Type /DeveloperExtensions /BaseVersion /1.7 "
-              b"/ExtensionLevel 1 >> >>"
+        obj(original.root, catalog[:-2].rstrip() + _extensions(identity)
             + (b"\n/Perms << /DocMDP %d 0 R >>" % sig_number if options.certify else b"")
             + b"\n>>"),
         obj(acroform_number, re.sub(rb"/SigFlags\s+\d+", b"/SigFlags 3", acroform)

@@ -242,6 +242,10 @@ def load_pkcs11_identity(module: Path | str, *, token_label: str, pin: str,
     if cert is None:
         session.close()
         raise TokenError(f"{source}: no certificate labelled {cert_label!r}")
+    if cert.public_key.algorithm == "ec":
+        # Hash here, sign the digest with plain CKM_ECDSA: tokens (SoftHSM2 among them)
+        # often lack the hash-and-sign ECDSA mechanisms, every one has CKM_ECDSA.
+        signer.use_raw_mechanism = True
     identity = SigningIdentity(signer, cert, tuple(extra), describe_certificate(cert), source)
     with _cache_lock:
         _cache[key] = identity

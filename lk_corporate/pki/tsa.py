@@ -175,7 +175,11 @@ def respond(pki: LoadedPki, request_der: bytes, *, now: dt.datetime | None = Non
         signature = key.sign(_tlv(0x31, attrs), padding.PKCS1v15(), hashes.SHA256())
     else:
         assert isinstance(key, ec.EllipticCurvePrivateKey)
-        signature = key.sign(_tlv(0x31, attrs), ec.ECDSA(hashes.SHA256()))
+        # RFC 6979: the nonce derived from the key and the message, not drawn at random, so
+        # one request at one moment gets one token (and no weak random number can leak the
+        # key)
+        signature = key.sign(_tlv(0x31, attrs),
+                             ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
     signer_info = _tlv(0x30, b"".join((
         _int(1), t.sid, t.digest_algorithm, _tlv(0xA0, attrs), t.signature_algorithm,
         _tlv(0x04, signature))))

@@ -274,7 +274,7 @@ def _reference_token(pki, request_der: bytes, now, serial: int) -> bytes:
     from asn1crypto import algos, cms, core, tsp
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
     from lk_corporate.pki.tsa import TSA_POLICY_OID
 
@@ -298,7 +298,13 @@ def _reference_token(pki, request_der: bytes, now, serial: int) -> bytes:
                            name="directory_name", value=tsa_cert.issuer)],
                            "serial_number": tsa_cert.serial_number}}]})]}),
     ])
-    signature = pki.tsa_key.sign(attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
+    if isinstance(pki.tsa_key, rsa.RSAPrivateKey):
+        algorithm = "sha256_rsa"
+        signature = pki.tsa_key.sign(attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
+    else:  # deterministic (RFC 6979), as the TSA signs: comparable byte for byte
+        algorithm = "sha256_ecdsa"
+        signature = pki.tsa_key.sign(attrs.dump(),
+                                     ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
     signed = {"version": "v3", "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
               "encap_content_info": {"content_type": "tst_info",
                                      "content": core.ParsableOctetString(tst_der)},
@@ -306,7 +312,7 @@ def _reference_token(pki, request_der: bytes, now, serial: int) -> bytes:
                   "version": "v1", "sid": cms.SignerIdentifier({"issuer_and_serial_number": {
                       "issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number}}),
                   "digest_algorithm": {"algorithm": "sha256"}, "signed_attrs": attrs,
-                  "signature_algorithm": {"algorithm": "sha256_rsa"}, "signature": signature})]}
+                  "signature_algorithm": {"algorithm": algorithm}, "signature": signature})]}
     if req["cert_req"].native:
         signed["certificates"] = [tsa_cert] + [asn1_x509.Certificate.load(
             c.public_bytes(serialization.Encoding.DER)) for c in pki.tsa_chain]
