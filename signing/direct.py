@@ -38,6 +38,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pyhanko.sign.signers.constants import ISO32002_CURVE_NAMES
+
 from signing import cms as fast_cms
 from signing.errors import SigningError, TimestampError
 from signing.identity import LoadedKeySigner, SigningIdentity, check_certificate_validity
@@ -304,18 +306,18 @@ def _name_array(names: tuple[bytes, ...]) -> bytes:
 
 _ESIC = b"/ESIC << /Type /DeveloperExtensions /BaseVersion /1.7 /ExtensionLevel 1 >>"
 # ISO/TS 32002 says which curves ECDSA signatures in PDF use, as an extension of PDF 2.0;
-# pyHanko declares it (and PDF 2.0) for a signature on such a curve, and so does this.
+# pyHanko declares it (and PDF 2.0) for a signature on one of its curves (pyHanko's list),
+# and so does this.
 _ISO_32002 = (b"/ISO_ [ << /Type /DeveloperExtensions /BaseVersion /2.0 /ExtensionLevel 32002 "
               b"/URL (https://www.iso.org/standard/45875.html) /ExtensionRevision (:2022) >> ]")
-_ISO_32002_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1", "brainpoolp256r1",
-                               "brainpoolp384r1", "brainpoolp512r1"})
 
 
 def _extensions(identity: SigningIdentity) -> bytes:
     """The catalog's ``/Extensions`` (and ``/Version``) for this signer's signature: the PAdES
     extension always, ISO/TS 32002 with PDF 2.0 for ECDSA on the curves it names."""
     key = identity.certificate.public_key
-    if key.algorithm == "ec" and key.curve[0] == "named" and key.curve[1] in _ISO_32002_CURVES:
+    if key.algorithm == "ec" and key.curve[0] == "named" \
+            and key.curve[1] in ISO32002_CURVE_NAMES:
         return b"\n/Extensions << " + _ESIC + b" " + _ISO_32002 + b" >>\n/Version /2.0"
     return b"\n/Extensions << " + _ESIC + b" >>"
 
