@@ -29,6 +29,7 @@ from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.storage import FileStore
 from lk_corporate.docflow import operations as docs
+from lk_corporate.docflow.files import content_disposition, file_name
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus
 from lk_corporate.periods.models import BillingPeriod
 from lk_corporate.periods.operations import (
@@ -200,8 +201,9 @@ def get_document_file(session: DbSession, caller: Caller | None, *,
         # a HEAD request (does it exist, how large) downloads nothing.
         docs.record_receipt(session, document, actor=who.actor)
     response = Response(data, mimetype="application/pdf")
-    filename = f"{document.kind.value}-{document.number}.pdf".replace("/", "-")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A reading act's number is Cyrillic («АП-…»), and headers are Latin-1 on the wire.
+    response.headers["Content-Disposition"] = content_disposition("attachment",
+                                                                  file_name(document))
     response.headers["ETag"] = f'"{document.sha256}"'
     return response
 

@@ -21,7 +21,7 @@ from lk_corporate.core.net import client_ip
 from lk_corporate.core.urls import page_number
 from lk_corporate.docflow import operations as ops
 from lk_corporate.docflow.evidence import build_evidence
-from lk_corporate.docflow.files import document_store, pdf_response
+from lk_corporate.docflow.files import content_disposition, document_store, pdf_response
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus
 from lk_corporate.docflow.pages import page_for
 from lk_corporate.docflow.states import (
@@ -127,7 +127,7 @@ def _evidence(document: Document) -> Response:
         report = {"error": str(exc)}
     bundle = build_evidence(db.session, store, document, current_report=report)
     response = Response(bundle.data, mimetype="application/zip")
-    response.headers["Content-Disposition"] = f'attachment; filename="{bundle.file_name}"'
+    response.headers["Content-Disposition"] = content_disposition("attachment", bundle.file_name)
     return response
 
 

@@ -12,9 +12,9 @@ from lk_corporate.api.endpoints import MONEY_KINDS
 from lk_corporate.core.audit import AuditEntry
 from lk_corporate.core.extensions import db
 from lk_corporate.core.rights import CLIENT_ACCOUNTANT, CLIENT_SIGNER
-from lk_corporate.docflow.models import Document, DocumentStatus
+from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus
 from lk_corporate.periods.models import BillingPeriod, PeriodStatus
-from tests.api.conftest import REPORT, World, bearer, make_token
+from tests.api.conftest import REPORT, World, _issue, bearer, make_token
 from tests.support.factories import add_membership, create_client, create_client_user
 
 
@@ -119,6 +119,19 @@ def test_a_document_with_its_history_links(client, world: World):
     # The invoice's amounts come with the invoicing package (api/invoicing_bridge.py).
     assert {k: invoice[k] for k in ("amount_net", "vat", "total", "due_date", "remaining")} == \
         dict.fromkeys(("amount_net", "vat", "total", "due_date", "remaining"))
+
+
+def test_a_cyrillic_number_downloads_under_a_header_http_can_carry(client, world: World, app):
+    """A reading act is numbered «АП-…»: headers are Latin-1 on the wire (a real server
+    refused to send the raw name, and the client got no answer at all)."""
+    act = _issue(app, DocumentKind.READING_ACT, "АП-2026-00002", world.a, None,
+                 b"%PDF-1.7 act")
+    r = get(client, f"/api/v1/documents/{act.id}/file", world.token_a)
+    assert r.status_code == 200 and r.data == b"%PDF-1.7 act"
+    header = r.headers["Content-Disposition"]
+    header.encode("latin-1")
+    assert header == ("attachment; filename=\"reading_act-__-2026-00002.pdf\"; "
+                      "filename*=UTF-8''reading_act-%D0%90%D0%9F-2026-00002.pdf")
 
 
 def test_file_download_records_receipt_of_what_the_supplier_sent(client, world: World):

@@ -161,3 +161,7 @@ def test_a_cyrillic_number_downloads_under_a_header_http_can_carry(client, firm,
     header.encode("latin-1")
     assert header.startswith('attachment; filename="reading_act-__-123-2026-10.pdf"')
     assert "filename*=UTF-8''reading_act-%D0%90%D0%9F-123-2026-10.pdf" in header
+    # The evidence bundle of the same act, and the API's download of it, likewise.
+    bundle = client.get(f"/documents/{act.id}/evidence.zip").headers["Content-Disposition"]
+    bundle.encode("latin-1")
+    assert "filename*=UTF-8''reading_act-%D0%90%D0%9F-123-2026-10-evidence.zip" in bundle
