@@ -12,6 +12,8 @@ The rouble sign (U+20BD) and the tenge sign (U+20B8) are NOT in this font: docum
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -26,8 +28,10 @@ __all__ = [
     "ITALIC",
     "REGULAR",
     "SEED_CHARACTERS",
+    "SeedFont",
     "register_fonts",
     "seed_encoding",
+    "seed_font",
     "seed_subsets",
 ]
 
@@ -265,3 +269,74 @@ def seed_encoding(name: str) -> dict[int, str]:
     that is not pure ASCII had a character outside the seed: encode it with reportlab."""
     register_fonts()
     return _fast_tables[name]
+
+
+@dataclass(frozen=True)
+class SeedFont:
+    """The PDF objects of one face's seeded subset (subset 0 holding exactly
+    :data:`SEED_CHARACTERS`), formatted once per process as reportlab formats them, for
+    ``documents.writer``, which writes a document without reportlab's object graph.
+
+    Each object is split around the references it holds (their numbers differ from one
+    document to the next): ``descriptor`` around ``/FontFile2``, ``font`` around
+    ``/FontDescriptor`` and ``/ToUnicode``, in that order."""
+
+    to_unicode: bytes
+    font_file: bytes
+    descriptor: tuple[bytes, bytes]
+    font: tuple[bytes, bytes, bytes]
+
+
+_MARK_A = b"\x00LK-REF-A\x00"
+_MARK_B = b"\x00LK-REF-B\x00"
+
+
+@cache
+def seed_font(name: str, internal: str) -> SeedFont:
+    """Face ``name``'s seeded subset as the resource ``internal`` (``/F1+0``): the same bytes
+    the caching classes above give reportlab for a document whose text stays within the
+    seed (``tests/documents/test_writer.py`` compares whole documents)."""
+    from reportlab.pdfbase import pdfdoc, pdfmetrics
+    from reportlab.pdfbase.ttfonts import SUBSETN, makeToUnicodeCMap
+
+    register_fonts()
+    _Formatted, _ = _pdf_object_classes()
+    font = pdfmetrics.getFont(name)
+    face = font.face
+    subset = list(_seed_states[name].subsets[0])
+    scratch = pdfdoc.PDFDocument()
+    base_font = (b"".join((SUBSETN(0), b"+", face.name, face.subfontNameX))).decode("pdfdoc")
+
+    def stream(dictionary: dict[str, Any], data: bytes) -> bytes:
+        formatted: bytes = pdfdoc.format(
+            pdfdoc.PDFStream(pdfdoc.PDFDictionary(dictionary), data), scratch, toplevel=1)
+        return formatted
+
+    import zlib
+
+    program = face.makeSubset(subset)
+    cmap = zlib.compress(makeToUnicodeCMap(base_font, subset).encode("latin-1"))
+    flags = (face.flags & ~(1 << 5)) | (1 << 2)
+    descriptor = pdfdoc.format(pdfdoc.PDFDictionary({
+        "Type": "/FontDescriptor", "Ascent": face.ascent, "CapHeight": face.capHeight,
+        "Descent": face.descent, "Flags": flags, "FontBBox": pdfdoc.PDFArray(face.bbox),
+        "FontName": pdfdoc.PDFName(base_font), "ItalicAngle": face.italicAngle,
+        "StemV": face.stemV, "FontFile2": _Formatted(_MARK_A),
+        "MissingWidth": face.defaultWidth}), scratch)
+    head, tail = descriptor.split(_MARK_A)
+    entry = pdfdoc.PDFTrueTypeFont()
+    entry.Name = internal[1:]
+    entry.BaseFont = base_font
+    entry.FirstChar = 0
+    entry.LastChar = len(subset) - 1
+    entry.Widths = _Formatted(pdfdoc.format(pdfdoc.PDFArray(
+        list(map(face.getCharWidth, subset))), scratch))
+    entry.FontDescriptor = _Formatted(_MARK_A)
+    entry.ToUnicode = _Formatted(_MARK_B)
+    before, rest = pdfdoc.format(entry, scratch, toplevel=1).split(_MARK_A)
+    between, after = rest.split(_MARK_B)
+    return SeedFont(
+        to_unicode=stream({"Filter": "/FlateDecode"}, cmap),
+        font_file=stream({"Length1": len(program), "Filter": "/FlateDecode"},
+                         zlib.compress(program)),
+        descriptor=(head, tail), font=(before, between, after))
