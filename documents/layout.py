@@ -863,16 +863,20 @@ def _qr_image(payload: str, error: str = "m") -> str:
     image = code.to_image(scale=1, add_quiet_zones=False)
     n = image.shape[1]
     pixels = bytes(memoryview(image))  # type: ignore[arg-type]  # 8-bit grey, 0 = dark
+    # each row padded to whole bytes, then the whole image as one binary number in hex: one
+    # conversion instead of one per row (a third of the time)
     pad = (-n) % 8
-    width = (n + pad) // 4
-    rows = [format(int(pixels[r * n:(r + 1) * n].translate(_MASK_BITS), 2) << pad,
-                   f"0{width}X") for r in range(n)]
+    if pad:
+        zeros = b"\x00" * pad
+        pixels = b"".join(pixels[r * n:(r + 1) * n] + zeros for r in range(n))
+    bits = pixels.translate(_MASK_BITS)
+    data = format(int(bits, 2), f"0{len(bits) // 4}X")
     quiet = 2
     scale = n / (n + 2 * quiet)
     offset = quiet / (n + 2 * quiet)
     # a 0 bit of a stencil mask is painted (in the current fill colour, black)
     return (f"{fp_str(scale, 0, 0, scale, offset, offset)} cm\n"
-            f"BI /W {n} /H {n} /IM true /BPC 1 /F /AHx ID\n" + "".join(rows) + ">\nEI")
+            f"BI /W {n} /H {n} /IM true /BPC 1 /F /AHx ID\n{data}>\nEI")
 
 
 _MASK_BITS = bytes.maketrans(b"\x00\xff", b"01")

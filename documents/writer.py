@@ -191,21 +191,28 @@ def write_pdf(pages: Sequence[PageBody], *, italic: bool, title: str, author: st
                            ("Kids", _array([_ref(n) for n in page_numbers])),
                            ("Type", b"/Pages")])
 
+    # pieces joined once at the end (the font programs are tens of kilobytes: no copies on
+    # the way); the identifier hashes the file with the placeholder, which only the trailer
+    # holds
     out = [HEADER]
     offset = len(HEADER)
     offsets = []
     for n in range(1, last + 1):
         body = objects[n]
-        chunk = b"%d 0 obj\n%s%sendobj\n" % (n, body, b"" if body.endswith(b"\n") else b"\n")
+        head = b"%d 0 obj\n" % n
+        tail = b"endobj\n" if body.endswith(b"\n") else b"\nendobj\n"
         offsets.append(offset)
-        out.append(chunk)
-        offset += len(chunk)
+        out += (head, body, tail)
+        offset += len(head) + len(body) + len(tail)
     xref = [b"xref\n0 %d\n0000000000 65535 f " % (last + 1)]
     xref.extend(b"%010d 00000 n " % o for o in offsets)
     out.append(b"\n".join(xref) + b"\n")
-    out.append(b"trailer\n<<\n/ID \n[<%s> <%s>]\n\n/Info %d 0 R\n/Root %d 0 R\n/Size %d\n>>"
-               b"\nstartxref\n%d\n%%%%EOF\n" % (_ID_PLACEHOLDER, _ID_PLACEHOLDER, info,
-                                               catalog, last + 1, offset))
-    data = b"".join(out)
-    digest = hashlib.md5(data, usedforsecurity=False).hexdigest().upper().encode("ascii")
-    return data.replace(b"<" + _ID_PLACEHOLDER + b">", b"<" + digest + b">")
+    trailer = (b"trailer\n<<\n/ID \n[<%s> <%s>]\n\n/Info %d 0 R\n/Root %d 0 R\n/Size %d\n>>"
+               b"\nstartxref\n%d\n%%%%EOF\n")
+    digest = hashlib.md5(usedforsecurity=False)
+    for piece in out:
+        digest.update(piece)
+    digest.update(trailer % (_ID_PLACEHOLDER, _ID_PLACEHOLDER, info, catalog, last + 1, offset))
+    file_id = digest.hexdigest().upper().encode("ascii")
+    out.append(trailer % (file_id, file_id, info, catalog, last + 1, offset))
+    return b"".join(out)
