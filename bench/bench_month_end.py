@@ -23,7 +23,16 @@ page's latency while the batch ran and the CPU each part of the system used. The
 
     month-end: N pairs in S s on W workers (R pairs/s)
 
-Needs PostgreSQL on 127.0.0.1:5432 (trust, user postgres) and Redis on 127.0.0.1:6379.
+Speed: this machine's speed changes by a factor of two from hour to hour (other work on
+the same host), so the script also measures a floor in the same run — ``bench_documents``'
+one-line reportlab document, one process per core, before and after the batch — and prints
+the rate as a ratio to it, and the time scaled to the machine of the first runs in
+``BENCHMARKS.md`` (3 067 floor documents per second per core).
+
+Needs PostgreSQL on this machine (trust, user postgres): through its Unix socket
+(``/var/run/postgresql``) when there is one — as the workers of a server beside its database
+connect: a loopback TCP round trip costs both sides ~0.2 ms more CPU per statement here —
+else 127.0.0.1:5432 (``LK_BENCH_PG_URL`` overrides); and Redis on 127.0.0.1:6379.
 """
 
 from __future__ import annotations
@@ -51,7 +60,31 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
-PG_SERVER = os.environ.get("LK_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_SOCKET = Path("/var/run/postgresql/.s.PGSQL.5432")
+PG_SERVER = os.environ.get("LK_BENCH_PG_URL") or (
+    f"postgresql://postgres@/postgres?host={PG_SOCKET.parent}" if PG_SOCKET.exists()
+    else "postgresql://postgres@127.0.0.1:5432/postgres")
+REFERENCE_FLOOR = 3067.0
+"""Floor documents per second per core on the machine of the first runs in BENCHMARKS.md."""
+FLOOR_SCRIPT = """
+import io, sys, time
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+def floor():
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 720, "floor")
+    c.showPage()
+    c.save()
+for _ in range(50):
+    floor()
+n, start = 0, time.process_time()
+while time.process_time() - start < float(sys.argv[1]):
+    floor()
+    n += 1
+print(n / (time.process_time() - start))
+"""
 PASSWORD = "Bench-pass-2026"
 
 
@@ -105,6 +138,15 @@ def _children(pid: int) -> list[int]:
         except (OSError, IndexError, ValueError):
             continue
     return out
+
+
+def _floor(seconds: float = 3.0) -> float:
+    """``bench_documents``' floor, one process per core at once: documents per CPU-second
+    per core (the median of the processes)."""
+    procs = [subprocess.Popen([sys.executable, "-c", FLOOR_SCRIPT, str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+             for _ in range(os.cpu_count() or 1)]
+    return statistics.median(float(proc.communicate()[0]) for proc in procs)
 
 
 def _logged_in(base_url: str, login: str) -> Any:
@@ -268,6 +310,7 @@ def main() -> None:
             "Redis": lambda: _pids(r"redis-server"),
             "web": lambda: [web_pid, *_children(web_pid)],
         }
+        floor_before = _floor()
         cpu_before = {name: _cpu_seconds(pids()) for name, pids in groups.items()}
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall_start = dt.datetime.now(dt.UTC)
@@ -327,6 +370,8 @@ def main() -> None:
             board_times.append((time.perf_counter() - began) * 1000)
             assert page.ok and "calculation-progress" in page.text, page.status_code
 
+        floor_after = _floor()
+        floor = (floor_before + floor_after) / 2
         rate = args.clients / seconds
         cpu_total = sum(cpu.values())
         print()
@@ -335,7 +380,11 @@ def main() -> None:
               f"load average before the run {os.getloadavg()[0]:.2f}")
         pool = "-P solo" if args.threads == 1 else f"-P threads -c {args.threads}"
         print(f"clients: {args.clients}, workers: {args.workers} (celery {pool}), "
-              f"gunicorn -w 2 serving {args.page}")
+              f"gunicorn -w 2 serving {args.page}; PostgreSQL "
+              + ("through its Unix socket" if "host=/" in PG_SERVER else "over TCP"))
+        print(f"floor (bench_documents' one-line document, one process per core): "
+              f"{floor_before:,.0f} documents/s per core before the batch, "
+              f"{floor_after:,.0f} after")
         print(f"last pair stored {seconds:.1f} s after the start; "
               f"`lk period calculate --wait` returned after {returned:.1f} s")
         print("CPU seconds during the batch: " + ", ".join(
@@ -349,6 +398,9 @@ def main() -> None:
                   f"p99 {_percentile(ms, 0.99):.0f} ms, errors {poller.errors}")
         print(f"the period board (/staff/periods/{setup.period_id}, {args.clients} clients) "
               f"after the batch: median {statistics.median(board_times):.0f} ms")
+        print(f"pairs/s as a ratio to the floor: {rate / floor:.5f}; the same ratio on the "
+              f"machine of the first runs ({REFERENCE_FLOOR:,.0f} floor documents/s per core): "
+              f"{args.clients / (rate / floor * REFERENCE_FLOOR):.1f} s")
         print(f"month-end: {args.clients} pairs in {seconds:.1f} s on {args.workers} workers "
               f"({rate:.1f} pairs/s)")
     finally:
