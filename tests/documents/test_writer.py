@@ -58,8 +58,9 @@ def test_every_kind_byte_for_byte(monkeypatch: pytest.MonkeyPatch, kind: str) ->
     assert written == reference
 
 
-def _custom(issued: datetime, *, italic: bool, text: str = "Проверка") -> Callable[[], bytes]:
-    """Two pages: italic text (or not), a field on each page, a timezone east of UTC."""
+def _custom(issued: datetime, *, italic: bool, text: str = "Проверка",
+            fields: bool = True) -> Callable[[], bytes]:
+    """Two pages: italic text (or not), a field on each page (or none)."""
     frame = Frame(supplier=samples.supplier_party(), label="Документ № 1 от 01.11.2026",
                   verify_url="https://lk.example/v/1", issued=issued, title="Документ № 1",
                   subject="")
@@ -68,10 +69,12 @@ def _custom(issued: datetime, *, italic: bool, text: str = "Проверка") -
         flow = Flow()
         flow.paragraph(text)
         flow.page.text(60, 300, "Курсив (italic)", italic=italic)
-        flow.page.signature_box("client", 60, 400, 200)
+        if fields:
+            flow.page.signature_box("client", 60, 400, 200)
         flow.new_page()
         flow.paragraph("Вторая страница")
-        flow.page.signature_box("supplier", 60, 400, 200)
+        if fields:
+            flow.page.signature_box("supplier", 60, 400, 200)
         return render_pages(frame, flow.pages)
 
     return render
@@ -87,6 +90,14 @@ def test_fields_on_two_pages_italic_and_time_zones(monkeypatch: pytest.MonkeyPat
     assert written == reference
     assert (b"/F3+0" in written) is italic
     assert f"{offset:+03d}'00'".encode() in written
+
+
+def test_no_signature_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    written, reference, took = _both_ways(monkeypatch, _custom(
+        datetime(2026, 11, 3, tzinfo=UTC), italic=False, fields=False))
+    assert took == [True]
+    assert written == reference
+    assert b"/AcroForm" not in written
 
 
 def test_a_character_outside_the_seed_goes_to_reportlab(monkeypatch: pytest.MonkeyPatch) -> None:
