@@ -47,6 +47,7 @@ from documents.fonts import BOLD, ITALIC, REGULAR, register_fonts, seed_encoding
 from documents.model import Party, Signer, format_date
 from documents.writer import (
     FONT_NAMES,
+    ID_PLACEHOLDER,
     PAGE_COMPRESSION_LEVEL,
     FieldBox,
     PageBody,
@@ -573,8 +574,7 @@ class _FixedTimeStamp:
         self.tzname = moment.tzname() or "UTC"
 
 
-_ID_PLACEHOLDER = b"LKDOCIDPLACEHOLDER00000000000000"  # 32 bytes, as long as an MD5 in hex
-_ID_RE = re.compile(b"<" + _ID_PLACEHOLDER + b">")
+_ID_RE = re.compile(b"<" + ID_PLACEHOLDER + b">")
 
 
 def _moment(issued: date | datetime) -> datetime:
@@ -602,7 +602,7 @@ def new_canvas(frame: Frame) -> tuple[Canvas, io.BytesIO]:
         if getFont(name).getSubsetInternalName(0, doc) != internal:
             raise RuntimeError(f"font {name} did not get the resource name {internal}")
     doc._timeStamp = _FixedTimeStamp(_moment(frame.issued))
-    doc._ID = b"\n[<" + _ID_PLACEHOLDER + b"> <" + _ID_PLACEHOLDER + b">]\n"
+    doc._ID = b"\n[<" + ID_PLACEHOLDER + b"> <" + ID_PLACEHOLDER + b">]\n"
     c.setTitle(frame.title)
     c.setAuthor(frame.supplier.name)
     c.setSubject(frame.subject or frame.title)

@@ -28,7 +28,14 @@ from reportlab.pdfbase import pdfdoc  # noqa: F401 - registers the "pdfdoc" code
 
 from documents.fonts import BOLD, ITALIC, REGULAR, seed_font
 
-__all__ = ["FONT_NAMES", "PAGE_COMPRESSION_LEVEL", "FieldBox", "PageBody", "write_pdf"]
+__all__ = [
+    "FONT_NAMES",
+    "ID_PLACEHOLDER",
+    "PAGE_COMPRESSION_LEVEL",
+    "FieldBox",
+    "PageBody",
+    "write_pdf",
+]
 
 FONT_NAMES = {REGULAR: "/F1+0", BOLD: "/F2+0", ITALIC: "/F3+0"}
 """The resource name of each face's seeded subset: the regular and the bold face are in every
@@ -107,7 +114,9 @@ def _stream(data: bytes) -> bytes:
     return b"<<\n/Filter /FlateDecode /Length %d\n>>\nstream\n%sendstream\n" % (len(data), data)
 
 
-_ID_PLACEHOLDER = b"LKDOCIDPLACEHOLDER00000000000000"
+ID_PLACEHOLDER = b"LKDOCIDPLACEHOLDER00000000000000"
+"""The file identifier while the file is hashed (32 bytes, as long as an MD5 in hex, so no
+offset moves when the hash replaces it)."""
 _PROCS = b"[ /PDF /Text /ImageB /ImageC /ImageI ]"
 
 
@@ -212,7 +221,7 @@ def write_pdf(pages: Sequence[PageBody], *, italic: bool, title: str, author: st
     digest = hashlib.md5(usedforsecurity=False)
     for piece in out:
         digest.update(piece)
-    digest.update(trailer % (_ID_PLACEHOLDER, _ID_PLACEHOLDER, info, catalog, last + 1, offset))
+    digest.update(trailer % (ID_PLACEHOLDER, ID_PLACEHOLDER, info, catalog, last + 1, offset))
     file_id = digest.hexdigest().upper().encode("ascii")
     out.append(trailer % (file_id, file_id, info, catalog, last + 1, offset))
     return b"".join(out)

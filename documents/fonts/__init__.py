@@ -92,13 +92,76 @@ def _pdf_object_classes() -> tuple[type, type]:
     return Formatted, Spliced
 
 
+def _subset_name(face: Any, n: int) -> str:
+    """``AAAAAA+LiberationSans``: the base font name of subset ``n``, as reportlab names it."""
+    from reportlab.pdfbase.ttfonts import SUBSETN
+
+    name: str = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+    return name
+
+
+def _font_program(face: Any, subset: list[int]) -> tuple[bytes, int]:
+    """The subset's TrueType program, compressed, and its uncompressed length."""
+    import zlib
+
+    program = face.makeSubset(subset)
+    return zlib.compress(program), len(program)
+
+
+def _descriptor_parts(face: Any, base_font: str, doc: object) -> tuple[bytes, bytes]:
+    """The font descriptor formatted around its one reference (``/FontFile2``)."""
+    from reportlab.pdfbase import pdfdoc
+
+    _Formatted, _ = _pdf_object_classes()
+    flags = (face.flags & ~(1 << 5)) | (1 << 2)  # symbolic, as reportlab writes it
+    descriptor = pdfdoc.PDFDictionary({
+        "Type": "/FontDescriptor", "Ascent": face.ascent, "CapHeight": face.capHeight,
+        "Descent": face.descent, "Flags": flags, "FontBBox": pdfdoc.PDFArray(face.bbox),
+        "FontName": pdfdoc.PDFName(base_font), "ItalicAngle": face.italicAngle,
+        "StemV": face.stemV, "FontFile2": _Formatted(_REF_MARK),
+        "MissingWidth": face.defaultWidth,
+    })
+    head, tail = pdfdoc.format(descriptor, doc).split(_REF_MARK)
+    return head, tail
+
+
+def _widths_and_cmap(face: Any, base_font: str, subset: list[int],
+                     doc: object) -> tuple[bytes, bytes]:
+    """The subset's ``/Widths`` array, formatted, and its ``/ToUnicode`` CMap, compressed."""
+    import zlib
+
+    from reportlab.pdfbase import pdfdoc
+    from reportlab.pdfbase.ttfonts import makeToUnicodeCMap
+
+    widths: bytes = pdfdoc.format(pdfdoc.PDFArray(list(map(face.getCharWidth, subset))), doc)
+    cmap = zlib.compress(makeToUnicodeCMap(base_font, subset).encode("latin-1"))
+    return widths, cmap
+
+
+def _font_entry(internal: str, base_font: str, subset: list[int], widths: bytes,
+                descriptor: object, to_unicode: object) -> Any:
+    """The subset's font dictionary (``internal`` without its slash)."""
+    from reportlab.pdfbase import pdfdoc
+
+    _Formatted, _ = _pdf_object_classes()
+    font = pdfdoc.PDFTrueTypeFont()
+    font.Name = internal
+    font.BaseFont = base_font
+    font.FirstChar = 0
+    font.LastChar = len(subset) - 1
+    font.Widths = _Formatted(widths)
+    font.FontDescriptor = descriptor
+    font.ToUnicode = to_unicode
+    return font
+
+
 def _caching_face_class(base: type) -> type:
     """A subclass of reportlab's TrueType face that keeps the compressed font program of the
     last subsets it embedded. Subsetting and compressing a font costs milliseconds per
     document; with seeded subsets the result is the same for every document."""
     from reportlab.pdfbase import pdfdoc
 
-    _Formatted, _Spliced = _pdf_object_classes()
+    _, _Spliced = _pdf_object_classes()
 
     class _CachingFace(base):  # type: ignore[misc]  # reportlab's face class: Any to mypy
         def addSubsetObjects(self, doc: object, fontname: str, subset: list[int]) -> object:
@@ -107,10 +170,7 @@ def _caching_face_class(base: type) -> type:
             key = tuple(subset)
             hit = cache.get(key)
             if hit is None:
-                import zlib
-
-                program = self.makeSubset(subset)
-                hit = (zlib.compress(program), len(program))
+                hit = _font_program(self, subset)
                 if len(cache) >= _SUBSET_CACHE_SIZE:
                     cache.pop(next(iter(cache)))
                 cache[key] = hit
@@ -123,16 +183,7 @@ def _caching_face_class(base: type) -> type:
                 "_lk_descriptor_cache", {})
             parts = parts_cache.get(fontname)
             if parts is None:
-                flags = (self.flags & ~(1 << 5)) | (1 << 2)  # symbolic, as reportlab writes it
-                descriptor = pdfdoc.PDFDictionary({
-                    "Type": "/FontDescriptor", "Ascent": self.ascent,
-                    "CapHeight": self.capHeight, "Descent": self.descent, "Flags": flags,
-                    "FontBBox": pdfdoc.PDFArray(self.bbox), "FontName": pdfdoc.PDFName(fontname),
-                    "ItalicAngle": self.italicAngle, "StemV": self.stemV,
-                    "FontFile2": _Formatted(_REF_MARK), "MissingWidth": self.defaultWidth,
-                })
-                head, tail = pdfdoc.format(descriptor, doc).split(_REF_MARK)
-                parts = parts_cache[fontname] = (head, tail)
+                parts = parts_cache[fontname] = _descriptor_parts(self, fontname, doc)
             return doc.Reference(_Spliced(parts[0], ref, parts[1]),  # type: ignore[attr-defined]
                                  "fontDescriptor:" + fontname)
 
@@ -145,14 +196,10 @@ def _caching_font_class(base: type) -> type:
     seeded subsets they are the same in every document, and formatting ~170 widths and a
     CMap of ~170 entries for three faces was a third of the time spent writing a page."""
     from reportlab.pdfbase import pdfdoc
-    from reportlab.pdfbase.ttfonts import SUBSETN, TTFont, makeToUnicodeCMap
-
-    _Formatted, _ = _pdf_object_classes()
+    from reportlab.pdfbase.ttfonts import TTFont
 
     class _CachingFont(base):  # type: ignore[misc]  # reportlab's TTFont: Any to mypy
         def addObjects(self, doc: Any) -> None:
-            import zlib
-
             cache: dict[tuple[str, tuple[int, ...]], tuple[bytes, bytes]] = \
                 self.__dict__.setdefault("_lk_objects_cache", {})
             try:
@@ -162,28 +209,21 @@ def _caching_font_class(base: type) -> type:
             state.frozen = 1
             for n, subset in enumerate(state.subsets):
                 internal = self.getSubsetInternalName(n, doc)[1:]
-                base_font = (b"".join((SUBSETN(n), b"+", self.face.name, self.face.subfontNameX))
-                             ).decode("pdfdoc")
+                base_font = _subset_name(self.face, n)
                 key = (base_font, tuple(subset))
                 hit = cache.get(key)
                 if hit is None:
-                    widths = pdfdoc.format(pdfdoc.PDFArray(
-                        list(map(self.face.getCharWidth, subset))), doc)
-                    cmap = zlib.compress(makeToUnicodeCMap(base_font, subset).encode("latin-1"))
-                    hit = (widths, cmap)
+                    hit = _widths_and_cmap(self.face, base_font, subset, doc)
                     if len(cache) >= _SUBSET_CACHE_SIZE:
                         cache.pop(next(iter(cache)))
                     cache[key] = hit
                 widths, cmap = hit
-                font = pdfdoc.PDFTrueTypeFont()
-                font.Name = internal
-                font.BaseFont = base_font
-                font.FirstChar = 0
-                font.LastChar = len(subset) - 1
-                font.Widths = _Formatted(widths)
                 stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary({"Filter": "/FlateDecode"}), cmap)
-                font.ToUnicode = doc.Reference(stream, "toUnicodeCMap:" + base_font)
-                font.FontDescriptor = self.face.addSubsetObjects(doc, base_font, subset)
+                # the CMap's reference first: object numbers follow the order of references
+                to_unicode = doc.Reference(stream, "toUnicodeCMap:" + base_font)
+                font = _font_entry(internal, base_font, subset, widths,
+                                   descriptor=self.face.addSubsetObjects(doc, base_font, subset),
+                                   to_unicode=to_unicode)
                 doc.Reference(font, internal)
                 doc.idToObject["BasicFonts"].dict[internal] = font
             del self.state[doc]
@@ -287,56 +327,36 @@ class SeedFont:
     font: tuple[bytes, bytes, bytes]
 
 
-_MARK_A = b"\x00LK-REF-A\x00"
 _MARK_B = b"\x00LK-REF-B\x00"
 
 
 @cache
 def seed_font(name: str, internal: str) -> SeedFont:
-    """Face ``name``'s seeded subset as the resource ``internal`` (``/F1+0``): the same bytes
-    the caching classes above give reportlab for a document whose text stays within the
-    seed (``tests/documents/test_writer.py`` compares whole documents)."""
+    """Face ``name``'s seeded subset as the resource ``internal`` (``/F1+0``): the objects the
+    caching classes above give reportlab for a document whose text stays within the seed,
+    built by the same functions (``tests/documents/test_writer.py`` compares whole
+    documents)."""
     from reportlab.pdfbase import pdfdoc, pdfmetrics
-    from reportlab.pdfbase.ttfonts import SUBSETN, makeToUnicodeCMap
 
     register_fonts()
     _Formatted, _ = _pdf_object_classes()
-    font = pdfmetrics.getFont(name)
-    face = font.face
+    face = pdfmetrics.getFont(name).face
     subset = list(_seed_states[name].subsets[0])
     scratch = pdfdoc.PDFDocument()
-    base_font = (b"".join((SUBSETN(0), b"+", face.name, face.subfontNameX))).decode("pdfdoc")
+    base_font = _subset_name(face, 0)
 
     def stream(dictionary: dict[str, Any], data: bytes) -> bytes:
         formatted: bytes = pdfdoc.format(
             pdfdoc.PDFStream(pdfdoc.PDFDictionary(dictionary), data), scratch, toplevel=1)
         return formatted
 
-    import zlib
-
-    program = face.makeSubset(subset)
-    cmap = zlib.compress(makeToUnicodeCMap(base_font, subset).encode("latin-1"))
-    flags = (face.flags & ~(1 << 5)) | (1 << 2)
-    descriptor = pdfdoc.format(pdfdoc.PDFDictionary({
-        "Type": "/FontDescriptor", "Ascent": face.ascent, "CapHeight": face.capHeight,
-        "Descent": face.descent, "Flags": flags, "FontBBox": pdfdoc.PDFArray(face.bbox),
-        "FontName": pdfdoc.PDFName(base_font), "ItalicAngle": face.italicAngle,
-        "StemV": face.stemV, "FontFile2": _Formatted(_MARK_A),
-        "MissingWidth": face.defaultWidth}), scratch)
-    head, tail = descriptor.split(_MARK_A)
-    entry = pdfdoc.PDFTrueTypeFont()
-    entry.Name = internal[1:]
-    entry.BaseFont = base_font
-    entry.FirstChar = 0
-    entry.LastChar = len(subset) - 1
-    entry.Widths = _Formatted(pdfdoc.format(pdfdoc.PDFArray(
-        list(map(face.getCharWidth, subset))), scratch))
-    entry.FontDescriptor = _Formatted(_MARK_A)
-    entry.ToUnicode = _Formatted(_MARK_B)
-    before, rest = pdfdoc.format(entry, scratch, toplevel=1).split(_MARK_A)
+    program, length = _font_program(face, subset)
+    widths, cmap = _widths_and_cmap(face, base_font, subset, scratch)
+    entry = _font_entry(internal[1:], base_font, subset, widths,
+                        descriptor=_Formatted(_REF_MARK), to_unicode=_Formatted(_MARK_B))
+    before, rest = pdfdoc.format(entry, scratch, toplevel=1).split(_REF_MARK)
     between, after = rest.split(_MARK_B)
     return SeedFont(
         to_unicode=stream({"Filter": "/FlateDecode"}, cmap),
-        font_file=stream({"Length1": len(program), "Filter": "/FlateDecode"},
-                         zlib.compress(program)),
-        descriptor=(head, tail), font=(before, between, after))
+        font_file=stream({"Length1": length, "Filter": "/FlateDecode"}, program),
+        descriptor=_descriptor_parts(face, base_font, scratch), font=(before, between, after))
