@@ -280,6 +280,43 @@ def _done() -> int:
         CalculationTask.status == TaskStatus.DONE)) or 0
 
 
+DISPATCH = """
+from lk_corporate.app import create_app
+from lk_corporate.core import jobs
+app = create_app()
+with app.app_context():
+    print(jobs.dispatch_many("lk.calculate_client", ((n,) for n in range(1, 451))))
+"""
+
+
+def test_many_jobs_are_dispatched_in_batches_and_every_message_arrives(redis_broker, tmp_path):
+    """450 jobs through kombu's publish batch (200 per round trip): the last, partial batch
+    is sent too, each message is a Celery task message of its own with its own ID, and the
+    workers take them oldest first."""
+    import base64
+    import json
+
+    import redis
+
+    from lk_corporate.core.jobs import DISPATCH_BATCH
+
+    assert 450 % DISPATCH_BATCH, "the test needs a partial last batch"
+    env = {**os.environ, "LK_CELERY_BROKER_URL": redis_broker, "LK_SECRET_KEY": "dispatch",
+           "LK_INSTANCE_DIR": str(tmp_path), "LK_DATABASE_URL": f"sqlite:///{tmp_path}/db"}
+    done = subprocess.run([sys.executable, "-c", DISPATCH], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "450"
+    client = redis.Redis.from_url(redis_broker)
+    queued = client.lrange("celery", 0, -1)[::-1]  # LPUSH: the oldest at the right end
+    assert len(queued) == 450
+    messages = [json.loads(raw) for raw in queued]
+    assert {m["headers"]["task"] for m in messages} == {"lk.calculate_client"}
+    assert len({m["headers"]["id"] for m in messages}) == 450
+    args = [json.loads(base64.b64decode(m["body"]))[0] for m in messages]
+    assert args == [[n] for n in range(1, 451)]
+
+
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
         clean_app, session, store, demo_pki, pki_services, redis_broker, tmp_path):
     clients = 30
