@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeAlias, TypeVar, cast
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, scoped_session
+from sqlalchemy.orm.attributes import instance_state
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -167,7 +169,56 @@ def rows_changed(result: Any) -> int:
 
 
 M = TypeVar("M", bound=Base)
-_INSERTS: dict[type[Base], Any] = {}
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    """What ``insert_persistent`` needs of a model, worked out once per model: the statement
+    (its cache key is then computed once too), the primary key, and per column its attribute
+    and how to fill it when a row leaves it out."""
+
+    statement: Any
+    pk_attribute: str
+    attributes: dict[str, str]
+    """column key -> mapped attribute name"""
+    defaults: tuple[tuple[str, Any, bool], ...]
+    """(column key, default, callable) of the columns with a Python-side default, or None
+    for a nullable column without one."""
+    required: tuple[str, ...]
+    """Columns with neither a default nor NULL allowed."""
+
+
+_PLANS: dict[type[Base], _InsertPlan] = {}
+
+
+def _insert_plan(model: type[Base]) -> _InsertPlan:
+    plan = _PLANS.get(model)
+    if plan is not None:
+        return plan
+    mapper = sa_inspect(model)
+    table = mapper.local_table
+    (pk,) = mapper.primary_key
+    defaults: list[tuple[str, Any, bool]] = []
+    required: list[str] = []
+    for column in table.columns:
+        if column is pk:
+            continue
+        default = column.default
+        if default is None:
+            if column.nullable:
+                defaults.append((column.key, None, False))
+            else:
+                required.append(column.key)
+        elif getattr(default, "is_scalar", False):
+            defaults.append((column.key, default.arg, False))  # type: ignore[attr-defined]
+        else:
+            defaults.append((column.key, default.arg, True))  # type: ignore[attr-defined]
+    plan = _PLANS[model] = _InsertPlan(
+        statement=insert(model).returning(pk, sort_by_parameter_order=True),
+        pk_attribute=mapper.get_property_by_column(pk).key,
+        attributes={c.key: mapper.get_property_by_column(c).key for c in table.columns},
+        defaults=tuple(defaults), required=tuple(required))
+    return plan
 
 
 def insert_persistent(session: DbSession, model: type[M], rows: Sequence[dict[str, Any]]
@@ -177,44 +228,37 @@ def insert_persistent(session: DbSession, model: type[M], rows: Sequence[dict[st
 
     Why: the month-end job inserts these rows for every client, and the flush's bookkeeping
     (change tracking, ordering by dependency, a pass per mapper) serves nothing when the rows
-    are new and complete. The objects are built from the
-    values given, the columns' Python-side defaults and the generated primary keys, then
-    attached as already persistent (``make_transient_to_detached``): no further statement,
-    and no lazy load of a column later, since every column has its value. A column with
-    neither a value nor a Python-side default is refused (its database default is unknown
-    here).
+    are new and complete. The objects are built from the values given, the columns'
+    Python-side defaults and the generated primary keys, as a query builds what it loads
+    (the class's bare instance with its attributes set as loaded: the constructor's change
+    events would record history that is thrown away at once), then attached as already
+    persistent (``make_transient_to_detached``): no further statement, and no lazy load of a
+    column later, since every column has its value. A column with neither a value nor a
+    Python-side default is refused (its database default is unknown here).
     """
     if not rows:
         return []
     session.flush()  # what is pending goes first, as an autoflush would send it
-    mapper = sa_inspect(model)
-    table = mapper.local_table
-    (pk,) = mapper.primary_key
+    plan = _insert_plan(model)
     complete = []
     for row in rows:
         values = dict(row)
-        for column in table.columns:
-            if column.key in values or column is pk:
-                continue
-            default = column.default
-            if default is None:
-                if not column.nullable:
-                    raise ValueError(f"{model.__name__}.{column.key}: no value and no default")
-                values[column.key] = None
-            elif getattr(default, "is_scalar", False):
-                values[column.key] = default.arg  # type: ignore[attr-defined]
-            else:
-                values[column.key] = default.arg(None)  # type: ignore[attr-defined]
+        for key in plan.required:
+            if key not in values:
+                raise ValueError(f"{model.__name__}.{key}: no value and no default")
+        for key, default, call in plan.defaults:
+            if key not in values:
+                values[key] = default(None) if call else default
         complete.append(values)
-    statement = _INSERTS.get(model)
-    if statement is None:  # built once per model: its cache key is then computed once too
-        statement = _INSERTS[model] = insert(model).returning(pk, sort_by_parameter_order=True)
-    ids = session.connection().execute(statement, complete).scalars().all()
-    objects = []
+    ids = session.connection().execute(plan.statement, complete).scalars().all()
+    manager = sa_inspect(model).class_manager
+    attributes = plan.attributes
+    objects: list[M] = []
     for key, values in zip(ids, complete, strict=True):
-        obj = model(**{mapper.get_property_by_column(table.c[k]).key: v
-                       for k, v in values.items()})
-        setattr(obj, mapper.get_property_by_column(pk).key, key)
+        obj = cast(M, manager.new_instance())
+        state = instance_state(obj)
+        state.dict.update({attributes[k]: v for k, v in values.items()})
+        state.dict[plan.pk_attribute] = key
         make_transient_to_detached(obj)
         session.add(obj)
         objects.append(obj)
