@@ -11,8 +11,11 @@ COPY . /app
 
 # Editable install ("pip install -e ." rather than "pip install ."): the templates/ folder and
 # the Alembic migrations live in the source tree next to the package, not inside an installed
-# wheel, and the app finds them relative to its source files.
+# wheel, and the app finds them relative to its source files. The portal's modules are
+# compiled here: PYTHONDONTWRITEBYTECODE keeps Python from writing them at run time, so
+# without this every container, worker and `lk` command would compile them again (~0.4 s).
 RUN pip install -e . \
+ && python -m compileall -q lk_corporate signing documents \
  && useradd --system --uid 10001 --home-dir /app lk \
  && mkdir -p /app/instance /data \
  && chown -R lk /app/instance /data
