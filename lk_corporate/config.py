@@ -6,6 +6,7 @@ table lists them. ``create_app(overrides)`` applies a mapping on top (tests use 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -42,10 +43,47 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+DEMO_ADDRESSES = "demo-addresses.json"
+"""Where ``lk demo`` writes the addresses it runs with, in its instance folder."""
+_DEMO_KEYS = ("LK_BASE_URL", "LK_TSA_URL", "LK_TRUST_ROOTS")
+
+
+def write_demo_addresses(instance_path: Path, config: Mapping[str, Any]) -> None:
+    """Record the demo's own portal address, TSA and trust root (``lk demo``: its port, its
+    PKI's port), so that an ``lk`` command run beside it with ``LK_DEMO`` set issues
+    documents with the same verification links and timestamps as the running demo does,
+    instead of the defaults' (port 5000, and a TSA on 8765 that may be another demo's or
+    nobody's)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    (instance_path / DEMO_ADDRESSES).write_text(
+        json.dumps({k: str(config[k]) for k in _DEMO_KEYS}, indent=1), encoding="utf-8")
+
+
+def _demo_addresses(instance_path: Path, demo: bool) -> dict[str, str]:
+    """What ``write_demo_addresses`` left in this instance folder (nothing unless ``demo``)."""
+    if not demo:
+        return {}
+    try:
+        found = json.loads((instance_path / DEMO_ADDRESSES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if k in _DEMO_KEYS and isinstance(v, str) and v}
+
+
 def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The Flask config mapping built from ``env`` (default: the process environment)."""
+    """The Flask config mapping built from ``env`` (default: the process environment).
+
+    With ``LK_DEMO`` set, the portal address, TSA and trust root the demo of this instance
+    folder runs with (``write_demo_addresses``) replace the defaults; what ``env`` sets still
+    wins."""
     e = os.environ if env is None else env
-    get = e.get
+    demo = _demo_addresses(instance_path, _bool(e.get("LK_DEMO"), False))
+
+    def get(key: str) -> str | None:
+        return e.get(key) or demo.get(key)
+
     database_url = normalize_database_url(
         get("LK_DATABASE_URL") or f"sqlite:///{instance_path / 'lk.sqlite3'}"
     )

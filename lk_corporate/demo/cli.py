@@ -20,6 +20,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from lk_corporate.config import write_demo_addresses
 from lk_corporate.demo.seed import demo_seeders, seed_demo
 
 if TYPE_CHECKING:
@@ -60,6 +61,9 @@ def demo(host: str, port: int, pki_port: int | None, no_server: bool) -> None:
         app.config["LK_TSA_URL"] = manifest.tsa_url
     if not os.environ.get("LK_TRUST_ROOTS"):
         app.config["LK_TRUST_ROOTS"] = str(manifest.trust_anchor)
+    # For `lk` commands run beside the demo with LK_DEMO set (e.g. `lk period calculate`):
+    # the same links and TSA in what they issue.
+    write_demo_addresses(Path(app.instance_path), app.config)
 
     try:
         click.echo("Preparing the database…")

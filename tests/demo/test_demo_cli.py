@@ -218,6 +218,35 @@ def test_an_existing_pki_keeps_its_port_and_another_port_is_refused(tmp_path):
     assert load_manifest(home / "pki").base_url == f"http://127.0.0.1:{pki_port}"
 
 
+def test_lk_commands_beside_the_demo_use_its_addresses(tmp_path):
+    """A demo on ports of its own: an ``lk`` command run beside it with ``LK_DEMO`` set (``lk
+    period calculate`` from a shell) links and timestamps what it issues as the demo does.
+    Before, it printed verification links to port 5000 and asked the TSA on port 8765 —
+    another demo's, or nobody's, so the invoices were signed at B-B."""
+    from lk_corporate.config import load_config
+
+    home, port, pki_port = tmp_path / "home", _free_port(), _free_port()
+    env = _env(home)
+    made = lk("demo", "--no-server", "--port", port, "--pki-port", pki_port, env=env,
+              cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    beside = load_config(home, {**env, "LK_DEMO": "1"})
+    assert beside["LK_BASE_URL"] == f"http://127.0.0.1:{port}"
+    assert beside["LK_TSA_URL"] == f"http://127.0.0.1:{pki_port}/tsa"
+    assert beside["LK_TRUST_ROOTS"] == str(load_manifest(home / "pki").trust_anchor)
+    # What the environment says still wins, and without LK_DEMO the defaults stay.
+    told = load_config(home, {**env, "LK_DEMO": "1", "LK_BASE_URL": "https://lk.example",
+                              "LK_TSA_URL": "http://tsa.example.test/tsa"})
+    assert (told["LK_BASE_URL"], told["LK_TSA_URL"]) == ("https://lk.example",
+                                                         "http://tsa.example.test/tsa")
+    plain = load_config(home, env)
+    assert plain["LK_BASE_URL"] == "http://127.0.0.1:5000"
+    assert plain["LK_TSA_URL"] == "http://127.0.0.1:8765/tsa"
+    # A damaged file is as good as none.
+    (home / "demo-addresses.json").write_text("{not json", encoding="utf-8")
+    assert load_config(home, {**env, "LK_DEMO": "1"})["LK_BASE_URL"] == "http://127.0.0.1:5000"
+
+
 def test_the_users_mail_backend_and_tsa_are_kept(tmp_path, smtp_server, demos):
     home = tmp_path / "home"
     env = _env(home, LK_PKI_PORT=str(_free_port()), LK_MAIL_BACKEND="smtp",
