@@ -41,7 +41,7 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -212,6 +212,8 @@ class Draft:
     tax_invoice: TaxInvoiceData
     issued: bool
     """Both documents exist already: nothing to render, sign or record."""
+    tokens: dict[DocumentKind, str] = field(default_factory=dict)
+    """Each document's public verification token, as its verification link prints it."""
 
 
 @dataclass(frozen=True)
@@ -344,7 +346,9 @@ def prepare_invoices(session: DbSession, store: FileStore, act: Document, *,
                  invoice_id=invoice.id, tax_invoice_id=tax.id,
                  invoice=_invoice_data(invoice, invoice.charge_lines, context),
                  tax_invoice=_tax_invoice_data(tax, tax.charge_lines, context),
-                 issued=invoice.document_id is not None and tax.document_id is not None)
+                 issued=invoice.document_id is not None and tax.document_id is not None,
+                 tokens={row.kind: settings.verify_token(row.kind, row.number)
+                         for row in (invoice, tax)})
 
 
 # --- step 2: render and sign ----------------------------------------------------------------
@@ -476,6 +480,7 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
             date=row.date, pdf=result.pdf, source=RevisionSource.SUPPLIER_SIGNATURE,
             stored_sha256=signed.stored[KINDS.index(row.kind)] if signed.stored else None,
             supersedes=old_docs.get(old.document_id) if old and old.document_id else None,
+            public_token=draft.tokens.get(row.kind),
             note=f"PAdES {result.level_reached.value}"
                  + (" (upgrade pending)" if result.upgrade_pending else "")))
     now = utcnow()

@@ -113,6 +113,39 @@ def test_another_clients_invoice_is_not_found(client, billing, store, supplier_k
     assert "2026-000001" not in client.get("/invoices").get_data(as_text=True)
 
 
+def test_the_printed_verification_link_opens_the_documents_page(client, billing, store,
+                                                                supplier_key):
+    """The address in each document's footer and QR code is its public verification page
+    (until 2026-12-03 the batch printed a token it never stored: every link answered 404).
+    The token is keyed by the secret key: knowing a number does not give its page, which
+    names the client."""
+    import hashlib
+    import subprocess
+    from dataclasses import replace
+
+    from lk_corporate.invoicing.settings import InvoicingSettings
+
+    settings = InvoicingSettings(base_url="https://lk.example", token_key=b"test-secret")
+    firm = billing.client()
+    m = billing.meter(firm)
+    act = accepted_act(store, billing.supplier, firm, billing.period, [Row(m, D(100), D(200))])
+    for row_id in _issue(store, act, supplier_key, settings):
+        row = db.session.get(Invoice, row_id)
+        text = subprocess.run(["pdftotext", "-", "-"], input=store.get(row.document.sha256),
+                              capture_output=True, check=True).stdout.decode()
+        (url,) = set(re.findall(r"https://lk\.example/verify/\S+", text))
+        assert url == settings.verify_url(row.kind, row.number)
+        page = client.get(url.removeprefix("https://lk.example"))
+        assert page.status_code == 200, url
+        assert row.number in page.get_data(as_text=True) and firm.name in page.get_data(
+            as_text=True)
+        guessed = hashlib.sha256(f"{row.kind.value}:{row.number}".encode()).hexdigest()[:20]
+        kind = row.kind.value.replace("_", "-")
+        assert client.get(f"/verify/{kind}/{guessed}").status_code == 404
+        other_key = replace(settings, token_key=b"another-secret")
+        assert other_key.verify_url(row.kind, row.number) != url
+
+
 def _board(client, period_id, **args):
     query = "&".join(f"{k}={v}" for k, v in args.items())
     return client.get(f"/staff/periods/{period_id}?{query}").get_data(as_text=True)
