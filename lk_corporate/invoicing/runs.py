@@ -187,7 +187,8 @@ class Progress:
 
 def progress(session: DbSession, period_id: int, *, failures: int = 100) -> Progress:
     """The run's tasks by state (counted by the database: ``lk period calculate --wait``
-    asks twice a second) and the first ``failures`` failures with their reasons."""
+    asks every half second at first, then every two) and the first ``failures`` failures
+    with their reasons."""
     run = get_run(session, period_id)
     if run is None:
         return Progress(None)
