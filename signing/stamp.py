@@ -69,6 +69,7 @@ _FALLBACK_DIR = Path("/usr/share/fonts/truetype/dejavu")
 _REGULAR = "LKStampSans"
 _fonts_lock = threading.Lock()
 _fonts_ready = False
+_draw_lock = threading.Lock()
 
 _BLUE = (0.11, 0.25, 0.55)
 _INK = (0.1, 0.1, 0.12)
@@ -133,6 +134,14 @@ def render_stamp_pdf(text: StampText, size: tuple[float, float] = STAMP_SIZE, *,
                      opaque: bool = False) -> bytes:
     """A one-page PDF, exactly ``size`` points, with the stamp drawn on it; ``opaque``
     paints its inside white (it then hides the caption of the box it fills)."""
+    # reportlab subsets the font through one read position kept on the face: two threads
+    # drawing stamps at once (a pair's two documents are signed on two threads) would read
+    # each other's offsets. A stamp is drawn once a minute per signer, so waiting costs nothing.
+    with _draw_lock:
+        return _draw_stamp_pdf(text, size, opaque)
+
+
+def _draw_stamp_pdf(text: StampText, size: tuple[float, float], opaque: bool) -> bytes:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 

@@ -47,6 +47,7 @@ BOLD = "LKLiberationSans-Bold"
 ITALIC = "LKLiberationSans-Italic"
 
 _lock = Lock()
+_subset_lock = Lock()
 _registered = False
 
 # The characters every document starts its font subsets with, in this order. Seeding makes
@@ -104,7 +105,11 @@ def _font_program(face: Any, subset: list[int]) -> tuple[bytes, int]:
     """The subset's TrueType program, compressed, and its uncompressed length."""
     import zlib
 
-    program = face.makeSubset(subset)
+    # reportlab reads the font file through one position kept on the face: two threads
+    # subsetting at once (a worker renders a pair's two documents on two threads) read each
+    # other's offsets
+    with _subset_lock:
+        program = face.makeSubset(subset)
     return zlib.compress(program), len(program)
 
 

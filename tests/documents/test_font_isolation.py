@@ -44,3 +44,67 @@ def test_same_font_file_registered_first_changes_nothing() -> None:
     fresh = _render("")
     assert _render(SAME_FILE_FIRST) == fresh
     assert _render(STAMP_FIRST) == fresh
+
+
+def test_threads_subsetting_one_face_at_once_get_the_same_font_program() -> None:
+    """The month-end worker renders a pair's invoice and tax invoice on two threads. reportlab
+    parses a face's subset through one read position kept on the face, so two threads
+    subsetting at once read each other's offsets: a worker's first pair failed with
+    ``IndexError`` in ``makeSubset`` (CI, 2026-12-03), or could embed a wrong font."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from reportlab.pdfbase import pdfmetrics
+
+    from documents.fonts import REGULAR, _font_program, register_fonts
+
+    register_fonts()
+    face = pdfmetrics.getFont(REGULAR).face
+    subsets = [list(range(32, 127)), [0x410 + i for i in range(64)] + list(range(48, 58))]
+    expected = [_font_program(face, s) for s in subsets]
+    threads = 4
+    barrier = Barrier(threads)
+
+    def subset_repeatedly(n: int) -> list[bool]:
+        barrier.wait()
+        return [_font_program(face, subsets[(n + i) % 2]) == expected[(n + i) % 2]
+                for i in range(40)]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, as a loaded machine does
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            results = [ok for batch in pool.map(subset_repeatedly, range(threads))
+                       for ok in batch]
+    finally:
+        sys.setswitchinterval(interval)
+    assert all(results), f"{results.count(False)} of {len(results)} subsets differed"
+
+
+def test_threads_drawing_signature_stamps_at_once_get_the_same_stamps() -> None:
+    """The same for the signature stamp, whose font is reportlab's own face class."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from signing.stamp import StampText, render_stamp_pdf
+
+    texts = [StampText("ДОКУМЕНТ ПОДПИСАН", (("Подписант", name), ("Сертификат", serial)))
+             for name, serial in (("Иванова А. П.", "01AF"), ("Petrov & Co", "7E23"))]
+    expected = [render_stamp_pdf(t) for t in texts]
+    threads = 4
+    barrier = Barrier(threads)
+
+    def draw_repeatedly(n: int) -> list[bool]:
+        barrier.wait()
+        return [render_stamp_pdf(texts[(n + i) % 2]) == expected[(n + i) % 2]
+                for i in range(25)]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            results = [ok for batch in pool.map(draw_repeatedly, range(threads))
+                       for ok in batch]
+    finally:
+        sys.setswitchinterval(interval)
+    assert all(results), f"{results.count(False)} of {len(results)} stamps differed"
