@@ -194,6 +194,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2,
                         help="tasks each worker process runs at once (Celery's thread pool; "
                              "1: -P solo)")
+    parser.add_argument("--pool", default="threads", choices=("threads", "prefork"))
     args = parser.parse_args()
 
     import redis
@@ -276,7 +277,7 @@ def main() -> None:
             workers.append(subprocess.Popen(
                 [str(VENV_BIN / "celery"), "-A", "lk_corporate.tasks.celery_app", "worker",
                  *(["-P", "solo"] if args.threads == 1 else
-                   ["-P", "threads", "-c", str(args.threads)]),
+                   ["-P", args.pool, "-c", str(args.threads)]),
                  "-n", f"bench{n}@%h", "--without-gossip", "--without-mingle",
                  "--without-heartbeat", "--loglevel", "INFO"],
                 env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
@@ -298,7 +299,7 @@ def main() -> None:
         time.sleep(2)  # the page warm (gunicorn workers loaded)
 
         groups = {
-            "workers": lambda: [w.pid for w in workers],
+            "workers": lambda: [p for w in workers for p in (w.pid, *_children(w.pid))],
             # This database's connections, and the server's own writers (shared with whatever
             # else runs on the server: other databases' backends are left out).
             "PostgreSQL": lambda: _pids(rf"^postgres: .* {db_name} |^postgres: \S+: "
@@ -375,7 +376,7 @@ def main() -> None:
         print(f"machine: {platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} cores (`nproc`), Python {platform.python_version()}, "
               f"load average before the run {os.getloadavg()[0]:.2f}")
-        pool = "-P solo" if args.threads == 1 else f"-P threads -c {args.threads}"
+        pool = "-P solo" if args.threads == 1 else f"-P {args.pool} -c {args.threads}"
         print(f"clients: {args.clients}, workers: {args.workers} (celery {pool}), "
               f"gunicorn -w 2 serving {args.page}; PostgreSQL "
               + ("through its Unix socket" if "host=/" in PG_SERVER else "over TCP"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,7 @@ from flask import Flask
 from flask_babel import refresh
 
 from lk_corporate.core import i18n
-from tests.support.factories import create_client, create_client_user, login
+from tests.support.factories import create_client, create_client_user, login, post_form
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -319,3 +320,17 @@ def test_filters_are_available_in_templates(ru: Any, clean_app: Flask) -> None:
     assert template.render(a=Decimal("1234.5"), d=dt.date(2026, 1, 2), p=dt.date(2026, 2, 1)) == (
         "1\u00a0234,50 02.01.2026 Февраль 2026"
     )
+
+
+def test_form_messages_follow_the_language_request_by_request(client: Any) -> None:
+    """WTForms' own messages (a required field) come from a catalogue read once per process
+    and language (``LocalizedRequest``): each request still gets its own language's."""
+    empty = {"activation_code": "", "tax_id": "7712345671", "contract_number": "123",
+             "email": "buh@romashka.example", "login": "", "password": "Secret-pass-2026",
+             "password_repeat": "Secret-pass-2026"}
+    for language, message in (("en", "This field is required."), ("ru", "Обязательное поле."),
+                              ("en", "This field is required.")):
+        client.get(f"/lang/{language}")
+        html = post_form(client, "/register", empty).get_data(as_text=True)
+        error = re.search(r'id="activation_code-error"[^>]*>(.*?)</div>', html, re.DOTALL)
+        assert error and message in error.group(1), (language, error and error.group(1))

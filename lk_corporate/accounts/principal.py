@@ -30,6 +30,11 @@ class Principal(UserMixin):
         self.user = user
         self.login_session = login
         self._cookie_id = cookie_id
+        # Decided once, when the request found its user: Flask-Login asks (is_authenticated)
+        # a few dozen times per page, the last times after the request's transaction ended,
+        # when reading the user's columns would load the user and its memberships again.
+        self._active = user.is_confirmed and not user.is_blocked
+        self._rights: tuple[object, frozenset[str]] | None = None
 
     def get_id(self) -> str:
         # What Flask-Login keeps in the session and remember cookies: this login's record.
@@ -37,7 +42,7 @@ class Principal(UserMixin):
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
-        return self.user.is_confirmed and not self.user.is_blocked
+        return self._active
 
     @property
     def id(self) -> int:
@@ -72,10 +77,18 @@ class Principal(UserMixin):
 
     @property
     def rights(self) -> frozenset[str]:
+        # Asked for every menu item and guarded link of a page: worked out once per
+        # membership (a request that switches the active client asks again).
         if self.user.staff_role is not None:
-            return self.user.staff_role.right_names
-        m = self.active_membership
-        return m.right_names if m is not None else frozenset()
+            key: object = self.user.staff_role
+        else:
+            key = self.active_membership
+        cached = self._rights
+        if cached is not None and cached[0] is key:
+            return cached[1]
+        rights = key.right_names if key is not None else frozenset()  # type: ignore[attr-defined]
+        self._rights = (key, rights)
+        return rights
 
     def has_right(self, right: str) -> bool:
         return right in self.rights

@@ -22,6 +22,7 @@ import functools
 import json
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, Request, current_app, has_request_context, request, session
 from flask_babel import get_locale, get_timezone, gettext, refresh
 
 from lk_corporate.core.errors import Term
@@ -258,6 +259,24 @@ def load_params(text: str | None) -> dict[str, Any]:
     return {k: typed(v) for k, v in json.loads(text or "{}").items()}
 
 
+@functools.lru_cache(maxsize=8)
+def _wtforms_translations(locale: str) -> Translations | NullTranslations:
+    from wtforms.i18n import messages_path
+
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class LocalizedRequest(Request):
+    """The app's request class: WTForms' own messages (a field required, a number expected)
+    in the request's language, each catalogue read once per process. Flask-WTF reads this
+    attribute and, when it is missing, parses the catalogue file again for every request that
+    builds a form."""
+
+    @cached_property
+    def wtforms_translations(self) -> Translations | NullTranslations:
+        return _wtforms_translations(str(get_locale()))
+
+
 def init_app(app: Flask) -> None:
     """Plug the selectors into the Babel extension bound by ``create_app`` and add the filters.
 
@@ -265,6 +284,7 @@ def init_app(app: Flask) -> None:
     setting them after ``babel.init_app(app)`` is enough.
     """
     babel_config = app.extensions["babel"]
+    app.request_class = LocalizedRequest
     babel_config.locale_selector = select_locale
     babel_config.timezone_selector = select_timezone
     # {% trans %} blocks are extracted with trimmed=true (babel.cfg); render them the same way

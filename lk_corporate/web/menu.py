@@ -139,8 +139,20 @@ def register_menu_item(
     return item
 
 
+_sorted: tuple[tuple[MenuItem, ...], list[MenuItem]] = ((), [])
+
+
 def registered_items() -> list[MenuItem]:
-    return sorted(_ITEMS.values(), key=lambda i: (SECTIONS[i.section].order, i.order, i.endpoint))
+    """Every registered page in menu order (sorted again only after a registration: every
+    page a signed-in user opens draws the menu)."""
+    global _sorted
+    items = tuple(_ITEMS.values())
+    registered, ordered = _sorted
+    if len(items) != len(registered) or any(a is not b for a, b in zip(items, registered,
+                                                                       strict=True)):
+        ordered = sorted(items, key=lambda i: (SECTIONS[i.section].order, i.order, i.endpoint))
+        _sorted = (items, ordered)
+    return list(ordered)
 
 
 def user_audiences(user: Any) -> set[str]:
@@ -182,11 +194,15 @@ def build_menu(user: Any, current_endpoint: str | None) -> list[MenuEntry]:
     """The sections to draw for ``user``, in order, each with its visible links."""
     from flask import url_for
 
+    audiences = user_audiences(user)
+    visible = [item for item in registered_items()
+               if SECTIONS[item.section].audience in audiences
+               and _item_visible(item, user, audiences)]
     entries = []
     for section in sorted(SECTIONS.values(), key=lambda s: s.order):
         if section.key == PROFILE_SECTION.key:
             continue
-        items = visible_items(user, section.key)
+        items = [item for item in visible if item.section == section.key]
         if not items:
             continue
         links = tuple((item, url_for(item.endpoint, **dict(item.url_values))) for item in items)
