@@ -11,8 +11,10 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from lk_corporate.core.errors import N_
 from lk_corporate.core.extensions import db
 from lk_corporate.core.requests import wants_json
 
@@ -35,8 +37,28 @@ JSON_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
               500: "internal_error", 503: "unavailable"}
 
 
+# What an API caller reads when the view gave no reason of its own (Werkzeug's default
+# descriptions are English prose written for browsers), in the caller's language.
+JSON_MESSAGES = {
+    403: N_("You have no right to do this."),
+    404: N_("Not found: there is no such object, or it belongs to another client."),
+    405: N_("This method is not allowed at this address."),
+    413: N_("The request body is too large."),
+    429: N_("Too many requests. Wait a little and try again."),
+    500: N_("Internal server error"),
+}
+
+
+def _json_message(code: int, error: HTTPException) -> str:
+    if error.description != type(error).description:
+        return str(error.description)  # the view's own reason
+    if code in JSON_MESSAGES:
+        return gettext(JSON_MESSAGES[code])
+    return gettext("The request could not be processed (%(code)s).", code=code)
+
+
 def _json_error(code: int, error: HTTPException) -> Response:
-    response = jsonify(code=JSON_CODES.get(code, "http_error"), message=error.description,
+    response = jsonify(code=JSON_CODES.get(code, "http_error"), message=_json_message(code, error),
                        error=error.name, status=code)
     response.status_code = code
     return response

@@ -31,7 +31,10 @@ def _json_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     "/api/v1/nothing", "/api/v1/documents/0", f"/api/v1/documents/{HUGE}",
     f"/api/v1/documents/{2**31}/file", "/api/v1/documents/-1/report", "/api/v1/documents/1e3"])
 def test_unknown_urls_and_huge_ids_are_404(client, world: World, url: str):
-    _json_problem(client.get(url, headers=bearer(world.token_a)), 404, "not_found")
+    body = _json_problem(client.get(url, headers=bearer(world.token_a)), 404, "not_found")
+    # in the caller's language (Russian by default), not Werkzeug's English prose
+    assert body["message"] == "Не найдено: такого объекта нет, или он относится к другому " \
+                              "клиенту.", body
 
 
 def test_wrong_method_is_405_with_allow(client, world: World):
