@@ -114,7 +114,9 @@ DecimalIn = Annotated[
 never null."""
 
 Zone = Literal[ZONES]  # type: ignore[valid-type]  # the tuple of zone names, as a Literal
-Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_.-]+$")]
+Code = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9_.:-]+$")]
+"""A warning's code as the 409 gave it, to confirm it: ``partial_submission``, or with the
+meter (and zone) it is about, ``verification_expired:7``, ``over_max_consumption:7:day``."""
 
 
 class _In(BaseModel):
