@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from threading import Barrier
 
 ROOT = Path(__file__).resolve().parents[2]
 RENDER = (
@@ -46,14 +49,33 @@ def test_same_font_file_registered_first_changes_nothing() -> None:
     assert _render(STAMP_FIRST) == fresh
 
 
+def _same_on_threads_at_once(make: Callable[[int], bytes], expected: list[bytes],
+                             rounds: int) -> list[bool]:
+    """Four threads, started together, each calling ``make(k)`` ``rounds`` times over the
+    inputs in turn while the interpreter switches threads as often as it can (as on a loaded
+    machine): whether each result equals the one made alone."""
+    threads = 4
+    barrier = Barrier(threads)
+
+    def repeatedly(n: int) -> list[bool]:
+        barrier.wait()
+        return [make((n + i) % len(expected)) == expected[(n + i) % len(expected)]
+                for i in range(rounds)]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            return [ok for batch in pool.map(repeatedly, range(threads)) for ok in batch]
+    finally:
+        sys.setswitchinterval(interval)
+
+
 def test_threads_subsetting_one_face_at_once_get_the_same_font_program() -> None:
     """The month-end worker renders a pair's invoice and tax invoice on two threads. reportlab
     parses a face's subset through one read position kept on the face, so two threads
     subsetting at once read each other's offsets: a worker's first pair failed with
     ``IndexError`` in ``makeSubset`` (CI, 2026-12-03), or could embed a wrong font."""
-    from concurrent.futures import ThreadPoolExecutor
-    from threading import Barrier
-
     from reportlab.pdfbase import pdfmetrics
 
     from documents.fonts import REGULAR, _font_program, register_fonts
@@ -61,50 +83,23 @@ def test_threads_subsetting_one_face_at_once_get_the_same_font_program() -> None
     register_fonts()
     face = pdfmetrics.getFont(REGULAR).face
     subsets = [list(range(32, 127)), [0x410 + i for i in range(64)] + list(range(48, 58))]
-    expected = [_font_program(face, s) for s in subsets]
-    threads = 4
-    barrier = Barrier(threads)
 
-    def subset_repeatedly(n: int) -> list[bool]:
-        barrier.wait()
-        return [_font_program(face, subsets[(n + i) % 2]) == expected[(n + i) % 2]
-                for i in range(40)]
+    def program(k: int) -> bytes:
+        return _font_program(face, subsets[k])[0]
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads often, as a loaded machine does
-    try:
-        with ThreadPoolExecutor(threads) as pool:
-            results = [ok for batch in pool.map(subset_repeatedly, range(threads))
-                       for ok in batch]
-    finally:
-        sys.setswitchinterval(interval)
+    results = _same_on_threads_at_once(program, [program(k) for k in range(2)], rounds=40)
     assert all(results), f"{results.count(False)} of {len(results)} subsets differed"
 
 
 def test_threads_drawing_signature_stamps_at_once_get_the_same_stamps() -> None:
     """The same for the signature stamp, whose font is reportlab's own face class."""
-    from concurrent.futures import ThreadPoolExecutor
-    from threading import Barrier
-
     from signing.stamp import StampText, render_stamp_pdf
 
     texts = [StampText("ДОКУМЕНТ ПОДПИСАН", (("Подписант", name), ("Сертификат", serial)))
              for name, serial in (("Иванова А. П.", "01AF"), ("Petrov & Co", "7E23"))]
-    expected = [render_stamp_pdf(t) for t in texts]
-    threads = 4
-    barrier = Barrier(threads)
 
-    def draw_repeatedly(n: int) -> list[bool]:
-        barrier.wait()
-        return [render_stamp_pdf(texts[(n + i) % 2]) == expected[(n + i) % 2]
-                for i in range(25)]
+    def stamp(k: int) -> bytes:
+        return render_stamp_pdf(texts[k])
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        with ThreadPoolExecutor(threads) as pool:
-            results = [ok for batch in pool.map(draw_repeatedly, range(threads))
-                       for ok in batch]
-    finally:
-        sys.setswitchinterval(interval)
+    results = _same_on_threads_at_once(stamp, [stamp(k) for k in range(2)], rounds=80)
     assert all(results), f"{results.count(False)} of {len(results)} stamps differed"
