@@ -19,7 +19,10 @@ from lk_corporate.periods.forms import PeriodForm
 from lk_corporate.periods.panels import panels_for
 
 # The period pages: the admin manages periods, the supplier's signer runs the calculation.
-BOARD_RIGHTS = (R.PERIODS_MANAGE, R.INVOICES_SIGN)
+# Every supplier employee who sees the clients sees the month's board: the operator chases
+# the clients whose act is missing or rejected, the engineer checks readings before the
+# calculation. Pressing «Рассчитать» takes INVOICES_SIGN, opening and closing PERIODS_MANAGE.
+BOARD_RIGHTS = (R.PERIODS_MANAGE, R.INVOICES_SIGN, R.CLIENTS_VIEW)
 
 # A context: "Open" the status («Открыт») is not "Open" the button («Открыть»).
 STATUS_LABELS = {"planned": lazy_pgettext("period status", "Planned"), "open": lazy_pgettext("period status", "Open"),

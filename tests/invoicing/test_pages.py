@@ -207,6 +207,29 @@ def test_the_period_board_shows_acts_deadline_progress_and_failures(
     assert len(db.session.scalars(select(Invoice)).all()) == 4
 
 
+def test_the_operator_watches_the_board_without_its_buttons(client, billing, store):
+    """The demo's «Done when»: the operator sees the period board move (who has accepted,
+    pending, rejected or missing acts). Calculating, opening and closing stay with the
+    rights that do them."""
+    from lk_corporate.core.rights import SUPPLIER_OPERATOR
+
+    period = billing.period
+    firm = billing.client()
+    accepted_act(store, billing.supplier, firm, period, [Row(billing.meter(firm), D(1), D(2))])
+    create_staff_user(SUPPLIER_OPERATOR, login="operator7")
+    assert login(client, "operator7").status_code == 302
+    assert "/staff/periods\"" in client.get("/staff/clients").get_data(as_text=True)  # menu
+    page = _board(client, period.id)
+    assert re.search(r'data-lk="acts-accepted">[^<]*<span class="fw-semibold">1<', page), page
+    assert f"/staff/periods/{period.id}/calculate" not in page
+    assert f"/staff/periods/{period.id}/close" not in page
+    token = csrf_token(client, f"/staff/periods/{period.id}")
+    for action in ("calculate", "close"):
+        r = client.post(f"/staff/periods/{period.id}/{action}", data={"csrf_token": token})
+        assert r.status_code == 403, action
+    assert not db.session.scalars(select(Invoice)).all()
+
+
 def test_a_failure_is_shown_in_the_readers_language_with_its_terms(client, billing, store):
     """A task's failure keeps its parameters with their types: the service and the zone are
     translated when the board is shown, not stored in words (or as codes) when it failed."""

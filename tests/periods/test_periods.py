@@ -123,10 +123,17 @@ def test_duplicate_month_and_double_submit(client, admin):
     assert row_counts() == before
 
 
-def test_needs_periods_manage(client, session):
+def test_managing_needs_periods_manage(client, session):
+    """The operator sees the periods (the month's board), but cannot create, open or close
+    one."""
     as_staff(client, SUPPLIER_OPERATOR)
-    assert client.get("/staff/periods").status_code == 403
+    page = client.get("/staff/periods")
+    assert page.status_code == 200
+    assert "/staff/periods/new" not in page.get_data(as_text=True)
     assert client.get("/staff/periods/new").status_code == 403
+    assert post_form(client, "/staff/periods/new", {"year": "2026", "month": "11",
+                                                    "calculation_date": "2026-11-25"},
+                     form_url="/staff/periods").status_code == 403
 
 
 def test_client_users_get_403(client, session):
