@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext
 from flask_login import AnonymousUserMixin, UserMixin
 
 from lk_corporate.accounts import sessions
-from lk_corporate.accounts.models import LoginSession, Membership, User
+from lk_corporate.accounts.models import LoginSession, Membership, Role, User
 from lk_corporate.accounts.operations import set_locale
 from lk_corporate.accounts.passwords import configure_hasher
 from lk_corporate.core.auth import ACTIVE_CLIENT_KEY
@@ -34,7 +34,7 @@ class Principal(UserMixin):
         # a few dozen times per page, the last times after the request's transaction ended,
         # when reading the user's columns would load the user and its memberships again.
         self._active = user.is_confirmed and not user.is_blocked
-        self._rights: tuple[object, frozenset[str]] | None = None
+        self._rights: tuple[Role | Membership | None, frozenset[str]] | None = None
 
     def get_id(self) -> str:
         # What Flask-Login keeps in the session and remember cookies: this login's record.
@@ -79,15 +79,12 @@ class Principal(UserMixin):
     def rights(self) -> frozenset[str]:
         # Asked for every menu item and guarded link of a page: worked out once per
         # membership (a request that switches the active client asks again).
-        if self.user.staff_role is not None:
-            key: object = self.user.staff_role
-        else:
-            key = self.active_membership
+        holder: Role | Membership | None = self.user.staff_role or self.active_membership
         cached = self._rights
-        if cached is not None and cached[0] is key:
+        if cached is not None and cached[0] is holder:
             return cached[1]
-        rights = key.right_names if key is not None else frozenset()  # type: ignore[attr-defined]
-        self._rights = (key, rights)
+        rights = holder.right_names if holder is not None else frozenset()
+        self._rights = (holder, rights)
         return rights
 
     def has_right(self, right: str) -> bool:

@@ -139,20 +139,8 @@ def register_menu_item(
     return item
 
 
-_sorted: tuple[tuple[MenuItem, ...], list[MenuItem]] = ((), [])
-
-
 def registered_items() -> list[MenuItem]:
-    """Every registered page in menu order (sorted again only after a registration: every
-    page a signed-in user opens draws the menu)."""
-    global _sorted
-    items = tuple(_ITEMS.values())
-    registered, ordered = _sorted
-    if len(items) != len(registered) or any(a is not b for a, b in zip(items, registered,
-                                                                       strict=True)):
-        ordered = sorted(items, key=lambda i: (SECTIONS[i.section].order, i.order, i.endpoint))
-        _sorted = (items, ordered)
-    return list(ordered)
+    return sorted(_ITEMS.values(), key=lambda i: (SECTIONS[i.section].order, i.order, i.endpoint))
 
 
 def user_audiences(user: Any) -> set[str]:
@@ -182,22 +170,20 @@ def _item_visible(item: MenuItem, user: Any, audiences: set[str]) -> bool:
     )
 
 
-def visible_items(user: Any, section: str) -> list[MenuItem]:
+def _visible(user: Any) -> list[MenuItem]:
+    """The items ``user`` may see, in menu order, every section at once: a page draws the
+    menu once, and asking section by section walked every item per section."""
     audiences = user_audiences(user)
-    if SECTIONS[section].audience not in audiences:
-        return []
     return [item for item in registered_items()
-            if item.section == section and _item_visible(item, user, audiences)]
+            if SECTIONS[item.section].audience in audiences
+            and _item_visible(item, user, audiences)]
 
 
 def build_menu(user: Any, current_endpoint: str | None) -> list[MenuEntry]:
     """The sections to draw for ``user``, in order, each with its visible links."""
     from flask import url_for
 
-    audiences = user_audiences(user)
-    visible = [item for item in registered_items()
-               if SECTIONS[item.section].audience in audiences
-               and _item_visible(item, user, audiences)]
+    visible = _visible(user)
     entries = []
     for section in sorted(SECTIONS.values(), key=lambda s: s.order):
         if section.key == PROFILE_SECTION.key:
@@ -229,10 +215,6 @@ def build_profile_menu(user: Any) -> tuple[tuple[MenuItem, str], ...]:
 
 def first_visible_endpoint(user: Any) -> str | None:
     """The first page of the menu this user can open: a sensible landing page by default."""
-    for section in sorted(SECTIONS.values(), key=lambda s: s.order):
-        if section.audience == "public" or section.key == PROFILE_SECTION.key:
-            continue
-        items = visible_items(user, section.key)
-        if items:
-            return items[0].endpoint
-    return None
+    return next((item.endpoint for item in _visible(user)
+                 if SECTIONS[item.section].audience != "public"
+                 and item.section != PROFILE_SECTION.key), None)
