@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from lk_corporate.api.schemas import ConfirmationWarning, Problem, ProblemDetail
+from lk_corporate.core.errors import N_
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -45,11 +46,60 @@ def problem_response(error: ApiProblem) -> Response:
     return response
 
 
+# pydantic's error types as a sentence in the caller's language (its own messages are
+# English): the ``code`` stays pydantic's type, stable for software; the ``message`` is for
+# the accountant reading the answer. A type not listed keeps pydantic's message.
+_TYPE_MESSAGES: dict[str, str] = {
+    "missing": N_("This field is required."),
+    "extra_forbidden": N_("Unknown field: the API has no such field here."),
+    "int_type": N_("A whole number is expected."),
+    "int_parsing": N_("A whole number is expected."),
+    "int_from_float": N_("A whole number is expected."),
+    "greater_than_equal": N_("The value must be at least %(ge)s."),
+    "greater_than": N_("The value must be greater than %(gt)s."),
+    "less_than_equal": N_("The value must be at most %(le)s."),
+    "less_than": N_("The value must be less than %(lt)s."),
+    "literal_error": N_("One of these values is expected: %(expected)s."),
+    "enum": N_("One of these values is expected: %(expected)s."),
+    "string_type": N_("A string is expected."),
+    "string_pattern_mismatch": N_("The value does not match the pattern %(pattern)s."),
+    "string_too_long": N_("Too long: at most %(max_length)s characters."),
+    "string_too_short": N_("Too short: at least %(min_length)s characters."),
+    "too_long": N_("Too many items: at most %(max_length)s."),
+    "too_short": N_("Too few items: at least %(min_length)s."),
+    "list_type": N_("A list is expected."),
+    "bool_type": N_("true or false is expected."),
+    "bool_parsing": N_("true or false is expected."),
+    "date_type": N_("A date in the form YYYY-MM-DD is expected."),
+    "date_parsing": N_("A date in the form YYYY-MM-DD is expected."),
+    "date_from_datetime_parsing": N_("A date in the form YYYY-MM-DD is expected."),
+    "model_type": N_("An object is expected."),
+    "dict_type": N_("An object is expected."),
+    "model_attributes_type": N_("An object is expected."),
+}
+
+
+def _field_message(item: Any) -> str:
+    """``item``'s message in the request's language."""
+    kind, context = item["type"], item.get("ctx") or {}
+    if kind == "value_error" and isinstance(context.get("error"), ValueError):
+        # the schemas' own checks (``schemas._decimal_in``…): their text is an N_ msgid
+        return _(str(context["error"]))
+    template = _TYPE_MESSAGES.get(kind)
+    if template is None:
+        return str(item["msg"])
+    try:
+        return _(template, **{k: str(v) for k, v in context.items()})
+    except (KeyError, ValueError):  # a pydantic release that names its context otherwise
+        return str(item["msg"])
+
+
 def _details(error: ValidationError, prefix: str = "") -> list[ProblemDetail]:
     out = []
     for item in error.errors(include_url=False, include_input=False):
         field = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
-        out.append(ProblemDetail(code=item["type"], message=item["msg"], field=field or None))
+        out.append(ProblemDetail(code=item["type"], message=_field_message(item),
+                                 field=field or None))
     return out
 
 

@@ -30,6 +30,7 @@ from pydantic import (
 
 from lk_corporate.clients.models import MeterStatus, Service
 from lk_corporate.clients.operations import ZONES
+from lk_corporate.core.errors import N_
 from lk_corporate.core.formkit import parse_decimal
 from lk_corporate.core.urls import MAX_ID
 from lk_corporate.docflow.models import DocumentKind, DocumentStatus
@@ -66,7 +67,7 @@ Money = Annotated[Decimal, PlainSerializer(_plain_money, return_type=str), _DECI
 """An amount in a response: a decimal string with kopecks (``"1234.50"``)."""
 
 
-_MAX_PLACES = 6
+_MAX_PLACES = 6  # the message below names it
 _TOO_LARGE = Decimal(10) ** 14  # what a Quantity column (Numeric(20, 6)) holds
 
 
@@ -74,26 +75,26 @@ def _decimal_in(value: Any) -> Decimal:
     # bool is an int to Python; a reading of `true` is a mistake, not 1. An explicit null is
     # as wrong as a missing number: leave the key out instead.
     if isinstance(value, bool) or value is None:
-        raise ValueError("a number or a decimal string is expected")
+        raise ValueError(N_("a number or a decimal string is expected"))
     if isinstance(value, (int, Decimal)):
         number = Decimal(value)
     elif isinstance(value, str):
         if len(value) > 40:
-            raise ValueError("the number is too long")
+            raise ValueError(N_("the number is too long"))
         try:
             number = parse_decimal(value)
         except ValueError:
-            raise ValueError("digits and one decimal separator (. or ,) are expected") from None
+            raise ValueError(N_("digits and one decimal separator (. or ,) are expected")) from None
     else:
         # pydantic reports ValueError as a field error; a TypeError would escape as a 500.
-        raise ValueError("a number or a decimal string is expected")  # noqa: TRY004
+        raise ValueError(N_("a number or a decimal string is expected"))  # noqa: TRY004
     if not number.is_finite() or number < 0:
-        raise ValueError("a number of zero or more is expected")
+        raise ValueError(N_("a number of zero or more is expected"))
     if number >= _TOO_LARGE:
-        raise ValueError("the number is too large")
+        raise ValueError(N_("the number is too large"))
     exponent = number.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > _MAX_PLACES:
-        raise ValueError(f"at most {_MAX_PLACES} digits after the decimal separator")
+        raise ValueError(N_("at most 6 digits after the decimal separator"))
     return number
 
 
@@ -189,9 +190,9 @@ class ReadingIn(_In):
     @model_validator(mode="after")
     def _value_or_consumption(self) -> ReadingIn:
         if (self.value is None) == (self.consumption is None):
-            raise ValueError("give either value or consumption")
+            raise ValueError(N_("give either value or consumption"))
         if self.rollover and self.value is None:
-            raise ValueError("rollover goes with a value, not a consumption")
+            raise ValueError(N_("rollover goes with a value, not a consumption"))
         return self
 
 

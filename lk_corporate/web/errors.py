@@ -50,7 +50,9 @@ JSON_MESSAGES = {
 
 
 def _json_message(code: int, error: HTTPException) -> str:
-    if error.description != type(error).description:
+    # Flask-Limiter's 429 carries the limit itself ("60 per 1 minute") as its description:
+    # the caller reads a sentence in its language instead (Retry-After says when).
+    if code != 429 and error.description != type(error).description:
         return str(error.description)  # the view's own reason
     if code in JSON_MESSAGES:
         return gettext(JSON_MESSAGES[code])

@@ -110,6 +110,9 @@ def test_rate_limit_per_token(app, client, world: World, monkeypatch):
             assert client.get("/api/v1/periods", headers=bearer(world.token_a)).status_code == 200
         r = client.get(f"/api/v1/meters?client_id={world.a.id}", headers=bearer(world.token_a))
         _problem(r, 429, "too_many_requests")
+        # a sentence in the caller's language, not Flask-Limiter's "3 per 1 minute"
+        assert r.get_json()["message"] == "Слишком много запросов. Подождите немного и " \
+                                          "повторите.", r.get_json()
         assert 0 < int(r.headers["Retry-After"]) <= 61  # the window's end, rounded up
         # Another token (of another user) has its own allowance; so does the same user's
         # second token, and a browser on the same address.

@@ -4,6 +4,7 @@ schema, bodies too large, server failures."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from lk_corporate.core.requests import run_view
 from tests.api.conftest import World, bearer
 
 HUGE = "9" * 30
+CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 
 
 def _json_problem(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -188,6 +190,33 @@ def test_wrong_json_types_are_422_naming_the_field(body_app: Flask, change: dict
     fields = [e["field"] for e in body["errors"]]
     assert field in fields, body
     assert all(e["code"] and e["message"] for e in body["errors"])
+    # each field's message in the caller's language (Russian by default), not pydantic's
+    assert all(CYRILLIC.search(e["message"]) for e in body["errors"]), body
+
+
+def test_field_messages_follow_the_language_and_codes_stay(body_app: Flask):
+    from lk_corporate.core.i18n import LOCALE_COOKIE
+
+    client = body_app.test_client()
+    bad = {**GOOD, "client_id": 2**40, "extra": 1,
+           "readings": [{"meter_id": 3, "zone": "dusk", "value": "1.2.3"}]}
+    ru = {e["field"]: e for e in _json_problem(client.post("/api/v1/_echo", json=bad), 422,
+                                               "invalid_request")["errors"]}
+    assert ru["body.client_id"]["message"] == "Значение должно быть не больше 2147483647."
+    assert ru["body.extra"]["message"] == "Неизвестное поле: здесь в API такого поля нет."
+    assert ru["body.readings.0.zone"]["message"].startswith("Ожидается одно из значений: 'single'")
+    assert ru["body.readings.0.value"]["message"] == \
+        "ожидаются цифры и один десятичный разделитель (. или ,)"
+    client.set_cookie(LOCALE_COOKIE, "en")
+    en = {e["field"]: e for e in _json_problem(client.post("/api/v1/_echo", json=bad), 422,
+                                               "invalid_request")["errors"]}
+    assert en["body.client_id"]["message"] == "The value must be at most 2147483647."
+    assert en["body.readings.0.value"]["message"] == \
+        "digits and one decimal separator (. or ,) are expected"
+    # the codes are pydantic's types in both languages: software keys on them
+    assert {f: e["code"] for f, e in ru.items()} == {f: e["code"] for f, e in en.items()} == {
+        "body.client_id": "less_than_equal", "body.extra": "extra_forbidden",
+        "body.readings.0.zone": "literal_error", "body.readings.0.value": "value_error"}
 
 
 def test_not_an_object_is_422(body_app: Flask):
