@@ -75,7 +75,8 @@ def submit(session: DbSession, caller: Caller | None, *, body: s.ReadingsIn) -> 
     except NeedsConfirmation as exc:
         raise ApiProblem(409, exc.code, _(
             "Confirm the warnings: send the request again with their codes in confirm."),
-            warnings=[s.ConfirmationWarning(**row) for row in exc.as_list()]) from None
+            warnings=[s.ConfirmationWarning(**row, confirmed=row["code"] in body.confirm)
+                      for row in exc.as_list()]) from None
     except AlreadySubmitted as exc:
         # The same readings again (a retried request): the act they are already in.
         act = documents_out(session, [exc.act.document])[0]

@@ -476,6 +476,10 @@ class ConfirmationWarning(_Out):
     code: str
     message: str
     meter_id: int | None = None
+    confirmed: bool = Field(False, description=(
+        "The request's `confirm` named this code already: only the others are still to "
+        "confirm. Every warning is listed, so sending back all the codes of one answer is "
+        "enough."))
 
 
 class Problem(_Out):

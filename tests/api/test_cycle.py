@@ -122,6 +122,9 @@ def test_every_warning_the_api_answers_can_be_confirmed_with_its_code(client, wo
                         headers=bearer(world.token_a))
         assert r.status_code == 409, r.get_data(as_text=True)  # one still unconfirmed
         assert codes[1] in {w["code"] for w in r.get_json()["warnings"]}
+        # what is still to confirm is told apart from what this request confirmed
+        assert {w["code"]: w["confirmed"] for w in r.get_json()["warnings"]} == {
+            code: code == codes[0] for code in codes}
         r = client.post("/api/v1/readings", json={**body, "confirm": codes},
                         headers=bearer(world.token_a))
     assert r.status_code == 201, r.get_data(as_text=True)
