@@ -781,6 +781,24 @@ class _SeedEncoder(_Encoder):
         return [(self.names[font], fast)]
 
 
+# Formatted operands by their numbers. Documents of one kind put their boxes, rules and
+# text lines at the same places (a layout is a grid), so across a batch nearly every
+# position recurs, and a dictionary look-up costs a tenth of reportlab's number formatting
+# (~280 numbers a page). Bounded: emptied when full, so odd layouts cannot grow it.
+_OPERANDS: dict[tuple[float, ...], str] = {}
+_OPERANDS_MAX = 50_000
+
+
+def _operands(*values: float) -> str:
+    """``fp_str(*values)``, remembered."""
+    text = _OPERANDS.get(values)
+    if text is None:
+        if len(_OPERANDS) >= _OPERANDS_MAX:
+            _OPERANDS.clear()
+        text = _OPERANDS[values] = fp_str(*values)
+    return text
+
+
 def _content(ops: Sequence[_Op], h: float, enc: _Encoder, prefix: str = "") -> str:
     """One page's content stream (PDF coordinates: ``h`` minus the top-down y)."""
     fills: dict[float, list[str]] = {}
@@ -793,7 +811,7 @@ def _content(ops: Sequence[_Op], h: float, enc: _Encoder, prefix: str = "") -> s
             texts.append(op)  # type: ignore[arg-type]
         elif kind is _Rect:
             r: _Rect = op  # type: ignore[assignment]
-            box = f"{fp_str(r.x, h - r.y - r.h, r.w, r.h)} re"
+            box = f"{_operands(r.x, h - r.y - r.h, r.w, r.h)} re"
             if r.fill is not None:
                 fills.setdefault(r.fill, []).append(box)
             if r.stroke:
@@ -801,7 +819,7 @@ def _content(ops: Sequence[_Op], h: float, enc: _Encoder, prefix: str = "") -> s
         elif kind is _Line:
             ln: _Line = op  # type: ignore[assignment]
             strokes.setdefault(ln.width, []).append(
-                f"{fp_str(ln.x1, h - ln.y1)} m {fp_str(ln.x2, h - ln.y2)} l")
+                f"{_operands(ln.x1, h - ln.y1)} m {_operands(ln.x2, h - ln.y2)} l")
         elif kind is _QR:
             q: _QR = op  # type: ignore[assignment]
             images.append(f"q 0 g {fp_str(q.size, 0, 0, q.size, q.x, h - q.y - q.size)} cm\n"
@@ -827,13 +845,13 @@ def _content(ops: Sequence[_Op], h: float, enc: _Encoder, prefix: str = "") -> s
             if not pieces:
                 continue
             if t.gray != gray:
-                out.append(f"{fp_str(t.gray)} g")
+                out.append(f"{_operands(t.gray)} g")
                 gray = t.gray
-            out.append(f"1 0 0 1 {fp_str(t.x, h - t.y)} Tm")
+            out.append(f"1 0 0 1 {_operands(t.x, h - t.y)} Tm")
             for name, chunk in pieces:
                 if (name, t.size) != font:
                     font = (name, t.size)
-                    out.append(f"{name} {fp_str(t.size)} Tf")
+                    out.append(f"{name} {_operands(t.size)} Tf")
                 out.append(f"({chunk}) Tj")
         if gray != BLACK:
             out.append("0 g")
