@@ -105,7 +105,7 @@ def test_compose_environment_reaches_the_config(compose: dict[str, Any], tmp_pat
         assert set(REQUIRED_ENV) <= set(env), name
         assert env["LK_SECRET_KEY"] == COMPOSE_SECRET
         config = load_config(tmp_path, env={k: str(v) for k, v in env.items()})
-        assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg2://lk:")
+        assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://lk:")
         assert "@postgres:5432/lk" in config["SQLALCHEMY_DATABASE_URI"]
         assert config["LK_CELERY_BROKER_URL"].startswith("redis://redis:6379/")
         assert config["LK_RATELIMIT_STORAGE_URL"].startswith("redis://redis:6379/")

@@ -92,7 +92,8 @@ def is_transient(exc: BaseException) -> bool:
     transactions inserted at once."""
     if not isinstance(exc, DBAPIError):
         return False
-    code = getattr(exc.orig, "pgcode", None)
+    # psycopg 3 names the SQLSTATE ``sqlstate``, psycopg2 ``pgcode``
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     # 23505: two requests inserted the same unique key at once (a double submit, two
     # registrations with one e-mail); run again, the second sees the first and refuses
     # cleanly instead of failing.

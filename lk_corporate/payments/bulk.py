@@ -1,10 +1,11 @@
 """PostgreSQL's fast path for the statement importer: a batch of payments goes in with
 ``COPY`` into a temporary table and one ``INSERT … SELECT … ON CONFLICT DO NOTHING
-RETURNING``; allocations go in with one multi-row ``INSERT`` built by the driver.
+RETURNING``; allocations go in with one multi-row ``INSERT`` (psycopg2) or one pipelined
+``executemany`` of a prepared statement (psycopg 3).
 
 Why not the ORM's or SQLAlchemy Core's multi-row insert: for 16 columns × thousands of rows
-their per-parameter work (type processing, then psycopg2 quoting every value into the SQL
-text) cost more CPU than the database's whole share of the import. ``COPY``'s text format
+their per-parameter work (type processing, then the driver quoting or binding every value)
+cost more CPU than the database's whole share of the import. ``COPY``'s text format
 is parsed by the server in C, and the temporary table has no index, no foreign key and no
 trigger, so filling it costs nearly nothing; the constraints of ``payments`` are checked
 once, by the one ``INSERT … SELECT``. The unique key and ``ON CONFLICT DO NOTHING`` stay
@@ -67,9 +68,13 @@ def copy_payments(conn: Connection, rows: Sequence[Sequence[Any]], *, import_id:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(_CREATE)
-        buffer = io.StringIO("".join(
-            "\t".join([_field(v) for v in row]) + "\n" for row in rows))
-        cursor.copy_expert(f"COPY {_STAGE} ({', '.join(COLUMNS)}) FROM STDIN", buffer)
+        data = "".join("\t".join([_field(v) for v in row]) + "\n" for row in rows)
+        copy_sql = f"COPY {_STAGE} ({', '.join(COLUMNS)}) FROM STDIN"
+        if hasattr(cursor, "copy"):  # psycopg 3
+            with cursor.copy(copy_sql) as copy:
+                copy.write(data)
+        else:  # psycopg2
+            cursor.copy_expert(copy_sql, io.StringIO(data))
         cursor.execute(_MOVE, {"import_id": import_id, "now": now})
         added = [(int(i), c, Decimal(a)) for i, c, a in cursor.fetchall()]
         cursor.execute(f"TRUNCATE {_STAGE}")
@@ -81,12 +86,16 @@ def copy_payments(conn: Connection, rows: Sequence[Sequence[Any]], *, import_id:
 def insert_allocations(conn: Connection, rows: Sequence[tuple[int, int, Decimal]], *,
                        now: dt.datetime) -> None:
     """Insert ``(payment_id, invoice_id, amount)`` rows into ``payment_allocations``."""
-    from psycopg2.extras import execute_values
-
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    insert = "INSERT INTO payment_allocations (payment_id, invoice_id, amount, created_at) VALUES "
     try:
-        execute_values(cursor, "INSERT INTO payment_allocations (payment_id, invoice_id, "
-                       "amount, created_at) VALUES %s", [(*row, now) for row in rows],
-                       page_size=max(len(rows), 1))
+        if hasattr(cursor, "copy"):
+            # psycopg 3 sends executemany's rows in one pipeline, one prepared statement
+            cursor.executemany(insert + "(%s, %s, %s, %s)", [(*row, now) for row in rows])
+        else:
+            from psycopg2.extras import execute_values
+
+            execute_values(cursor, insert + "%s", [(*row, now) for row in rows],
+                           page_size=max(len(rows), 1))
     finally:
         cursor.close()

@@ -145,7 +145,7 @@ def names_word(purpose: str, word: str) -> bool:
 def _among(conn_or_session: Any, column: Any, values: Iterable[Any]) -> Any:
     """``column IN (values)``. On PostgreSQL one array parameter (``= ANY``): a statement's
     batch names thousands of clients and invoices, and a bound parameter per value costs
-    SQLAlchemy and psycopg2 more than the query costs the server."""
+    SQLAlchemy and the driver more than the query costs the server."""
     values = list(values)
     if conn_or_session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
@@ -211,8 +211,8 @@ _PAYMENTS = Table("payments", Base.metadata)
 
 def _set(session: DbSession, table: Table, column: str, values: dict[int, Decimal]) -> None:
     """Set ``column`` of many rows by id in one statement: PostgreSQL joins two arrays
-    (executemany would be a round trip per row with psycopg2); SQLite's executemany runs in
-    the driver, in-process."""
+    (one statement whichever the driver; psycopg2's executemany is a round trip per row);
+    SQLite's executemany runs in the driver, in-process."""
     if not values:
         return
     items = sorted(values.items())

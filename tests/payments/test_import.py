@@ -237,3 +237,37 @@ def test_issuing_a_replacement_moves_the_money_at_once(romashka):
     settle_issued(db.session, client.id, replaced=False)
     db.session.commit()
     assert _paid(december) == [D("800.00")] and ops.advance(db.session, client.id) == 0
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
+def test_the_fast_path_imports_the_same_on_either_postgresql_driver(romashka, driver: str):
+    """``payments.bulk`` (``COPY`` and the allocations' insert) has a path per driver:
+    psycopg 3 for ``postgresql://`` URLs, psycopg2 for ``postgresql+psycopg2://``. Both
+    import, skip the duplicates and allocate alike, across batches."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's fast path; SQLite has none")
+    _client, october, november = romashka
+    engine = create_engine(db.engine.url.set(drivername=f"postgresql+{driver}"))
+    orders = [Order(str(70 + n), dt.date(2026, 11, 1 + n), D("150.00"), "7712345671",
+                    "по договору 123, в т.ч. НДС\\20%") for n in range(12)]
+    try:
+        with Session(engine) as other:
+            module = type(other.connection().connection.driver_connection).__module__
+            assert module.split(".")[0] == driver
+            first = ops.import_statement(other, io.BytesIO(one_c(orders)), actor=ACTOR,
+                                         batch_size=5)
+            again = ops.import_statement(other, io.BytesIO(one_c(orders)), actor=ACTOR,
+                                         batch_size=5)
+            other.commit()
+    finally:
+        engine.dispose()
+    assert (first.added, first.matched, again.added) == (12, 12, 0)
+    assert _paid(october, november) == [D("1000.00"), D("500.00")]
+    assert len(_allocations("70")) == 1
+    # the text went through COPY's escaping intact
+    assert db.session.scalars(select(Payment.purpose).where(Payment.number == "70")).one() \
+        == "по договору 123, в т.ч. НДС\\20%"
+    assert sum(p.advance for p in db.session.scalars(select(Payment))) == D("300.00")
