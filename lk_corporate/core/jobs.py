@@ -31,15 +31,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _app: Flask | None = None
 _app_factory: Callable[[], Flask] | None = None
+# A worker's pool threads take their first tasks at the same moment: without the lock each
+# built an app of its own, and two threads compiling Werkzeug's URL rules at once trip a
+# CPython 3.11 bug in ``ast.parse`` ("AST constructor recursion depth mismatch"), which
+# failed the task before it could record anything (it stayed pending).
+_app_lock = threading.Lock()
 
 
 def flask_app() -> Flask:
     """The Flask app jobs run in: the web app's own, or one the worker builds once."""
     global _app
     if _app is None:
-        if _app_factory is None:
-            raise RuntimeError("jobs: no Flask app bound (call jobs.init_app or set_app_factory)")
-        _app = _app_factory()
+        with _app_lock:
+            if _app is None:
+                if _app_factory is None:
+                    raise RuntimeError("jobs: no Flask app bound (call jobs.init_app or "
+                                       "set_app_factory)")
+                _app = _app_factory()
     return _app
 
 
