@@ -88,8 +88,12 @@ def _field_message(item: Any) -> str:
     template = _TYPE_MESSAGES.get(kind)
     if template is None:
         return str(item["msg"])
+    params = {k: str(v) for k, v in context.items()}
+    if "expected" in params:
+        # pydantic joins the choices in English ("'day', 'night' or 'peak'"): a plain list
+        params["expected"] = params["expected"].replace(" or ", ", ")
     try:
-        return _(template, **{k: str(v) for k, v in context.items()})
+        return _(template, **params)
     except (KeyError, ValueError):  # a pydantic release that names its context otherwise
         return str(item["msg"])
 

@@ -204,7 +204,8 @@ def test_field_messages_follow_the_language_and_codes_stay(body_app: Flask):
                                                "invalid_request")["errors"]}
     assert ru["body.client_id"]["message"] == "Значение должно быть не больше 2147483647."
     assert ru["body.extra"]["message"] == "Неизвестное поле: здесь в API такого поля нет."
-    assert ru["body.readings.0.zone"]["message"].startswith("Ожидается одно из значений: 'single'")
+    assert ru["body.readings.0.zone"]["message"] == \
+        "Ожидается одно из значений: 'single', 'day', 'night', 'peak', 'half_peak'."
     assert ru["body.readings.0.value"]["message"] == \
         "ожидаются цифры и один десятичный разделитель (. или ,)"
     client.set_cookie(LOCALE_COOKIE, "en")
