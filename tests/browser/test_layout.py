@@ -136,6 +136,24 @@ def test_every_menu_page_fits_the_screen(demo_data: Any, make_page: Any, login: 
         _assert_fits(page, width, f"{login} {href} with the user menu open")
 
 
+MENU_ROWS = """() => [...new Set([...document.querySelectorAll('#lk-nav .navbar-nav > .nav-item')]
+  .map(item => Math.round(item.getBoundingClientRect().top)))]"""
+
+
+@pytest.mark.parametrize("login", _demo_logins())
+def test_the_menu_is_one_row_on_a_laptop(demo_data: Any, make_page: Any, login: str) -> None:
+    """At 1366 px, in both languages, every role's sections stand on one row: the operator's
+    six and the administrator's seven wrapped onto a second one before the staff's header
+    dropped the brand's name and the section icons below 1400 px."""
+    page = make_page(width=1366, height=800)
+    login_in_browser(page, login, _password(demo_data, login))
+    for lang in ("ru", "en"):
+        page.goto(f"/lang/{lang}?next=/")
+        rows = page.evaluate(MENU_ROWS)
+        assert len(rows) == 1, f"{login} ({lang}): the menu has {len(rows)} rows"
+        _shot(page, login, 1366, f"/menu-{lang}")
+
+
 ANONYMOUS_PAGES = ("/", "/login", "/register", "/password/forgot", "/confirm/resend",
                    "/no-such-page")
 
