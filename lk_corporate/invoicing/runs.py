@@ -91,11 +91,12 @@ def start_calculation(session: DbSession, period: BillingPeriod, *, actor: Actor
         task.status = TaskStatus.PENDING
         task.reason, task.reason_params, task.updated_at = "", "{}", now
     session.flush()
-    pending = tuple(session.scalars(
-        select(CalculationTask.id).where(CalculationTask.run_id == run.id,
-                                         CalculationTask.status == TaskStatus.PENDING,
-                                         CalculationTask.client_id.in_(list(acts)))
-        .order_by(CalculationTask.id)))
+    # Filtered here, not with ``client_id IN (…)``: one bound parameter per client would
+    # stop at PostgreSQL's 65 535 parameters a statement (psycopg 3 binds on the server).
+    pending = tuple(task_id for task_id, client_id in session.execute(
+        select(CalculationTask.id, CalculationTask.client_id)
+        .where(CalculationTask.run_id == run.id, CalculationTask.status == TaskStatus.PENDING)
+        .order_by(CalculationTask.id)) if client_id in acts)
     record(session, "calculation.launched", actor=actor, object_type="billing_period",
            object_id=period.id, details={"period": period.label, "run": run.id,
                                          "dispatched": len(pending), "already_done": done})

@@ -382,3 +382,42 @@ def test_the_database_cut_off_mid_batch_loses_and_duplicates_nothing(
     rerun = _lk(env, "period", "calculate", "2026-10", "--wait")  # whatever gave up: resumed
     assert rerun.returncode == 0, out + err + rerun.stdout + rerun.stderr
     _check_complete(clients)
+
+
+@pytest.mark.slow
+def test_a_supplier_with_more_clients_than_a_statement_has_parameters_launches(session):
+    """70 000 accepted acts: more than the 65 535 parameters PostgreSQL allows a statement,
+    which bind one by one on the server (psycopg 3). Launching the month makes a task for
+    each and dispatches every one; nothing names the clients one parameter each."""
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from lk_corporate.clients.models import Client
+    from lk_corporate.core.db import utcnow
+    from lk_corporate.invoicing import runs
+    from lk_corporate.periods.models import BillingPeriod, PeriodStatus
+
+    n = 70_000
+    now = utcnow()
+    db.session.execute(insert(BillingPeriod), [{
+        "year": 2026, "month": 10, "calculation_date": dt.date(2026, 10, 28),
+        "status": PeriodStatus.OPEN, "opened_at": now, "created_at": now}])
+    period = db.session.scalars(select(BillingPeriod)).one()
+    db.session.execute(insert(Client), [
+        {"name": f"ООО «Потребитель {i}»", "short_name": "", "tax_id": f"{7700000000 + i}",
+         "kpp": "", "contract_number": f"M-{i}", "contract_date": dt.date(2021, 3, 1),
+         "address": "", "email": "", "bank_name": "", "bank_bik": "", "bank_account": "",
+         "bank_correspondent_account": "", "is_active": True, "created_at": now, "phone": "",
+         "ogrn": ""} for i in range(n)])
+    client_ids = db.session.scalars(select(Client.id).order_by(Client.id)).all()
+    db.session.execute(insert(Document), [
+        {"kind": DocumentKind.READING_ACT, "number": f"АП-2026-{i:06d}", "client_id": c,
+         "period_id": period.id, "status": "accepted", "date": dt.date(2026, 10, 25),
+         "sha256": "0" * 64, "status_reason": "", "created_at": now, "updated_at": now}
+        for i, c in enumerate(client_ids)])
+    db.session.commit()
+    launch = runs.start_calculation(db.session, period, actor=Actor.system("test"))
+    db.session.commit()
+    assert len(launch.task_ids) == n and launch.already_done == 0
+    assert db.session.scalar(select(func.count(CalculationTask.id))) == n
