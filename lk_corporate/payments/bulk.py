@@ -45,6 +45,15 @@ _MOVE = (f"INSERT INTO payments (import_id, {', '.join(COLUMNS)}, allocated, ass
          f"FROM {_STAGE} ON CONFLICT (payer_bik, payer_account, number, date, amount) "
          "DO NOTHING RETURNING id, client_id, amount")
 
+_COPY = f"COPY {_STAGE} ({', '.join(COLUMNS)}) FROM STDIN"
+_ALLOCATE = "INSERT INTO payment_allocations (payment_id, invoice_id, amount, created_at) VALUES "
+
+
+def _psycopg3(conn: Connection) -> bool:
+    """The connection's driver: psycopg 3 (``postgresql://``) or psycopg2 (``+psycopg2``)."""
+    return conn.dialect.driver == "psycopg"
+
+
 # COPY's text format: a backslash, a tab, a line feed or a carriage return inside a value
 # must be escaped; NULL is \N. Almost no value has one: the search is cheaper than escaping.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -69,12 +78,11 @@ def copy_payments(conn: Connection, rows: Sequence[Sequence[Any]], *, import_id:
     try:
         cursor.execute(_CREATE)
         data = "".join("\t".join([_field(v) for v in row]) + "\n" for row in rows)
-        copy_sql = f"COPY {_STAGE} ({', '.join(COLUMNS)}) FROM STDIN"
-        if hasattr(cursor, "copy"):  # psycopg 3
-            with cursor.copy(copy_sql) as copy:
+        if _psycopg3(conn):
+            with cursor.copy(_COPY) as copy:
                 copy.write(data)
-        else:  # psycopg2
-            cursor.copy_expert(copy_sql, io.StringIO(data))
+        else:
+            cursor.copy_expert(_COPY, io.StringIO(data))
         cursor.execute(_MOVE, {"import_id": import_id, "now": now})
         added = [(int(i), c, Decimal(a)) for i, c, a in cursor.fetchall()]
         cursor.execute(f"TRUNCATE {_STAGE}")
@@ -87,15 +95,14 @@ def insert_allocations(conn: Connection, rows: Sequence[tuple[int, int, Decimal]
                        now: dt.datetime) -> None:
     """Insert ``(payment_id, invoice_id, amount)`` rows into ``payment_allocations``."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    insert = "INSERT INTO payment_allocations (payment_id, invoice_id, amount, created_at) VALUES "
+    values = [(*row, now) for row in rows]
     try:
-        if hasattr(cursor, "copy"):
+        if _psycopg3(conn):
             # psycopg 3 sends executemany's rows in one pipeline, one prepared statement
-            cursor.executemany(insert + "(%s, %s, %s, %s)", [(*row, now) for row in rows])
+            cursor.executemany(_ALLOCATE + "(%s, %s, %s, %s)", values)
         else:
             from psycopg2.extras import execute_values
 
-            execute_values(cursor, insert + "%s", [(*row, now) for row in rows],
-                           page_size=max(len(rows), 1))
+            execute_values(cursor, _ALLOCATE + "%s", values, page_size=max(len(rows), 1))
     finally:
         cursor.close()
