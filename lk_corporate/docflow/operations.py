@@ -137,10 +137,17 @@ class NewDocument:
 
 
 def issue_documents(session: DbSession, store: FileStore, items: Sequence[NewDocument], *,
-                    actor: Actor) -> list[Issued]:
+                    actor: Actor, deferred: list[Event] | None = None) -> list[Issued]:
     """:func:`issue_document` for several documents in one go (a batch issues a client's
     invoice and tax invoice together): the same rows and audit entries, in order, with one
-    insert of each kind and one append to the audit chain."""
+    insert of each kind and one append to the audit chain.
+
+    ``deferred``: the audit events are added to this list instead, for the caller to append
+    with ``record_many`` as the last thing before its commit. Appending takes the chain's
+    lock, which every writer of the portal waits for until the appending transaction
+    ends: the month-end job issues its pair, links the reservations, finds the recipients
+    and marks its task done first, so that it holds the lock only for the append and the
+    commit."""
     now = utcnow()
     rows = []
     for item in items:
@@ -157,12 +164,16 @@ def issue_documents(session: DbSession, store: FileStore, items: Sequence[NewDoc
          "source": i.source, "actor_id": actor.user_id, "actor": actor.name[:200],
          "note": i.note, "created_at": now}
         for d, i in zip(documents, items, strict=True)])
-    record_many(session, [
+    events = [
         Event(f"document.{d.status.value}", actor, "document", d.id,
               {"kind": d.kind.value, "number": d.number, "client_id": d.client_id,
                "sha256_after": d.sha256, "to": d.status.value,
                **({"supersedes": i.supersedes.id} if i.supersedes else {})})
-        for d, i in zip(documents, items, strict=True)])
+        for d, i in zip(documents, items, strict=True)]
+    if deferred is None:
+        record_many(session, events)
+    else:
+        deferred.extend(events)
     for d, r in zip(documents, revisions, strict=True):
         set_committed_value(d, "revisions", [r])
     return [Issued(d, r) for d, r in zip(documents, revisions, strict=True)]

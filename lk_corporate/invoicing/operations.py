@@ -74,7 +74,7 @@ from lk_corporate.calculation.engine import (
     calculate,
 )
 from lk_corporate.clients.models import Client, Meter
-from lk_corporate.core.audit import Actor
+from lk_corporate.core.audit import Actor, Event, record_many
 from lk_corporate.core.db import DbSession, insert_persistent, utcnow
 from lk_corporate.core.errors import N_, NotFound
 from lk_corporate.core.storage import FileStore
@@ -460,7 +460,9 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
                     actor: Actor) -> IssuedPair:
     """Step 3: issue the signed pair (status ``sent``) unless it is issued already; void what
     it replaces. (Store the files beforehand, outside the transaction, to keep it short:
-    the store is content-addressed, so this finds them there.)"""
+    the store is content-addressed, so this finds them there.) The audit entries are
+    appended last: the caller does what else the transaction holds before calling this,
+    and commits right after."""
     rows, replaced = _locked(session, draft)
     if len(rows) != 2:
         raise NotFound(N_("The invoice reservation is gone."))
@@ -484,10 +486,19 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
             note=f"PAdES {result.level_reached.value}"
                  + (" (upgrade pending)" if result.upgrade_pending else "")))
     now = utcnow()
-    issued = issue_documents(session, store, items, actor=actor)
+    events: list[Event] = []
+    issued = issue_documents(session, store, items, actor=actor, deferred=events)
     new_documents = {row.kind: i.document for row, i in zip(todo, issued, strict=True)}
     _mark_issued(session, [(row, new_documents[row.kind].id, results[row.kind]) for row in todo],
                  now)
+    invoice = rows[DocumentKind.INVOICE]
+    if DocumentKind.INVOICE in new_documents:
+        # «Новый счёт»: to those of the client who want it, the PDF attached if they asked.
+        invoice_issued(session, new_documents[DocumentKind.INVOICE], amount=invoice.total,
+                       due_date=invoice.due_date)
+    # The audit chain last (see ``issue_documents``): its lock is held from here to the
+    # commit. Voiding a replaced pair appends too, so it comes after.
+    record_many(session, events)
     for row in todo:
         for old in (r for r in replaced if r.kind is row.kind):
             assert old.document_id is not None
@@ -496,11 +507,6 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
                         f"corrected.")
             old.replaced_by_id = row.id
     session.flush()
-    invoice = rows[DocumentKind.INVOICE]
-    if DocumentKind.INVOICE in new_documents:
-        # «Новый счёт»: to those of the client who want it, the PDF attached if they asked.
-        invoice_issued(session, new_documents[DocumentKind.INVOICE], amount=invoice.total,
-                       due_date=invoice.due_date)
     return IssuedPair(invoice, rows[DocumentKind.TAX_INVOICE], True, bool(replaced))
 
 

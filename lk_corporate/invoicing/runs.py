@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from lk_corporate.calculation.acts import accepted_acts
-from lk_corporate.core.audit import Actor, lock_chain, record
+from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import DbSession, rows_changed, utcnow
 from lk_corporate.core.errors import DomainError
 from lk_corporate.core.i18n import dump_params, load_params, message_text
@@ -55,12 +55,27 @@ def get_run(session: DbSession, period_id: int) -> CalculationRun | None:
                            .where(CalculationRun.period_id == period_id)).first()
 
 
+_LAUNCH_LOCK = text("SELECT pg_advisory_xact_lock(:space, :period_id)")
+_LAUNCH_SPACE = 0x4C4B_4341  # "LKCA": the period's launches
+
+
+def _one_launch_at_a_time(session: DbSession, period_id: int) -> None:
+    """The staff's button and ``lk period calculate`` pressed at once launch one after the
+    other: the second finds the run and the tasks the first made, instead of failing on
+    their unique keys. A lock of its own (PostgreSQL; SQLite has one writer anyway), taken
+    first and by nothing else, so it joins no cycle with the rows and the audit chain."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_LAUNCH_LOCK, {"space": _LAUNCH_SPACE,
+                                                    "period_id": period_id})
+
+
 def start_calculation(session: DbSession, period: BillingPeriod, *, actor: Actor,
                       client_ids: Sequence[int] | None = None) -> Launch:
     """Make or resume the period's run; the tasks to dispatch (after the commit)."""
-    # The audit chain's lock first: a running job holds it while it marks its task done, so
-    # taking the task rows first and the chain afterwards could deadlock with it.
-    lock_chain(session)
+    _one_launch_at_a_time(session, period.id)
+    # The task rows before the audit chain (appended to last), as a running job takes them:
+    # it marks its task done, then appends its pair's entries; the other order could
+    # deadlock with it.
     run = get_run(session, period.id)
     if run is None:
         run = CalculationRun(period_id=period.id, launches=0, created_at=utcnow())

@@ -180,6 +180,44 @@ def test_the_same_act_calculated_by_two_workers_at_once_gives_one_pair(
         Document.kind != DocumentKind.READING_ACT)) == 2
 
 
+def test_two_launches_of_one_period_at_once_make_one_run(clean_app, month):
+    """The staff's «Рассчитать» and ``lk period calculate`` at the same moment: both succeed,
+    one after the other, and the second resumes the first's run (without the launch lock,
+    on PostgreSQL one of them failed on the run's or the tasks' unique keys)."""
+    from lk_corporate.invoicing import runs
+    from lk_corporate.invoicing.models import CalculationRun
+    from lk_corporate.periods.models import BillingPeriod
+
+    barrier = threading.Barrier(2)
+    launched: list[int] = []
+    errors: list[BaseException] = []
+
+    def launch() -> None:
+        with clean_app.app_context():
+            try:
+                barrier.wait()
+                with unit_of_work() as s:
+                    period = s.get(BillingPeriod, month.period_id)
+                    launched.append(len(runs.start_calculation(
+                        s, period, actor=Actor.system("launch")).task_ids))
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=launch) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == [] and launched == [6, 6]  # nothing done yet: both dispatch the six
+    db.session.expire_all()
+    (run,) = db.session.scalars(select(CalculationRun)).all()
+    assert run.launches == 2
+    assert db.session.scalar(select(func.count(CalculationTask.id))) == 6
+    assert verify_chain(db.session).intact
+
+
 def test_numbers_have_no_gap_and_no_repeat_with_many_workers_at_once(
         clean_app, month, store, supplier_key, settings):
     todo = list(month.act_ids)
