@@ -29,7 +29,7 @@ from lk_corporate.core.errors import N_, DomainError
 from lk_corporate.core.extensions import db
 from lk_corporate.core.jobs import job
 from lk_corporate.core.storage import FileStore
-from lk_corporate.core.uow import is_transient, unit_of_work
+from lk_corporate.core.uow import commit_without_waiting_for_the_disk, is_transient, unit_of_work
 from lk_corporate.docflow.models import Document
 from lk_corporate.invoicing import runs
 from lk_corporate.invoicing.operations import (
@@ -97,6 +97,9 @@ def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
         if draft.issued:
             runs.complete_task(session, task_id)
             return
+        # The counter rows are locked until this commits; a crash that loses it loses
+        # nothing the second transaction has not yet made durable (see there).
+        commit_without_waiting_for_the_disk(session)
     # Rendering, signing, the TSA and writing the files: outside any transaction.
     signed = sign_invoices(draft, key, store=store)
     with unit_of_work() as session:
