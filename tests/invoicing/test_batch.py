@@ -62,6 +62,15 @@ def _lk(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.Com
                           cwd=ROOT)
 
 
+def _at_once(target: Any, threads: int, *, timeout: float) -> None:
+    """Run ``target`` on ``threads`` threads at once and wait for them all."""
+    started = [threading.Thread(target=target) for _ in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join(timeout=timeout)
+
+
 def _check_complete(clients: int) -> None:
     """Every client done once: one pair each, numbers 1..N per kind, amounts by hand."""
     db.session.expire_all()
@@ -168,11 +177,7 @@ def test_the_same_act_calculated_by_two_workers_at_once_gives_one_pair(
                     db.session.remove()
             db.session.remove()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    _at_once(worker, 2, timeout=120)
     assert sorted(r[:2] for r in results) == [("2026-000001", "2026-000001")] * 2
     assert sorted(r[2] for r in results) == [False, True]  # one created it, one found it
     assert db.session.scalar(select(func.count(Invoice.id))) == 2
@@ -205,11 +210,7 @@ def test_two_launches_of_one_period_at_once_make_one_run(clean_app, month):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=launch) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    _at_once(launch, 2, timeout=60)
     assert errors == [] and launched == [6, 6]  # nothing done yet: both dispatch the six
     db.session.expire_all()
     (run,) = db.session.scalars(select(CalculationRun)).all()
@@ -241,11 +242,7 @@ def test_numbers_have_no_gap_and_no_repeat_with_many_workers_at_once(
                         db.session.remove()
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
+    _at_once(worker, 4, timeout=300)
     for kind in (DocumentKind.INVOICE, DocumentKind.TAX_INVOICE):
         numbers = db.session.scalars(select(Invoice.number).where(Invoice.kind == kind)).all()
         assert sorted(numbers) == [f"2026-{n:06d}" for n in range(1, 7)]
