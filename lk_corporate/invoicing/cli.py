@@ -2,7 +2,8 @@
 
 ``calculate`` starts (or resumes) the month-end calculation of a period: one background job
 per client with an accepted act (Celery workers with ``LK_CELERY_BROKER_URL``, else the
-in-process pool of this command, which then always waits). Exit codes: 0 — dispatched (or,
+in-process pool of this command, which then always waits). Waiting, it dispatches the
+unfinished clients again if nothing moves for ``--stall`` seconds (lost jobs). Exit codes: 0 — dispatched (or,
 waiting, every client done); 1 — waiting, some clients failed (each is printed with its
 reason) or ``--timeout`` passed first (run the command again to resume); 2 — no such period
 or a malformed one.
@@ -33,6 +34,13 @@ ACTOR = Actor.system("lk period calculate")
 # then every two seconds: each question counts the run's tasks, 10 000 rows at month end,
 # and a person watching needs no more.
 FIRST_POLL, LAST_POLL = 0.5, 2.0
+# A batch whose counts have not moved for this long has lost jobs: a message dropped with a
+# broker that restarted, or a job that failed before its own code could record anything
+# (the worker could not build the app). Waiting would never end, so the unfinished clients
+# are dispatched again, as running the command again would do; a job dispatched twice does
+# no harm (``runs``). A healthy batch moves many times a second; one slow client takes
+# seconds.
+STALL_SECONDS = 300.0
 
 
 def _period(text: str) -> BillingPeriod:
@@ -62,7 +70,12 @@ def _failures(period_id: int) -> list[str]:
               help="Print done / failed / pending while waiting (implies --wait).")
 @click.option("--timeout", type=float, default=None,
               help="Stop waiting after this many seconds (exit 1; run again to resume).")
-def calculate(month: str, wait: bool, show_progress: bool, timeout: float | None) -> None:
+@click.option("--stall", type=click.FloatRange(min=1), default=STALL_SECONDS,
+              show_default=True,
+              help="Waiting, dispatch the unfinished clients again when nothing has moved "
+                   "for this many seconds (lost jobs).")
+def calculate(month: str, wait: bool, show_progress: bool, timeout: float | None,
+              stall: float) -> None:
     """Calculate the period's accepted reading acts and issue the signed invoices and tax
     invoices: one job per client; running it again resumes what is not done."""
     target = _period(month)
@@ -77,6 +90,7 @@ def calculate(month: str, wait: bool, show_progress: bool, timeout: float | None
         return
     deadline = None if timeout is None else time.monotonic() + timeout
     last = ""
+    moved = time.monotonic()
     pause = FIRST_POLL
     while True:
         db.session.remove()
@@ -88,11 +102,15 @@ def calculate(month: str, wait: bool, show_progress: bool, timeout: float | None
             time.sleep(1.0)
             continue
         line = state.line()
-        if show_progress and line != last:
-            click.echo(line)
-            last = line
+        if line != last:
+            if show_progress:
+                click.echo(line)
+            last, moved = line, time.monotonic()
         if state.unfinished == 0:
             break
+        if time.monotonic() - moved > stall and state.run is not None:
+            _dispatch_again(state.run.id, stall)
+            moved = time.monotonic()
         if deadline is not None and time.monotonic() > deadline:
             click.echo(f"timed out: {line}; run `lk period calculate {month}` again to resume",
                        err=True)
@@ -106,6 +124,14 @@ def calculate(month: str, wait: bool, show_progress: bool, timeout: float | None
     if failures:
         click.echo("failed:\n" + "\n".join(failures), err=True)
         raise SystemExit(1)
+
+
+def _dispatch_again(run_id: int, stall: float) -> None:
+    with unit_of_work(write=False) as session:
+        task_ids = runs.unfinished_tasks(session, run_id)
+    jobs.dispatch_many("lk.calculate_client", ((task_id,) for task_id in task_ids))
+    click.echo(f"nothing moved for {stall:.0f} s: {len(task_ids)} unfinished clients "
+               f"dispatched again", err=True)
 
 
 @period.command("upgrade-signatures")

@@ -38,6 +38,7 @@ __all__ = [
     "get_run",
     "progress",
     "start_calculation",
+    "unfinished_tasks",
 ]
 
 
@@ -199,6 +200,16 @@ class Progress:
         """``done 9 / failed 1 / pending 90`` (running ones count as pending)."""
         return (f"done {self.count(TaskStatus.DONE)} / failed {self.count(TaskStatus.FAILED)} "
                 f"/ pending {self.unfinished}")
+
+
+def unfinished_tasks(session: DbSession, run_id: int) -> tuple[int, ...]:
+    """The run's tasks that are pending or running: those to dispatch again when the batch
+    has stopped moving (their messages lost, or the workers that held them gone)."""
+    return tuple(session.scalars(
+        select(CalculationTask.id)
+        .where(CalculationTask.run_id == run_id,
+               CalculationTask.status.in_((TaskStatus.PENDING, TaskStatus.RUNNING)))
+        .order_by(CalculationTask.id)))
 
 
 def progress(session: DbSession, period_id: int, *, failures: int = 100) -> Progress:

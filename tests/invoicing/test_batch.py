@@ -381,6 +381,39 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
     _check_complete(clients)
 
 
+def test_waiting_dispatches_lost_jobs_again_when_nothing_moves(
+        clean_app, month, demo_pki, pki_services, redis_broker, tmp_path):
+    """The broker loses every message after the dispatch (a Redis restarted without its
+    data): ``--wait`` sees nothing move for ``--stall`` seconds, dispatches the unfinished
+    clients again and finishes. Before, it waited until ``--timeout``."""
+    import redis
+
+    env = _env(clean_app, demo_pki, LK_CELERY_BROKER_URL=redis_broker)
+    queue = redis.Redis.from_url(redis_broker)
+    batch = subprocess.Popen(
+        [LK, "period", "calculate", "2026-10", "--wait", "--stall", "3", "--timeout", "90"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while queue.llen("celery") < 6:
+            assert batch.poll() is None and time.monotonic() < deadline, "nothing dispatched"
+            time.sleep(0.05)
+        queue.delete("celery")  # the six messages lost before any worker took one
+        worker = _worker(env, "late", tmp_path / "late.log")
+        out, err = batch.communicate(timeout=120)
+    finally:
+        if batch.poll() is None:
+            batch.kill()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+    assert batch.returncode == 0, out + err
+    assert "nothing moved for 3 s: 6 unfinished clients dispatched again" in err
+    assert "finished: done 6 / failed 0 / pending 0" in out
+    _check_complete(6)
+
+
 def test_the_database_cut_off_mid_batch_loses_and_duplicates_nothing(
         clean_app, session, store, demo_pki, pki_services, database_url):
     """PostgreSQL only. Other test sessions share the server, so instead of restarting it
