@@ -3,10 +3,11 @@
 ``calculate`` starts (or resumes) the month-end calculation of a period: one background job
 per client with an accepted act (Celery workers with ``LK_CELERY_BROKER_URL``, else the
 in-process pool of this command, which then always waits). Waiting, it dispatches the
-unfinished clients again if nothing moves for ``--stall`` seconds (lost jobs). Exit codes: 0 — dispatched (or,
-waiting, every client done); 1 — waiting, some clients failed (each is printed with its
-reason) or ``--timeout`` passed first (run the command again to resume); 2 — no such period
-or a malformed one.
+unfinished clients again if nothing moves for ``--stall`` seconds (lost jobs).
+
+Exit codes: 0 — dispatched (or, waiting, every client done); 1 — waiting, some clients
+failed (each is printed with its reason) or ``--timeout`` passed first (run the command
+again to resume); 2 — no such period or a malformed one.
 """
 
 from __future__ import annotations
