@@ -219,6 +219,56 @@ def test_two_launches_of_one_period_at_once_make_one_run(clean_app, month):
     assert verify_chain(db.session).intact
 
 
+def test_a_launch_while_a_job_records_its_pair_does_not_deadlock(clean_app, month):
+    """A job's last transaction marks its task done, then appends to the audit chain; a
+    launch arriving in between must take the task rows before the chain too. (When the
+    launch took the chain first, PostgreSQL found a deadlock here and aborted one side.)"""
+    from lk_corporate.core.audit import record
+    from lk_corporate.invoicing import runs
+    from lk_corporate.periods.models import BillingPeriod
+
+    with unit_of_work() as s:
+        task_id = runs.start_calculation(s, s.get(BillingPeriod, month.period_id),
+                                         actor=Actor.system("first launch")).task_ids[0]
+    db.session.remove()
+    task_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def job() -> None:
+        with clean_app.app_context():
+            try:
+                with unit_of_work() as s:
+                    runs.complete_task(s, task_id)
+                    task_done.set()
+                    time.sleep(1.0)  # the launch is waiting for this task's row by now
+                    record(s, "document.sent", actor=Actor.system("job"))
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion
+                errors.append(exc)
+                task_done.set()
+            finally:
+                db.session.remove()
+
+    def launch() -> None:
+        with clean_app.app_context():
+            try:
+                task_done.wait(timeout=30)
+                with unit_of_work() as s:
+                    runs.start_calculation(s, s.get(BillingPeriod, month.period_id),
+                                           actor=Actor.system("second launch"))
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=job), threading.Thread(target=launch)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert verify_chain(db.session).intact
+
+
 def test_numbers_have_no_gap_and_no_repeat_with_many_workers_at_once(
         clean_app, month, store, supplier_key, settings):
     todo = list(month.act_ids)
