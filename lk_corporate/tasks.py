@@ -64,6 +64,8 @@ celery_app.conf.beat_schedule = {
     "forget-expired-signing-sessions": {"task": "lk.docsign.forget_expired_sessions",
                                         "schedule": 3600.0},
     "upgrade-invoice-signatures": {"task": "lk.upgrade_invoice_signatures", "schedule": 600.0},
+    "resume-stalled-calculations": {"task": "lk.resume_stalled_calculations",
+                                    "schedule": 300.0},
 }
 
 __all__ = ["celery_app"]

@@ -15,6 +15,7 @@ the period board and ``lk period calculate --wait --progress``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ __all__ = [
     "fail_task",
     "get_run",
     "progress",
+    "stalled_tasks",
     "start_calculation",
     "unfinished_tasks",
 ]
@@ -210,6 +212,27 @@ def unfinished_tasks(session: DbSession, run_id: int) -> tuple[int, ...]:
         .where(CalculationTask.run_id == run_id,
                CalculationTask.status.in_((TaskStatus.PENDING, TaskStatus.RUNNING)))
         .order_by(CalculationTask.id)))
+
+
+def stalled_tasks(session: DbSession, *, idle: dt.timedelta) -> tuple[int, ...]:
+    """The unfinished tasks of every run in which no task has moved for ``idle``: their
+    jobs were lost (a message dropped with a broker that restarted, a job that failed before
+    its own code could record anything), so nothing will finish them. Each is touched, so
+    that it counts as moved now and is not found again before another ``idle`` passes;
+    the caller dispatches them after the commit (a job dispatched twice does no harm)."""
+    now = utcnow()
+    runs = list(session.scalars(
+        select(CalculationTask.run_id).group_by(CalculationTask.run_id)
+        .having(func.max(CalculationTask.updated_at) < now - idle,
+                func.count().filter(CalculationTask.status.in_(
+                    (TaskStatus.PENDING, TaskStatus.RUNNING))) > 0)))
+    found = tuple(task_id for run_id in runs for task_id in unfinished_tasks(session, run_id))
+    if found:  # by run, not by ID: a run has as many tasks as the supplier has clients
+        session.execute(update(CalculationTask).where(
+            CalculationTask.run_id.in_(runs),
+            CalculationTask.status.in_((TaskStatus.PENDING, TaskStatus.RUNNING)))
+            .values(updated_at=now))
+    return found
 
 
 def progress(session: DbSession, period_id: int, *, failures: int = 100) -> Progress:

@@ -1,4 +1,5 @@
-"""The month-end jobs: one per client (``lk.calculate_client``, the task's ID only) and the
+"""The month-end jobs: one per client (``lk.calculate_client``, the task's ID only), the
+resumption of a run whose jobs were lost (``lk.resume_stalled_calculations``) and the
 completion of signatures made while the TSA was down (``lk.upgrade_invoice_signatures``).
 
 A client's job holds no transaction while it renders and signs: a short one reserves the
@@ -13,6 +14,7 @@ dispatches whatever is not done.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from pathlib import Path
@@ -27,7 +29,7 @@ from lk_corporate.core.audit import Actor
 from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_, DomainError
 from lk_corporate.core.extensions import db
-from lk_corporate.core.jobs import job
+from lk_corporate.core.jobs import dispatch_many, job
 from lk_corporate.core.storage import FileStore
 from lk_corporate.core.uow import commit_without_waiting_for_the_disk, is_transient, unit_of_work
 from lk_corporate.docflow.models import Document
@@ -145,6 +147,25 @@ def calculate_client(task_id: int) -> None:
         except Exception as exc:
             _fail(task_id, exc)
             raise
+
+
+STALL = dt.timedelta(minutes=10)
+"""A run none of whose tasks has moved for this long has lost its unfinished jobs (a healthy
+batch moves many times a second, one slow client takes seconds)."""
+
+
+@job("lk.resume_stalled_calculations")
+def resume_stalled_calculations() -> int:
+    """Dispatch again the unfinished clients of a month-end run that has stopped moving
+    (Celery beat), so that a batch launched from the staff's button finishes without
+    anyone launching it again. Returns how many."""
+    with unit_of_work() as session:
+        task_ids = runs.stalled_tasks(session, idle=STALL)
+    if task_ids:
+        log.warning("month-end: %d unfinished clients of a stalled run dispatched again",
+                    len(task_ids))
+        dispatch_many("lk.calculate_client", ((task_id,) for task_id in task_ids))
+    return len(task_ids)
 
 
 @job("lk.upgrade_invoice_signatures")

@@ -269,6 +269,36 @@ def test_a_launch_while_a_job_records_its_pair_does_not_deadlock(clean_app, mont
     assert verify_chain(db.session).intact
 
 
+def test_a_run_that_stopped_moving_is_dispatched_again_by_the_periodic_job(
+        clean_app, month, supplier_config):
+    """A launch from the staff's button whose jobs were all lost (here: never dispatched):
+    the beat job finds the run still, ten minutes on, and dispatches its clients again; a
+    run that moves, or is done, is left alone."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from lk_corporate.core import jobs
+    from lk_corporate.core.db import utcnow
+    from lk_corporate.invoicing import runs
+    from lk_corporate.invoicing.tasks import resume_stalled_calculations
+    from lk_corporate.periods.models import BillingPeriod
+
+    with unit_of_work() as s:
+        runs.start_calculation(s, s.get(BillingPeriod, month.period_id),
+                               actor=Actor.system("launch"))
+    assert resume_stalled_calculations() == 0  # launched just now: not stalled
+    with unit_of_work() as s:
+        s.execute(update(CalculationTask).values(updated_at=utcnow() - dt.timedelta(minutes=11)))
+    assert resume_stalled_calculations() == 6
+    assert resume_stalled_calculations() == 0  # touched: not again before another ten minutes
+    assert jobs.wait_idle(clean_app, timeout=240)
+    _check_complete(6)
+    with unit_of_work() as s:
+        s.execute(update(CalculationTask).values(updated_at=utcnow() - dt.timedelta(hours=1)))
+    assert resume_stalled_calculations() == 0  # done: nothing to resume
+
+
 def test_numbers_have_no_gap_and_no_repeat_with_many_workers_at_once(
         clean_app, month, store, supplier_key, settings):
     todo = list(month.act_ids)
