@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from lk_corporate.core.extensions import db
-from lk_corporate.core.uow import commit_without_waiting_for_the_disk, unit_of_work
+from lk_corporate.core.uow import commit_without_waiting_for_the_disk
 
 
 def test_an_asynchronous_commit_is_this_transactions_only(session):
-    """The month-end job's reservation commits without waiting for the disk; the pooled
-    connection must not carry that into the next transaction (the one that issues the
-    invoices must wait for the disk)."""
+    """The month-end job's reservation commits without waiting for the disk; the connection
+    must not carry that into its next transaction (the one that issues the invoices must
+    wait for the disk). One connection for both transactions, as the pool hands it on."""
     postgresql = db.engine.dialect.name == "postgresql"
-    db.session.remove()
-    with unit_of_work() as s:
-        commit_without_waiting_for_the_disk(s)
-        if postgresql:
-            assert s.execute(text("SHOW synchronous_commit")).scalar() == "off"
-            backend = s.execute(text("SELECT pg_backend_pid()")).scalar()
-    with unit_of_work() as s:
-        if postgresql:
-            assert s.execute(text("SELECT pg_backend_pid()")).scalar() == backend  # the same
-            assert s.execute(text("SHOW synchronous_commit")).scalar() == "on"
-        else:
-            assert s.execute(text("SELECT 1")).scalar() == 1  # SQLite: nothing to change
+    with db.engine.connect() as connection:
+        with Session(bind=connection) as first, first.begin():
+            commit_without_waiting_for_the_disk(first)
+            if postgresql:
+                assert first.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        with Session(bind=connection) as second, second.begin():
+            if postgresql:
+                assert second.execute(text("SHOW synchronous_commit")).scalar() == "on"
+            else:  # SQLite: nothing to change, and nothing changed
+                assert second.execute(text("SELECT 1")).scalar() == 1
