@@ -204,13 +204,17 @@ class Progress:
                 f"/ pending {self.unfinished}")
 
 
+# A task still to finish: dispatched and not taken yet, or taken by a worker.
+_UNFINISHED = CalculationTask.status.in_((TaskStatus.PENDING, TaskStatus.RUNNING))
+
+
 def unfinished_tasks(session: DbSession, run_id: int) -> tuple[int, ...]:
     """The run's tasks that are pending or running: those to dispatch again when the batch
     has stopped moving (their messages lost, or the workers that held them gone)."""
     return tuple(session.scalars(
         select(CalculationTask.id)
         .where(CalculationTask.run_id == run_id,
-               CalculationTask.status.in_((TaskStatus.PENDING, TaskStatus.RUNNING)))
+               _UNFINISHED)
         .order_by(CalculationTask.id)))
 
 
@@ -224,13 +228,12 @@ def stalled_tasks(session: DbSession, *, idle: dt.timedelta) -> tuple[int, ...]:
     runs = list(session.scalars(
         select(CalculationTask.run_id).group_by(CalculationTask.run_id)
         .having(func.max(CalculationTask.updated_at) < now - idle,
-                func.count().filter(CalculationTask.status.in_(
-                    (TaskStatus.PENDING, TaskStatus.RUNNING))) > 0)))
+                func.count().filter(_UNFINISHED) > 0)))
     found = tuple(task_id for run_id in runs for task_id in unfinished_tasks(session, run_id))
     if found:  # by run, not by ID: a run has as many tasks as the supplier has clients
         session.execute(update(CalculationTask).where(
             CalculationTask.run_id.in_(runs),
-            CalculationTask.status.in_((TaskStatus.PENDING, TaskStatus.RUNNING)))
+            _UNFINISHED)
             .values(updated_at=now))
     return found
 
