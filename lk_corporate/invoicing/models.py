@@ -104,10 +104,14 @@ class Invoice(Base):
 
     __tablename__ = "invoices"
     # Only the indexes the pages and the batch use (the unique keys serve lookups by act,
-    # number and document): every issued pair updates its rows once more.
+    # number and document): every issued pair updates its rows once more. A client's
+    # invoices of a period are one composite key: with a key per column PostgreSQL crossed
+    # the client's few rows with every invoice of the period, so each month-end job read
+    # more the further the batch had got.
     __table_args__ = (UniqueConstraint("act_document_id", "kind"),
                       UniqueConstraint("kind", "number"),
                       UniqueConstraint("document_id"),
+                      Index("ix_invoices_client_id_period_id", "client_id", "period_id"),
                       Index("ix_invoices_upgrade_pending", "upgrade_pending",
                             postgresql_where=text("upgrade_pending"),
                             sqlite_where=text("upgrade_pending")))
@@ -115,7 +119,7 @@ class Invoice(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
     number: Mapped[str] = mapped_column(String(40))
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     period_id: Mapped[int] = mapped_column(ForeignKey("billing_periods.id"), index=True)
     act_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("calculation_runs.id"), nullable=True)
