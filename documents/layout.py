@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cached_property, lru_cache
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import zxingcpp
 from reportlab.lib.pagesizes import A4, landscape
@@ -799,19 +799,53 @@ def _operands(*values: float) -> str:
     return text
 
 
+class _Shown(NamedTuple):
+    """A text operation as content-stream lines: where it goes, then each piece's font
+    (resource name and size), the operator selecting it, and the operator showing it."""
+
+    place: str
+    pieces: tuple[tuple[tuple[str, float], str, str], ...]
+
+
+# The same, one level up: whole operations, by page height. Nine in ten of a document's
+# operations recur in the next document of its kind — the labels, the grid, the headings —
+# so each is encoded and formatted once per process (``_content`` took a third of the time
+# of a page). Only text in the seeded subsets, whose resource names are the same in every
+# document; reportlab's own subsets are named per document. Bounded like ``_OPERANDS``.
+_SHOWN: dict[float, dict[_Text, _Shown]] = {}
+_BOXES: dict[float, dict[_Rect, str]] = {}
+_MEMO_MAX = 20_000
+
+
+def _shown(t: _Text, h: float, enc: _Encoder) -> _Shown:
+    pieces = tuple(((name, t.size), f"{name} {_operands(t.size)} Tf", f"({chunk}) Tj")
+                   for name, chunk in enc.encode(t.font, t.text))
+    return _Shown(f"1 0 0 1 {_operands(t.x, h - t.y)} Tm", pieces)
+
+
+def _memo(table: dict[float, dict[Any, Any]], h: float) -> dict[Any, Any]:
+    memo = table.get(h)
+    if memo is None or len(memo) >= _MEMO_MAX:
+        memo = table[h] = {}
+    return memo
+
+
 def _content(ops: Sequence[_Op], h: float, enc: _Encoder, prefix: str = "") -> str:
     """One page's content stream (PDF coordinates: ``h`` minus the top-down y)."""
     fills: dict[float, list[str]] = {}
     strokes: dict[float, list[str]] = {}
     images: list[str] = []
     texts: list[_Text] = []
+    boxes = _memo(_BOXES, h)
     for op in ops:
         kind = type(op)
         if kind is _Text:
             texts.append(op)  # type: ignore[arg-type]
         elif kind is _Rect:
             r: _Rect = op  # type: ignore[assignment]
-            box = f"{_operands(r.x, h - r.y - r.h, r.w, r.h)} re"
+            box = boxes.get(r)
+            if box is None:
+                box = boxes[r] = f"{_operands(r.x, h - r.y - r.h, r.w, r.h)} re"
             if r.fill is not None:
                 fills.setdefault(r.fill, []).append(box)
             if r.stroke:
@@ -825,9 +859,9 @@ def _content(ops: Sequence[_Op], h: float, enc: _Encoder, prefix: str = "") -> s
             images.append(f"q 0 g {fp_str(q.size, 0, 0, q.size, q.x, h - q.y - q.size)} cm\n"
                           f"{_qr_image(q.payload, q.error)}\nQ")
     out = [prefix] if prefix else []
-    for gray, boxes in fills.items():
+    for gray, boxed in fills.items():
         out.append(f"{fp_str(gray)} g")
-        out.extend(boxes)
+        out.extend(boxed)
         out.append("f")
     if fills:
         out.append("0 g")
@@ -838,21 +872,29 @@ def _content(ops: Sequence[_Op], h: float, enc: _Encoder, prefix: str = "") -> s
     out.extend(images)
     if texts:
         out.append("BT")
+        seed = enc if isinstance(enc, _SeedEncoder) else None
+        memo: dict[_Text, _Shown] = _memo(_SHOWN, h) if seed is not None else {}
         font: tuple[str, float] | None = None
         gray = BLACK
         for t in texts:
-            pieces = enc.encode(t.font, t.text)
-            if not pieces:
+            shown = memo.get(t)
+            if shown is None:
+                shown = _shown(t, h, enc)  # raises _OutsideSeed before anything is kept
+                if seed is not None:
+                    memo[t] = shown
+            elif seed is not None and t.font == ITALIC:
+                seed.italic = True  # as encoding it again would have said
+            if not shown.pieces:
                 continue
             if t.gray != gray:
                 out.append(f"{_operands(t.gray)} g")
                 gray = t.gray
-            out.append(f"1 0 0 1 {_operands(t.x, h - t.y)} Tm")
-            for name, chunk in pieces:
-                if (name, t.size) != font:
-                    font = (name, t.size)
-                    out.append(f"{name} {_operands(t.size)} Tf")
-                out.append(f"({chunk}) Tj")
+            out.append(shown.place)
+            for key, select_font, show in shown.pieces:
+                if key != font:
+                    font = key
+                    out.append(select_font)
+                out.append(show)
         if gray != BLACK:
             out.append("0 g")
         out.append("ET")
