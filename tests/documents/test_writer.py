@@ -121,3 +121,20 @@ def test_a_logo_goes_to_reportlab(monkeypatch: pytest.MonkeyPatch) -> None:
     assert took == []
     assert written == reference
     assert b"/XObject" in written
+
+
+def test_operations_remembered_from_an_earlier_document_are_written_the_same(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``layout._content`` keeps each text and box it formatted: the second document of the
+    same shape is written from that memory and must still say which faces it uses (an
+    italic text remembered still embeds the italic subset)."""
+    render = _custom(datetime(2026, 11, 3, tzinfo=UTC), italic=True)
+    monkeypatch.setattr(layout, "_SHOWN", {})
+    monkeypatch.setattr(layout, "_BOXES", {})
+    first = render()
+    assert layout._SHOWN and layout._BOXES
+    again = render()
+    assert again == first
+    assert b"/F3+0" in again
+    _written, reference, _took = _both_ways(monkeypatch, render)
+    assert again == reference
