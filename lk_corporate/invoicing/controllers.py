@@ -15,7 +15,7 @@ from flask_login import current_user
 from lk_corporate.core import jobs
 from lk_corporate.core import rights as R
 from lk_corporate.core.auth import active_client_id, require_right
-from lk_corporate.core.db import DbSession
+from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.extensions import db
 from lk_corporate.core.formkit import claim_submission, current_actor
 from lk_corporate.core.storage import FileStore
@@ -104,8 +104,14 @@ def period_panel(session: DbSession, period: BillingPeriod) -> dict[str, Any]:
     """The board's acts-and-calculation panel (``periods.panels``)."""
     show = request.args.get("show", "all")
     page = request.args.get("page", 1, type=page_number)
-    return {"board": board.period_board(session, period, page=page, show=show),
-            "filters": board.FILTERS, "task_status": TaskStatus,
+    shown = board.period_board(session, period, page=page, show=show)
+    now = utcnow()
+    last = shown.progress.last_movement
+    return {"board": shown, "filters": board.FILTERS, "task_status": TaskStatus,
+            # Whole minutes since a task last moved, and whether the run has stopped (its
+            # jobs lost): the staff learn it before the beat job resumes the run.
+            "idle_minutes": int((now - last).total_seconds() // 60) if last else None,
+            "stalled": shown.progress.stalled(now),
             "can_calculate": current_user.has_right(R.INVOICES_SIGN),
             "can_download": current_user.has_right(R.CLIENTS_VIEW)}
 

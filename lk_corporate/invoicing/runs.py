@@ -180,12 +180,19 @@ class Failure:
         return message_text(self.reason, self.params, locale=locale)
 
 
+STALL = dt.timedelta(minutes=10)
+"""A run none of whose tasks has moved for this long has lost its unfinished jobs (a healthy
+batch moves many times a second, one slow client takes seconds)."""
+
+
 @dataclass(frozen=True)
 class Progress:
     run: CalculationRun | None
     counts: dict[str, int] = field(default_factory=dict)
     failures: tuple[Failure, ...] = ()
     """The first failures (``progress(failures=...)``); ``count(FAILED)`` says how many."""
+    last_movement: dt.datetime | None = None
+    """When a task of the run last changed (taken, done, failed, dispatched again)."""
 
     @property
     def total(self) -> int:
@@ -197,6 +204,12 @@ class Progress:
     @property
     def unfinished(self) -> int:
         return self.count(TaskStatus.PENDING) + self.count(TaskStatus.RUNNING)
+
+    def stalled(self, now: dt.datetime, idle: dt.timedelta = STALL) -> bool:
+        """Unfinished, and nothing has moved for ``idle``: the jobs were lost (the beat job
+        ``lk.resume_stalled_calculations`` dispatches them again; so does launching again)."""
+        return bool(self.unfinished and self.last_movement is not None
+                    and now - self.last_movement >= idle)
 
     def line(self) -> str:
         """``done 9 / failed 1 / pending 90`` (running ones count as pending)."""
@@ -245,9 +258,13 @@ def progress(session: DbSession, period_id: int, *, failures: int = 100) -> Prog
     run = get_run(session, period_id)
     if run is None:
         return Progress(None)
-    counts = {status.value: n for status, n in session.execute(
-        select(CalculationTask.status, func.count()).where(CalculationTask.run_id == run.id)
-        .group_by(CalculationTask.status))}
+    counts: dict[str, int] = {}
+    moved: list[dt.datetime] = []
+    for status, n, last in session.execute(
+            select(CalculationTask.status, func.count(), func.max(CalculationTask.updated_at))
+            .where(CalculationTask.run_id == run.id).group_by(CalculationTask.status)):
+        counts[status.value] = n
+        moved.append(last)
     found = []
     if counts.get(TaskStatus.FAILED.value):
         for client_id, reason, params, attempts in session.execute(
@@ -257,7 +274,7 @@ def progress(session: DbSession, period_id: int, *, failures: int = 100) -> Prog
                        CalculationTask.status == TaskStatus.FAILED)
                 .order_by(CalculationTask.client_id).limit(failures)):
             found.append(Failure(client_id, reason, load_params(params), attempts))
-    return Progress(run, counts, tuple(found))
+    return Progress(run, counts, tuple(found), max(moved, default=None))
 
 
 def record_calculated(session: DbSession, period: BillingPeriod, *, actor: Actor) -> int:

@@ -14,7 +14,6 @@ dispatches whatever is not done.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from pathlib import Path
@@ -149,18 +148,13 @@ def calculate_client(task_id: int) -> None:
             raise
 
 
-STALL = dt.timedelta(minutes=10)
-"""A run none of whose tasks has moved for this long has lost its unfinished jobs (a healthy
-batch moves many times a second, one slow client takes seconds)."""
-
-
 @job("lk.resume_stalled_calculations")
 def resume_stalled_calculations() -> int:
     """Dispatch again the unfinished clients of a month-end run that has stopped moving
     (Celery beat), so that a batch launched from the staff's button finishes without
     anyone launching it again. Returns how many."""
     with unit_of_work() as session:
-        task_ids = runs.stalled_tasks(session, idle=STALL)
+        task_ids = runs.stalled_tasks(session, idle=runs.STALL)
     if task_ids:
         log.warning("month-end: %d unfinished clients of a stalled run dispatched again",
                     len(task_ids))

@@ -257,3 +257,34 @@ def test_a_failure_is_shown_in_the_readers_language_with_its_terms(client, billi
     assert "зона «День», за 10.2026" in page and "electricity" not in page
     page = _board(client, billing.period.id, show="failed")
     assert page.count("Нет тарифа для услуги «Электроэнергия», зона «День»") == 2  # the summary and the row
+
+
+def test_the_board_says_when_a_run_last_moved_and_that_it_has_stopped(client, billing, store):
+    """A run whose jobs were lost: the board shows when a task last moved, and ten minutes
+    on, that the run has stopped and how it resumes (before the beat job resumes it)."""
+    from sqlalchemy import update
+
+    from lk_corporate.core.audit import Actor
+    from lk_corporate.core.db import utcnow
+    from lk_corporate.core.uow import unit_of_work
+    from lk_corporate.invoicing import runs
+    from lk_corporate.invoicing.models import CalculationTask
+
+    period = billing.period
+    firm = billing.client()
+    accepted_act(store, billing.supplier, firm, period, [Row(billing.meter(firm), D(1), D(2))])
+    with unit_of_work() as s:  # launched, and its job never dispatched: lost
+        runs.start_calculation(s, s.get(type(period), period.id), actor=Actor.system("t"))
+    create_staff_user(SUPPLIER_SIGNER, login="signer8")
+    assert login(client, "signer8").status_code == 302
+    page = _board(client, period.id)
+    assert 'data-lk="calculation-last-movement"' in page
+    assert 'data-lk="calculation-stalled"' not in page
+    with unit_of_work() as s:
+        s.execute(update(CalculationTask).values(
+            updated_at=utcnow() - dt.timedelta(minutes=11)))
+    page = _board(client, period.id)
+    warning = re.search(r'data-lk="calculation-stalled">\s*([^<]+)', page)
+    assert warning, page
+    assert "Расчёт не продвигается уже 11 мин" in warning.group(1)
+    assert "(1)" in warning.group(1) and "«Рассчитать»" in warning.group(1)
