@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Integer, String, Text, func, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lk_corporate.core.db import Base, DbSession, UTCDateTime, utcnow
+from lk_corporate.core.db import Base, DbSession, UTCDateTime, advisory_lock, utcnow
 
 GENESIS_HASH = "0" * 64
 _PG_LOCK_KEY = 0x4C4B_4155  # "LKAU": the advisory lock that serialises appends
@@ -128,7 +128,6 @@ class Event:
     details: dict[str, Any] | None = None
 
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 
 
@@ -136,8 +135,7 @@ def lock_chain(session: DbSession) -> None:
     """Take the chain's append lock now, for the rest of the transaction (PostgreSQL; SQLite
     has one writer anyway). An operation that locks rows which transactions appending to
     the chain also lock takes this first, so that both take the locks in the same order."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(_LOCK, {"k": _PG_LOCK_KEY})
+    advisory_lock(session, _PG_LOCK_KEY)
 
 
 def _chained(session: DbSession, events: list[Event]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     event,
     insert,
+    text,
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, scoped_session
@@ -51,6 +52,19 @@ DbSession: TypeAlias = Session | scoped_session[Any]
 def utcnow() -> dt.datetime:
     """Now, as an aware UTC datetime (the only kind of time the models hold)."""
     return dt.datetime.now(dt.UTC)
+
+
+_ADVISORY_LOCKS = {1: text("SELECT pg_advisory_xact_lock(:a)"),
+                   2: text("SELECT pg_advisory_xact_lock(:a, :b)")}
+
+
+def advisory_lock(session: DbSession, *key: int) -> None:
+    """Wait for PostgreSQL's advisory lock ``key`` (one 64-bit number, or two 32-bit ones:
+    a space and an item), held until the transaction ends. For the orders the rows cannot
+    give: the audit chain's appends, the launches of a period's calculation. SQLite: nothing,
+    it has one writer at a time anyway (``core.uow``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_ADVISORY_LOCKS[len(key)], dict(zip("ab", key)))
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from lk_corporate.calculation.acts import accepted_acts
 from lk_corporate.core.audit import Actor, record
-from lk_corporate.core.db import DbSession, rows_changed, utcnow
+from lk_corporate.core.db import DbSession, advisory_lock, rows_changed, utcnow
 from lk_corporate.core.errors import DomainError
 from lk_corporate.core.i18n import dump_params, load_params, message_text
 from lk_corporate.invoicing.models import CalculationRun, CalculationTask, Invoice, TaskStatus
@@ -58,7 +58,6 @@ def get_run(session: DbSession, period_id: int) -> CalculationRun | None:
                            .where(CalculationRun.period_id == period_id)).first()
 
 
-_LAUNCH_LOCK = text("SELECT pg_advisory_xact_lock(:space, :period_id)")
 _LAUNCH_SPACE = 0x4C4B_4341  # "LKCA": the period's launches
 
 
@@ -67,9 +66,7 @@ def _one_launch_at_a_time(session: DbSession, period_id: int) -> None:
     other: the second finds the run and the tasks the first made, instead of failing on
     their unique keys. A lock of its own (PostgreSQL; SQLite has one writer anyway), taken
     first and by nothing else, so it joins no cycle with the rows and the audit chain."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(_LAUNCH_LOCK, {"space": _LAUNCH_SPACE,
-                                                    "period_id": period_id})
+    advisory_lock(session, _LAUNCH_SPACE, period_id)
 
 
 def start_calculation(session: DbSession, period: BillingPeriod, *, actor: Actor,
