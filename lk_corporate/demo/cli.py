@@ -219,6 +219,8 @@ def _print_summary(config: Any, base_url: str, seeded: object, manifest: Manifes
                    "on this machine")
     click.echo(f"  PKI:      {manifest.directory} (trust anchor: {manifest.trust_anchor}), "
                f"CRL / OCSP / TSA at {manifest.base_url}")
+    click.echo(f"  check a downloaded PDF's signatures: lk verify FILE.pdf --trust "
+               f"{manifest.trust_anchor}")
     if config["LK_TSA_URL"] != manifest.tsa_url:
         click.echo(f"  TSA:      {config['LK_TSA_URL']} (LK_TSA_URL)")
     click.echo("")

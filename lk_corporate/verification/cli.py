@@ -8,6 +8,7 @@ may fetch revocation data over the network (it is not a web request) unless ``--
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from datetime import datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from lk_corporate.config import demo_trust_roots
 from signing.validation import (
     CrlIndex,
     DocumentReport,
@@ -137,7 +139,8 @@ def exit_code(report: DocumentReport, tax_id: str | None) -> int:
 @click.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path),
-              help="Trust anchor certificate(s), PEM or DER; default: $LK_TRUST_ROOTS.")
+              help="Trust anchor certificate(s), PEM or DER; default: $LK_TRUST_ROOTS, or "
+                   "beside the demo (LK_DEMO set) its PKI's root.")
 @click.option("--crl", "crls", multiple=True, type=click.Path(path_type=Path),
               help="CRL file (DER or PEM) to use as a revocation source.")
 @click.option("--tax-id", default=None, help="Require the last signer to sign for this tax ID (ИНН).")
@@ -160,6 +163,8 @@ def verify(file: Path, trust: tuple[Path, ...], crls: tuple[Path, ...], tax_id: 
     except OSError as e:
         fail(f"cannot read {file}: {e.strerror or e}")
         return
+    if not trust and not os.environ.get("LK_TRUST_ROOTS"):
+        trust = tuple(Path(p) for p in demo_trust_roots())
     try:
         settings = ValidationSettings.from_files(
             trust, crls,

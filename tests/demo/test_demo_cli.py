@@ -247,6 +247,34 @@ def test_lk_commands_beside_the_demo_use_its_addresses(tmp_path):
     assert load_config(home, {**env, "LK_DEMO": "1"})["LK_BASE_URL"] == "http://127.0.0.1:5000"
 
 
+def test_lk_verify_beside_the_demo_trusts_its_root_and_nothing_else_without(tmp_path):
+    """``lk verify`` run beside the demo with ``LK_DEMO`` set checks a downloaded PDF against
+    the demo's PKI (as the other ``lk`` commands there use its addresses); without it, it
+    trusts nothing it was not told to. The demo's summary says how."""
+    home = tmp_path / "home"
+    env = _env(home)
+    made = lk("demo", "--no-server", env=env, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    manifest = load_manifest(home / "pki")
+    assert f"lk verify FILE.pdf --trust {manifest.trust_anchor}" in made.stdout
+    docs = tmp_path / "docs"
+    assert lk("documents", "sample", docs, env=env, cwd=tmp_path).returncode == 0
+    supplier = manifest.identity("supplier")
+    signed = docs / "signed.pdf"
+    proc = lk("sign", docs / "reading_act.pdf", signed, "--p12", supplier.p12,
+              "--password-file", supplier.password_file, "--field", "supplier", "--level",
+              "B-B", env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    alone = lk("verify", signed, "--offline", env=env, cwd=tmp_path)
+    assert "no trust anchors configured" in alone.stdout, alone.stdout
+    beside = lk("verify", signed, "--offline", env={**env, "LK_DEMO": "1"}, cwd=tmp_path)
+    assert "no trust anchors configured" not in beside.stdout, beside.stdout
+    assert "Chain:         NOT trusted" not in beside.stdout, beside.stdout
+    told = lk("verify", signed, "--offline", "--trust", signed,  # not a certificate
+              env={**env, "LK_DEMO": "1"}, cwd=tmp_path)
+    assert told.returncode == 2, told.stdout + told.stderr  # what the user says wins
+
+
 def test_the_users_mail_backend_and_tsa_are_kept(tmp_path, smtp_server, demos):
     home = tmp_path / "home"
     env = _env(home, LK_PKI_PORT=str(_free_port()), LK_MAIL_BACKEND="smtp",
