@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import mimetypes
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from lk_corporate.audit.blueprint import bp as audit_bp
 from lk_corporate.certificates.blueprint import bp as certificates_bp
 from lk_corporate.charges.blueprint import bp as charges_bp
 from lk_corporate.clients.blueprint import bp as clients_bp
-from lk_corporate.config import load_config, secret_key_file
+from lk_corporate.config import instance_dir, load_config, secret_key_file
 from lk_corporate.consumption.blueprint import bp as consumption_bp
 from lk_corporate.core import auth, jobs, requests
 from lk_corporate.core.db import configure_engine
@@ -87,7 +86,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     """Build the portal. ``config`` overrides what the environment says (tests use it)."""
     # LK_INSTANCE_DIR moves the instance folder (database, PKI, mail, keys) out of the
     # checkout: a second demo, or a test run that must not write into the source tree.
-    instance_path = instance_path or os.environ.get("LK_INSTANCE_DIR") or None
+    instance_path = instance_path or str(instance_dir())
     # pdf.js ships ES modules (.mjs): a browser refuses a module served with any type but
     # JavaScript, and not every system's mime.types lists .mjs.
     mimetypes.add_type("text/javascript", ".mjs")

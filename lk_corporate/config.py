@@ -78,15 +78,21 @@ def _demo_addresses(instance_path: Path, demo: bool) -> dict[str, str]:
     return {k: v for k, v in found.items() if k in _DEMO_KEYS and isinstance(v, str) and v}
 
 
+def instance_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The instance folder (database, PKI, mail, keys): ``LK_INSTANCE_DIR``, else
+    ``instance/`` beside the package (the checkout, or the image's /app). The app and the
+    commands that build none find it here alike."""
+    e = os.environ if env is None else env
+    return Path(e.get("LK_INSTANCE_DIR") or Path(__file__).resolve().parent.parent / "instance")
+
+
 def demo_trust_roots(env: Mapping[str, str] | None = None) -> list[str]:
     """Beside a demo (``LK_DEMO`` set, as for the other ``lk`` commands run there): the
     trust root the demo runs with, its own PKI's, for the commands that build no app
     (``lk verify``). Empty without ``LK_DEMO``: a verifier trusts nothing it was not told
     to."""
     e = os.environ if env is None else env
-    instance = Path(e.get("LK_INSTANCE_DIR") or Path(__file__).resolve().parent.parent
-                    / "instance")
-    root = _demo_addresses(instance, _bool(e.get("LK_DEMO"), False)).get("LK_TRUST_ROOTS")
+    root = _demo_addresses(instance_dir(e), _bool(e.get("LK_DEMO"), False)).get("LK_TRUST_ROOTS")
     return [root] if root else []
 
 

@@ -106,12 +106,12 @@ def period_panel(session: DbSession, period: BillingPeriod) -> dict[str, Any]:
     page = request.args.get("page", 1, type=page_number)
     shown = board.period_board(session, period, page=page, show=show)
     now = utcnow()
-    last = shown.progress.last_movement
+    idle = shown.progress.idle(now)
     return {"board": shown, "filters": board.FILTERS, "task_status": TaskStatus,
-            # Whole minutes since a task last moved, and whether the run has stopped (its
-            # jobs lost): the staff learn it before the beat job resumes the run.
-            "idle_minutes": int((now - last).total_seconds() // 60) if last else None,
+            # Whether the run has stopped (its jobs lost), and for how many whole minutes:
+            # the staff learn it before the beat job resumes the run.
             "stalled": shown.progress.stalled(now),
+            "idle_minutes": int(idle.total_seconds() // 60) if idle is not None else None,
             "can_calculate": current_user.has_right(R.INVOICES_SIGN),
             "can_download": current_user.has_right(R.CLIENTS_VIEW)}
 

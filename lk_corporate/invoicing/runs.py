@@ -202,11 +202,15 @@ class Progress:
     def unfinished(self) -> int:
         return self.count(TaskStatus.PENDING) + self.count(TaskStatus.RUNNING)
 
+    def idle(self, now: dt.datetime) -> dt.timedelta | None:
+        """How long no task has moved (None before the run has a task)."""
+        return None if self.last_movement is None else now - self.last_movement
+
     def stalled(self, now: dt.datetime, idle: dt.timedelta = STALL) -> bool:
         """Unfinished, and nothing has moved for ``idle``: the jobs were lost (the beat job
         ``lk.resume_stalled_calculations`` dispatches them again; so does launching again)."""
-        return bool(self.unfinished and self.last_movement is not None
-                    and now - self.last_movement >= idle)
+        still = self.idle(now)
+        return bool(self.unfinished and still is not None and still >= idle)
 
     def line(self) -> str:
         """``done 9 / failed 1 / pending 90`` (running ones count as pending)."""
