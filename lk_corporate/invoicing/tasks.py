@@ -34,6 +34,7 @@ from lk_corporate.core.uow import commit_without_waiting_for_the_disk, is_transi
 from lk_corporate.docflow.models import Document
 from lk_corporate.invoicing import runs
 from lk_corporate.invoicing.operations import (
+    Draft,
     Reference,
     load_reference,
     prepare_invoices,
@@ -63,19 +64,43 @@ def _lost_database(exc: BaseException) -> bool:
 
 # The supplier and the tariffs, read once per worker and period and reused for this long:
 # two fewer queries per client. An edit during a batch reaches the clients calculated from
-# then on, as it would without the cache a moment later.
+# then on, as it would without the cache a moment later. A client is never refused on what
+# the cache says, though: a tariff the staff added after a client failed for want of it must
+# count when they press «Рассчитать» again at once (``_prepare``).
 REFERENCE_SECONDS = 30.0
 _references: dict[int, tuple[float, Reference]] = {}
 
 
-def _reference(session: DbSession, period: BillingPeriod) -> Reference:
+def forget_references() -> None:
+    """Drop the cached supplier and tariffs (the tests' databases start empty, and their
+    periods' IDs recur)."""
+    _references.clear()
+
+
+def _reference(session: DbSession, period: BillingPeriod, *, fresh: bool = False) -> Reference:
     now = time.monotonic()
     hit = _references.get(period.id)
-    if hit is not None and now - hit[0] < REFERENCE_SECONDS:
+    if not fresh and hit is not None and now - hit[0] < REFERENCE_SECONDS:
         return hit[1]
     reference = load_reference(session, period)
     _references[period.id] = (now, reference)
     return reference
+
+
+def _prepare(session: DbSession, store: FileStore, act: Document, period: BillingPeriod,
+             settings: InvoicingSettings, run_id: int) -> Draft:
+    """``prepare_invoices`` with the cached reference; refused, once more with the reference
+    read now (a refusal writes nothing, so trying again is safe)."""
+    cached = _reference(session, period)
+    try:
+        return prepare_invoices(session, store, act, settings=settings, run_id=run_id,
+                                reference=cached)
+    except CalculationError:
+        fresh = _reference(session, period, fresh=True)
+        if fresh == cached:
+            raise
+        return prepare_invoices(session, store, act, settings=settings, run_id=run_id,
+                                reference=fresh)
 
 
 # The act with its client, period and revisions in one query (built once: every job runs it).
@@ -93,8 +118,7 @@ def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
         if act.period is None:
             raise CalculationError(N_("The reading act %(number)s belongs to no period."),
                                    number=act.number)
-        draft = prepare_invoices(session, store, act, settings=settings, run_id=claim.run_id,
-                                 reference=_reference(session, act.period))
+        draft = _prepare(session, store, act, act.period, settings, claim.run_id)
         if draft.issued:
             runs.complete_task(session, task_id)
             return

@@ -299,6 +299,40 @@ def test_a_run_that_stopped_moving_is_dispatched_again_by_the_periodic_job(
     assert resume_stalled_calculations() == 0  # done: nothing to resume
 
 
+def test_a_tariff_added_after_a_refusal_counts_when_launched_again_at_once(
+        clean_app, month, supplier_config):
+    """A worker reuses a period's tariffs for half a minute, but never refuses a client on
+    them: the staff add the tariff a batch failed for and press «Рассчитать» again at once,
+    and every client is calculated."""
+    from lk_corporate.core import jobs
+    from lk_corporate.invoicing import runs
+    from lk_corporate.periods.models import BillingPeriod
+    from lk_corporate.tariffs.models import Tariff
+
+    water = [t for t in db.session.scalars(select(Tariff)) if t.service.value == "cold_water"]
+    assert water
+    kept = [{c.key: getattr(t, c.key) for c in Tariff.__table__.columns if c.key != "id"}
+            for t in water]
+    for t in water:
+        db.session.delete(t)
+    db.session.commit()
+
+    def launch() -> None:
+        with unit_of_work() as s:
+            launched = runs.start_calculation(s, s.get(BillingPeriod, month.period_id),
+                                              actor=Actor.system("launch"))
+        jobs.dispatch_many("lk.calculate_client", ((t,) for t in launched.task_ids))
+        assert jobs.wait_idle(clean_app, timeout=240)
+
+    launch()
+    db.session.expire_all()
+    assert {t.status for t in db.session.scalars(select(CalculationTask))} == {TaskStatus.FAILED}
+    db.session.add_all(Tariff(**row) for row in kept)
+    db.session.commit()
+    launch()
+    _check_complete(6)
+
+
 def test_numbers_have_no_gap_and_no_repeat_with_many_workers_at_once(
         clean_app, month, store, supplier_key, settings):
     todo = list(month.act_ids)

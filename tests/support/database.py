@@ -127,10 +127,13 @@ def _clear_tables(app: Flask) -> None:
 
 @pytest.fixture()
 def clean_app(app: Flask) -> Iterator[Flask]:
-    """The app with empty tables, an app context pushed, and the rate limits reset."""
+    """The app with empty tables, an app context pushed, and the rate limits and the
+    month-end jobs' cached tariffs reset."""
     from lk_corporate.core.extensions import limiter
+    from lk_corporate.invoicing.tasks import forget_references
 
     _clear_tables(app)
+    forget_references()
     with app.app_context():
         limiter.reset()
         yield app
