@@ -15,8 +15,9 @@ transaction is open while the slow part runs:
 3. :func:`record_invoices` (a short transaction): store the signed files, issue the two
    ``Document`` rows (status ``sent``), link them to their reservations, void the invoices
    of an earlier act of the same client and period that this act supersedes.
-4. :func:`settle_issued` (a short transaction): the client's advance pays the new invoice
-   (the payments package listens to ``invoicing.signals.invoices_issued``).
+4. :func:`settle_issued` (a short transaction, when step 3 found it has something to do):
+   the client's advance pays the new invoice (the payments package listens to
+   ``invoicing.signals.invoices_issued``).
 
 Idempotent: ``(act, kind)`` is unique, so an act gets one reservation per kind; step 3 locks
 the reservations and issues only those without a document, so two workers finishing the
@@ -86,7 +87,7 @@ from lk_corporate.docflow.operations import (
 )
 from lk_corporate.invoicing.models import Invoice
 from lk_corporate.invoicing.settings import InvoicingSettings
-from lk_corporate.invoicing.signals import invoices_issued
+from lk_corporate.invoicing.signals import invoices_issued, settlement_due
 from lk_corporate.notifications.documents import invoice_issued
 from lk_corporate.periods.models import BillingPeriod
 from lk_corporate.signatures.supplier import SupplierKey, sign_as_supplier
@@ -390,6 +391,9 @@ class IssuedPair:
     """False when another worker had recorded the pair already (nothing was written)."""
     replaced: bool = False
     """The pair voided an earlier one (a corrected act's)."""
+    settle: bool = False
+    """Step 4 has something to do (``invoicing.signals.settlement_due``): money of the
+    client's waits for these invoices."""
 
 
 def _locked(session: DbSession, draft: Draft) -> tuple[dict[DocumentKind, Invoice],
@@ -484,6 +488,11 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
         # «Новый счёт»: to those of the client who want it, the PDF attached if they asked.
         invoice_issued(session, new_documents[DocumentKind.INVOICE], amount=invoice.total,
                        due_date=invoice.due_date)
+    # Whether step 4 must run, asked before the chain's lock is taken. A bank statement
+    # imported meanwhile, too early to see these invoices, leaves its money as an advance
+    # either way: the next import or assignment for the client allocates it.
+    settle = any(due for _receiver, due in settlement_due.send(
+        draft.client_id, session=session, replaced=bool(replaced)))
     # The audit chain last (see ``issue_documents``): its lock is held from here to the
     # commit. Voiding a replaced pair appends too, so it comes after.
     record_many(session, events)
@@ -495,7 +504,7 @@ def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: 
                         f"corrected.")
             old.replaced_by_id = row.id
     session.flush()
-    return IssuedPair(invoice, rows[DocumentKind.TAX_INVOICE], True, bool(replaced))
+    return IssuedPair(invoice, rows[DocumentKind.TAX_INVOICE], True, bool(replaced), settle)
 
 
 def settle_issued(session: DbSession, client_id: int, *, replaced: bool) -> None:

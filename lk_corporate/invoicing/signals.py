@@ -6,6 +6,13 @@ True when the pair voided an earlier one, a corrected act's). The payments packa
 the client's advance pays the new invoice at once, and money on a voided invoice moves to
 its replacement, instead of both waiting for the next bank statement. This package knows
 nothing of payments, so the dependency points one way only: ``payments → invoicing``.
+
+``settlement_due`` is asked in the issuing transaction before ``invoices_issued`` is sent
+(same sender and arguments): does the client have anything for it to do? A receiver returns
+True or False. The month-end job, which sends ``invoices_issued`` in a short transaction of
+its own after the pair's commit, opens that transaction only when a receiver said yes: most
+clients at month end have no advance, and the transaction cost three round trips to find
+that out.
 """
 
 from __future__ import annotations
@@ -15,3 +22,4 @@ from blinker import Namespace
 _signals = Namespace()
 
 invoices_issued = _signals.signal("invoices-issued")
+settlement_due = _signals.signal("settlement-due")

@@ -133,8 +133,9 @@ def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
         # before the chain too, so the two cannot deadlock).
         runs.complete_task(session, task_id)
         pair = record_invoices(session, store, draft, signed, actor=ACTOR)
-    with unit_of_work() as session:
-        settle_issued(session, draft.client_id, replaced=pair.replaced)
+    if pair.settle:
+        with unit_of_work() as session:
+            settle_issued(session, draft.client_id, replaced=pair.replaced)
 
 
 def _fail(task_id: int, error: BaseException) -> None:

@@ -62,7 +62,7 @@ from lk_corporate.core.errors import N_, DomainError, NotFound
 from lk_corporate.docflow.models import DocumentKind
 from lk_corporate.docflow.operations import next_number
 from lk_corporate.invoicing.models import Invoice
-from lk_corporate.invoicing.signals import invoices_issued
+from lk_corporate.invoicing.signals import invoices_issued, settlement_due
 from lk_corporate.payments import bulk
 from lk_corporate.payments.models import (
     MatchedBy,
@@ -319,14 +319,21 @@ _ADVANCE = select(Payment.id).where(Payment.client_id == bindparam("client_id"),
                                     Payment.allocated < Payment.amount).limit(1)
 
 
+@settlement_due.connect
+def _money_waiting(client_id: int, *, session: DbSession, replaced: bool = False,
+                   **_: Any) -> bool:
+    """Would new invoices for ``client_id`` move money: an advance to pay them, or money on
+    the invoices they replaced? One indexed look: most clients at month end have none."""
+    return replaced or session.connection().execute(
+        _ADVANCE, {"client_id": client_id}).first() is not None
+
+
 @invoices_issued.connect
 def _pay_new_invoices(client_id: int, *, session: DbSession, replaced: bool = False,
                       **_: Any) -> None:
     """New invoices for ``client_id``: its advance pays them now (and money on the invoices
-    they replaced moves to them). One indexed look first: most clients at month end have no
-    advance, and allocating costs several statements."""
-    if replaced or session.connection().execute(
-            _ADVANCE, {"client_id": client_id}).first() is not None:
+    they replaced moves to them). Allocating costs several statements, so it looks first."""
+    if _money_waiting(client_id, session=session, replaced=replaced):
         allocate(session, [client_id])
         session.expire_all()  # Invoice.paid changed under the ORM's feet (Core statements)
 

@@ -141,6 +141,37 @@ def test_an_advance_pays_the_new_invoice_when_the_batch_issues_it(clean_app, mon
     assert db.session.scalar(select(Payment.allocated)) == CLIENT_TOTAL
 
 
+def test_the_pair_says_whether_the_settling_step_has_anything_to_do(
+        clean_app, month, store, supplier_key, settings):
+    """Step 3 asks the payments package (``invoicing.signals.settlement_due``) in the pair's
+    own transaction; the month-end job runs step 4 only when told to: for the client with
+    an advance, not for the one without."""
+    import datetime as dt
+    import io
+    from decimal import Decimal
+
+    from lk_corporate.clients.models import Client
+    from lk_corporate.invoicing.operations import prepare_invoices, record_invoices, sign_invoices
+    from lk_corporate.payments.operations import import_statement
+    from tests.payments.statements import Order, one_c
+
+    payer = db.session.get(Client, month.client_ids[0])
+    import_statement(db.session, io.BytesIO(one_c([Order(
+        "902", dt.date(2026, 10, 20), Decimal("100.00"), payer.tax_id,
+        f"Аванс по договору № {payer.contract_number}")])), actor=Actor.system("test"))
+    db.session.commit()
+    settle = {}
+    for act_id in month.act_ids[:2]:
+        with unit_of_work() as s:
+            draft = prepare_invoices(s, store, s.get(Document, act_id), settings=settings,
+                                     today=TODAY)
+        signed = sign_invoices(draft, supplier_key, store=store)
+        with unit_of_work() as s:
+            settle[draft.client_id] = record_invoices(s, store, draft, signed,
+                                                      actor=Actor.system("w")).settle
+    assert settle == {month.client_ids[0]: True, month.client_ids[1]: False}
+
+
 def test_a_failing_client_is_reported_with_its_reason_and_exit_1(clean_app, month, demo_pki,
                                                                  pki_services):
     from lk_corporate.clients.models import Meter
