@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import joinedload, lazyload
 
 from lk_corporate.calculation.acts import accepted_acts
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import DbSession, advisory_lock, rows_changed, utcnow
 from lk_corporate.core.errors import DomainError
 from lk_corporate.core.i18n import dump_params, load_params, message_text
+from lk_corporate.docflow.models import Document
 from lk_corporate.invoicing.models import CalculationRun, CalculationTask, Invoice, TaskStatus
 from lk_corporate.periods.models import BillingPeriod
 
@@ -34,6 +36,7 @@ __all__ = [
     "Launch",
     "Progress",
     "claim_task",
+    "claim_task_and_act",
     "complete_task",
     "fail_task",
     "get_run",
@@ -141,6 +144,32 @@ def claim_task(session: DbSession, task_id: int) -> Claim | None:
     """Mark the task running (one more attempt); None when it is done already or gone."""
     row = session.connection().execute(_CLAIM, {"task_id": task_id, "now": utcnow()}).first()
     return None if row is None else Claim(row[0], row[1])
+
+
+# The act with its client, period and revisions (the job reads them all), in one query.
+_ACT = (select(Document).where(Document.id == bindparam("act_id"))
+        .options(lazyload(Document.supersedes), joinedload(Document.revisions)))
+# On PostgreSQL the claim and the act in one statement (the UPDATE as a CTE runs exactly
+# once): every client's job starts with this, and a round trip costs the worker and the
+# server more than either statement does. SQLite has no UPDATE inside WITH.
+_CLAIMED = _CLAIM.cte("claimed")
+_CLAIM_WITH_ACT = (select(Document, _CLAIMED.c.run_id)
+                   .join(_CLAIMED, Document.id == _CLAIMED.c.act_document_id)
+                   .options(lazyload(Document.supersedes), joinedload(Document.revisions)))
+
+
+def claim_task_and_act(session: DbSession, task_id: int) -> tuple[Claim, Document] | None:
+    """:func:`claim_task`, and the task's act loaded with its client, period and revisions;
+    None when the task is done already or gone. (Its act cannot be gone: the task's foreign
+    key keeps it.)"""
+    params = {"task_id": task_id, "now": utcnow()}
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(_CLAIM_WITH_ACT, params).unique().first()
+        return None if row is None else (Claim(row[1], row[0].id), row[0])
+    claim = claim_task(session, task_id)
+    if claim is None:
+        return None
+    return claim, session.scalars(_ACT, {"act_id": claim.act_document_id}).unique().one()
 
 
 def complete_task(session: DbSession, task_id: int) -> None:

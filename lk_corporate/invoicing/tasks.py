@@ -19,9 +19,7 @@ import time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import joinedload, lazyload
 
 from lk_corporate.calculation.engine import CalculationError
 from lk_corporate.core.audit import Actor
@@ -103,18 +101,13 @@ def _prepare(session: DbSession, store: FileStore, act: Document, period: Billin
                                 reference=fresh)
 
 
-# The act with its client, period and revisions in one query (built once: every job runs it).
-_ACT = (select(Document).where(Document.id == bindparam("act_id"))
-        .options(lazyload(Document.supersedes), joinedload(Document.revisions)))
-
-
 def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
                     key: SupplierKey) -> None:
     with unit_of_work() as session:
-        claim = runs.claim_task(session, task_id)
-        if claim is None:
+        claimed = runs.claim_task_and_act(session, task_id)
+        if claimed is None:
             return
-        act = session.scalars(_ACT, {"act_id": claim.act_document_id}).unique().one()
+        claim, act = claimed
         if act.period is None:
             raise CalculationError(N_("The reading act %(number)s belongs to no period."),
                                    number=act.number)

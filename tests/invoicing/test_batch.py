@@ -216,6 +216,31 @@ def test_the_same_act_calculated_by_two_workers_at_once_gives_one_pair(
         Document.kind != DocumentKind.READING_ACT)) == 2
 
 
+def test_a_job_claims_its_task_and_reads_its_act_once_and_not_when_done(clean_app, month):
+    """``runs.claim_task_and_act`` (one statement on PostgreSQL, two on SQLite): the task
+    running with one more attempt, and its act with the revisions the check reads; a done
+    task is not claimed again, and its attempts stay."""
+    from lk_corporate.invoicing import runs
+    from lk_corporate.periods.models import BillingPeriod
+
+    with unit_of_work() as s:
+        launch = runs.start_calculation(s, s.get(BillingPeriod, month.period_id),
+                                        actor=Actor.system("test"))
+    first, second = launch.task_ids[:2]
+    with unit_of_work() as s:
+        claim, act = runs.claim_task_and_act(s, first)
+        assert (claim.run_id, claim.act_document_id) == (launch.run_id, act.id)
+        assert act.id in month.act_ids and [r.seq for r in act.revisions] == [1, 2]
+        runs.complete_task(s, second)
+    with unit_of_work() as s:
+        assert runs.claim_task_and_act(s, second) is None
+        assert runs.claim_task_and_act(s, 10**9) is None
+    db.session.expire_all()
+    tasks = {t.id: t for t in db.session.scalars(select(CalculationTask))}
+    assert (tasks[first].status, tasks[first].attempts) == (TaskStatus.RUNNING, 1)
+    assert (tasks[second].status, tasks[second].attempts) == (TaskStatus.DONE, 0)
+
+
 def test_two_launches_of_one_period_at_once_make_one_run(clean_app, month):
     """The staff's «Рассчитать» and ``lk period calculate`` at the same moment: both succeed,
     one after the other, and the second resumes the first's run (without the launch lock,
