@@ -5,7 +5,7 @@ moves by a factor of two with the other work on the host, and two versions of th
 differ by 5 % cannot be told apart by it. This one counts what the worker's own process
 executes, which does not depend on the neighbours:
 
-    .venv/bin/python bench/bench_month_end_instructions.py [--pairs 40] [--warm 20]
+    .venv/bin/python bench/bench_month_end_instructions.py [--pairs 200] [--warm 20]
 
 It sets up a PostgreSQL database (created and dropped here), a demo PKI with its TSA in a
 process of its own (``lk pki serve``), and ``warm + pairs`` clients with three meters and an
@@ -17,6 +17,11 @@ twice, on two copies of the seeded database: once for the first ``warm`` clients
 client costs: the start-up, the imports and the warm-up (caches, prepared statements) cancel
 out. The floor is counted the same way: ``bench_documents``' one-line reportlab document,
 100 and 1 100 of them.
+
+Each run's total still varies by a few hundred million instructions from one run to the
+next (seen here: ±300 M for the same code and data; the start-up, the warm-up), so the
+difference needs a couple of hundred clients: with 200 that is ±1.5 M of the ~70 M a
+client costs, with 40 it was ±7 M.
 
 PostgreSQL and the TSA run outside valgrind and are not counted (``bench_month_end.py``
 measures their CPU). Instructions are not time: cache misses and the kernel's work (the two
@@ -101,7 +106,7 @@ def _inner_floor(count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pairs", type=int, default=40)
+    parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--warm", type=int, default=20)
     parser.add_argument("--inner-jobs", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--inner-floor", type=int, help=argparse.SUPPRESS)
