@@ -4,7 +4,8 @@
 # Chromium (browser tests through Playwright), SoftHSM2 (a PKCS#11 token), docker-compose
 # (validates docker-compose.yml; no container engine runs here), qpdf, mupdf-tools and
 # faketime (lk verify must end under a faked or frozen clock) and zbar-tools (a second QR
-# reader besides zxing-cpp, for the documents' codes).
+# reader besides zxing-cpp, for the documents' codes); and valgrind, for `make bench`
+# (bench_month_end_instructions.py counts the month-end job's instructions with callgrind).
 # Installs only what is missing, so a second run costs nothing.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ declare -A need=(
   [mutool]=mupdf-tools
   [faketime]=faketime
   [zbarimg]=zbar-tools
+  [valgrind]=valgrind
 )
 missing=()
 for cmd in "${!need[@]}"; do
