@@ -28,7 +28,7 @@ from lk_corporate.core.errors import N_, DomainError
 from lk_corporate.core.extensions import db
 from lk_corporate.core.jobs import dispatch_many, job
 from lk_corporate.core.storage import FileStore
-from lk_corporate.core.uow import commit_without_waiting_for_the_disk, is_transient, unit_of_work
+from lk_corporate.core.uow import is_transient, unit_of_work
 from lk_corporate.docflow.models import Document
 from lk_corporate.invoicing import runs
 from lk_corporate.invoicing.operations import (
@@ -104,7 +104,13 @@ def _prepare(session: DbSession, store: FileStore, act: Document, period: Billin
 def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
                     key: SupplierKey) -> None:
     with unit_of_work() as session:
-        claimed = runs.claim_task_and_act(session, task_id)
+        # The transaction commits without waiting for the disk (said in the claim's own
+        # statement): what it holds — the task running, the pair's numbers and amounts, or
+        # the task done when the pair was issued already — only this job uses, and its
+        # second transaction commits normally; a crash between the two loses both, the
+        # numbers go back to the counter, and the job starts over (``core.uow``). The
+        # counter rows, which every job numbering its pair waits for, are free sooner.
+        claimed = runs.claim_task_and_act(session, task_id, asynchronous_commit=True)
         if claimed is None:
             return
         claim, act = claimed
@@ -115,9 +121,6 @@ def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
         if draft.issued:
             runs.complete_task(session, task_id)
             return
-        # The counter rows are locked until this commits; a crash that loses it loses
-        # nothing the second transaction has not yet made durable (see there).
-        commit_without_waiting_for_the_disk(session)
     # Rendering, signing, the TSA and writing the files: outside any transaction.
     signed = sign_invoices(draft, key, store=store)
     with unit_of_work() as session:

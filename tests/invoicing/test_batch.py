@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from lk_corporate.core.audit import Actor, verify_chain
 from lk_corporate.core.extensions import db
@@ -227,13 +227,18 @@ def test_a_job_claims_its_task_and_reads_its_act_once_and_not_when_done(clean_ap
         launch = runs.start_calculation(s, s.get(BillingPeriod, month.period_id),
                                         actor=Actor.system("test"))
     first, second = launch.task_ids[:2]
+    postgresql = db.engine.dialect.name == "postgresql"
     with unit_of_work() as s:
-        claim, act = runs.claim_task_and_act(s, first)
+        claim, act = runs.claim_task_and_act(s, first, asynchronous_commit=True)
         assert (claim.run_id, claim.act_document_id) == (launch.run_id, act.id)
         assert act.id in month.act_ids and [r.seq for r in act.revisions] == [1, 2]
+        if postgresql:  # the job's transaction commits without waiting for the disk
+            assert s.execute(text("SHOW synchronous_commit")).scalar() == "off"
         runs.complete_task(s, second)
     with unit_of_work() as s:
         assert runs.claim_task_and_act(s, second) is None
+        if postgresql:
+            assert s.execute(text("SHOW synchronous_commit")).scalar() == "on"
         assert runs.claim_task_and_act(s, 10**9) is None
     db.session.expire_all()
     tasks = {t.id: t for t in db.session.scalars(select(CalculationTask))}
