@@ -46,11 +46,11 @@ against the meter like any other. A period may require an engineer's confirmatio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import bindparam, exists, func, select, true
 
 from documents import AttachmentError, AttachmentMismatch, extract_issued_and_current_payloads
 from documents.reading_corrections import (
@@ -58,7 +58,7 @@ from documents.reading_corrections import (
     extract_corrections_payload,
     parse_corrections,
 )
-from lk_corporate.calculation.engine import ActPayload, CalculationError, parse_payload
+from lk_corporate.calculation.engine import ActPayload, CalculationError, MeterSpec, parse_payload
 from lk_corporate.clients.models import Client, Meter
 from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_
@@ -113,6 +113,9 @@ class ActRead:
     corrections: tuple[ReadingCorrectionEntry, ...] = ()
     """The supplier's corrections applied to ``payload`` (empty: the readings as signed by
     the client)."""
+    meters: dict[str, MeterSpec] = field(default_factory=dict)
+    """The client's registered meters that have a factory number, by it, as the calculation
+    needs them (read in the same statement as the act's facts and readings)."""
 
 
 def _refuse(reason: str, **params: Any) -> CalculationError:
@@ -122,7 +125,7 @@ def _refuse(reason: str, **params: Any) -> CalculationError:
 def read_act(session: DbSession, store: FileStore, act: Document, *, supplier_tax_id: str,
              expected_sha256: str | None = None) -> ActRead:
     """The readings of an accepted act, after the checks of the module docstring."""
-    facts = _facts(session, act)
+    facts, stored, meters = _act_rows(session, act)
     if expected_sha256 is None:
         expected_sha256 = facts.payload_sha256
     if act.kind is not DocumentKind.READING_ACT:
@@ -171,12 +174,12 @@ def read_act(session: DbSession, store: FileStore, act: Document, *, supplier_ta
     if payload.supplier_tax_id != supplier_tax_id:
         raise _refuse(N_("The reading act %(number)s names another supplier."),
                       number=act.number)
-    check_against_readings(session, act, payload)
+    _compare_with_readings(act, payload, stored)
     _check_confirmed(act, facts)
     entries = (_corrections(session, store, act, readings_sha256=current.sha256)
                if facts.corrected else ())
     return ActRead(act, apply_corrections(payload, entries) if entries else payload,
-                   current.sha256, entries)
+                   current.sha256, entries, meters)
 
 
 @dataclass(frozen=True)
@@ -191,32 +194,57 @@ class _Facts:
     """The supplier corrected some reading (``ReadingCorrection`` rows)."""
 
 
-# The statements every month-end job runs for its act, built once: a statement built per call
+# The statement every month-end job runs for its act, built once: a statement built per call
 # costs more in SQLAlchemy (the expressions, the cache key) than the database takes to run it.
+# What the database says of the act beside its file — four look-ups — is one row; the client's
+# meters, each with its readings in this act, are joined to it (so the row is there even for a
+# client without meters): one round trip instead of three, for every client at month end.
 _FACTS = select(
     select(ReadingAct.payload_sha256).where(ReadingAct.document_id == bindparam("act_id"))
-    .scalar_subquery(),
+    .scalar_subquery().label("payload_sha256"),
     select(ReadingAct.confirmed_at).where(ReadingAct.document_id == bindparam("act_id"))
-    .scalar_subquery(),
+    .scalar_subquery().label("confirmed_at"),
     select(PeriodReadingCheck.confirmation_required)
-    .where(PeriodReadingCheck.period_id == bindparam("period_id")).scalar_subquery(),
-    exists().where(ReadingCorrection.document_id == bindparam("act_id")))
-_SIGNED_READINGS = (
-    select(Meter.factory_number, Reading.zone, Reading.previous_value, Reading.value,
+    .where(PeriodReadingCheck.period_id == bindparam("period_id")).scalar_subquery()
+    .label("confirmation_required"),
+    exists().where(ReadingCorrection.document_id == bindparam("act_id")).label("corrected"),
+).subquery("facts")
+_METER_READINGS = (
+    select(Meter.factory_number, Meter.service, Meter.digits, Meter.ct_ratio, Meter.vt_ratio,
+           Meter.zones, Reading.zone, Reading.previous_value, Reading.value,
            Reading.consumption)
-    .join(Meter, Reading.meter_id == Meter.id)
-    .where(Reading.document_id == bindparam("act_id"),
-           Reading.source != ReadingSource.CORRECTION))
+    .outerjoin(Reading, (Reading.meter_id == Meter.id)
+               & (Reading.document_id == bindparam("act_id"))
+               & (Reading.source != ReadingSource.CORRECTION))
+    .where(Meter.client_id == bindparam("client_id"))
+    .subquery("meter_readings"))
+_ACT_ROWS = (select(_FACTS, _METER_READINGS)
+             .select_from(_FACTS.outerjoin(_METER_READINGS, true())))
 
 
-def _facts(session: DbSession, act: Document) -> _Facts:
-    """What the database says of the act beside its file, in one statement (a month-end job
-    reads it for every client: four look-ups as four round trips cost more than the rest of
-    the checks)."""
-    row = session.connection().execute(
-        _FACTS, {"act_id": act.id, "period_id": act.period_id}).one()
-    return _Facts(payload_sha256=row[0], confirmed=row[1] is not None,
-                  confirmation_required=bool(row[2]), corrected=bool(row[3]))
+def _act_rows(session: DbSession, act: Document) -> tuple[
+        _Facts, dict[tuple[str, str], tuple[Any, Any, Any]], dict[str, MeterSpec]]:
+    """The act's facts, its signed readings as stored (by factory number and zone) and the
+    client's meters with a factory number, from :data:`_ACT_ROWS`."""
+    rows = session.connection().execute(
+        _ACT_ROWS, {"act_id": act.id, "period_id": act.period_id,
+                    "client_id": act.client_id}).all()
+    first = rows[0]
+    facts = _Facts(payload_sha256=first.payload_sha256, confirmed=first.confirmed_at is not None,
+                   confirmation_required=bool(first.confirmation_required),
+                   corrected=bool(first.corrected))
+    stored: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
+    meters: dict[str, MeterSpec] = {}
+    for r in rows:
+        number = r.factory_number
+        if r.zone is not None:
+            stored[(number or "", r.zone)] = (r.previous_value, r.value, r.consumption)
+        if number and number not in meters:
+            meters[number] = MeterSpec(
+                factory_number=number, service=r.service.value, digits=r.digits,
+                ct_ratio=r.ct_ratio, vt_ratio=r.vt_ratio,
+                zones=tuple(z for z in r.zones.split(",") if z))
+    return facts, stored, meters
 
 
 def _check_confirmed(act: Document, facts: _Facts) -> None:
@@ -293,11 +321,13 @@ def check_against_readings(session: DbSession, act: Document, payload: ActPayloa
     own signed document. No rows at all: an act not made by the readings pages (see the
     module docstring), nothing to compare with.
     """
-    rows = session.connection().execute(_SIGNED_READINGS, {"act_id": act.id}).all()
-    if not rows:
+    _compare_with_readings(act, payload, _act_rows(session, act)[1])
+
+
+def _compare_with_readings(act: Document, payload: ActPayload,
+                           stored: dict[tuple[str, str], tuple[Any, Any, Any]]) -> None:
+    if not stored:
         return
-    stored = {(r.factory_number or "", r.zone): (r.previous_value, r.value, r.consumption)
-              for r in rows}
     signed = {(r.factory_number, r.zone): (r.previous, r.current, r.consumption)
               for r in payload.readings}
     if stored.keys() != signed.keys() or any(

@@ -68,11 +68,10 @@ from lk_corporate.calculation.engine import (
     Calculation,
     CalculationError,
     ChargeLine,
-    MeterSpec,
     TariffSpec,
     calculate,
 )
-from lk_corporate.clients.models import Client, Meter
+from lk_corporate.clients.models import Client
 from lk_corporate.core.audit import Actor, Event, record_many
 from lk_corporate.core.db import DbSession, insert_persistent, utcnow
 from lk_corporate.core.errors import N_, NotFound
@@ -144,19 +143,6 @@ def load_reference(session: DbSession, period: BillingPeriod) -> Reference:
     return Reference(supplier_tax_id=supplier.tax_id, vat_rate=supplier.vat_rate,
                      currency=supplier.currency, seller=party_of(supplier, with_bank=True),
                      signers=_signers(supplier), tariffs=tuple(_tariffs(session, period)))
-
-
-_METERS = select(Meter.factory_number, Meter.service, Meter.digits, Meter.ct_ratio,
-                 Meter.vt_ratio, Meter.zones).where(Meter.client_id == bindparam("client_id"),
-                                                    Meter.factory_number.is_not(None))
-
-
-def _meters(session: DbSession, client_id: int) -> dict[str, MeterSpec]:
-    return {number: MeterSpec(factory_number=number, service=service.value, digits=digits,
-                              ct_ratio=ct, vt_ratio=vt,
-                              zones=tuple(z for z in zones.split(",") if z))
-            for number, service, digits, ct, vt, zones in session.connection().execute(
-                _METERS, {"client_id": client_id}) if number}
 
 
 def _tariffs(session: DbSession, period: BillingPeriod) -> list[TariffSpec]:
@@ -331,8 +317,8 @@ def prepare_invoices(session: DbSession, store: FileStore, act: Document, *,
     reference = reference or load_reference(session, period)
     read = read_act(session, store, act, supplier_tax_id=reference.supplier_tax_id)
     if not all(kind in rows for kind in KINDS):
-        calculation = calculate(read.payload, _meters(session, act.client_id),
-                                reference.tariffs, reference.vat_rate)
+        calculation = calculate(read.payload, read.meters, reference.tariffs,
+                                reference.vat_rate)
         rows.update(_reserve(session, [k for k in KINDS if k not in rows], act, period,
                              calculation, reference=reference, run_id=run_id,
                              today=today or settings.today(), settings=settings,
