@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, select, update
+from sqlalchemy import Select, bindparam, case, select, true, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -84,6 +84,7 @@ from lk_corporate.docflow.operations import (
     next_numbers,
     void,
 )
+from lk_corporate.invoicing import runs
 from lk_corporate.invoicing.models import Invoice
 from lk_corporate.invoicing.settings import InvoicingSettings
 from lk_corporate.invoicing.signals import invoices_issued, settlement_due
@@ -293,6 +294,16 @@ _CLIENT_PERIOD_INVOICES = (select(Invoice).where(Invoice.client_id == bindparam(
                                                  Invoice.period_id == bindparam("period_id"))
                            .order_by(Invoice.id))
 _LOCKED_INVOICES = _CLIENT_PERIOD_INVOICES.with_for_update(of=Invoice)
+# The same, marking a calculation task done first, in one statement (PostgreSQL; a job's
+# last transaction starts with both: one round trip fewer for every client at month end).
+# Joined to the task's CTE, which PostgreSQL therefore runs before it locks the invoices:
+# the task row first, as when the two are separate statements. Its parameters are named
+# apart from the tasks' columns: SQLAlchemy makes a parameter named after a column of the
+# UPDATE a value to set (``client_id`` would be written into the task).
+_LOCKED_INVOICES_COMPLETING = (
+    select(Invoice).where(Invoice.client_id == bindparam("of_client"),
+                          Invoice.period_id == bindparam("of_period"))
+    .outerjoin(runs.COMPLETED, true()).order_by(Invoice.id).with_for_update(of=Invoice))
 
 
 def prepare_invoices(session: DbSession, store: FileStore, act: Document, *,
@@ -382,14 +393,23 @@ class IssuedPair:
     client's waits for these invoices."""
 
 
-def _locked(session: DbSession, draft: Draft) -> tuple[dict[DocumentKind, Invoice],
-                                                       list[Invoice]]:
+def _locked(session: DbSession, draft: Draft, *, completing: int | None = None
+            ) -> tuple[dict[DocumentKind, Invoice], list[Invoice]]:
     """The draft's two reservations and the issued invoices of an earlier act of the same
     client and period (which this act supersedes), in one query, locked: FOR UPDATE on
     PostgreSQL (two workers finishing one act queue here; the second finds the documents
-    issued); SQLite ignores it and has one writer anyway."""
-    rows = list(session.scalars(_LOCKED_INVOICES, {"client_id": draft.client_id,
-                                                   "period_id": draft.period_id}))
+    issued); SQLite ignores it and has one writer anyway. ``completing``: the calculation
+    task to mark done first (``runs.complete_task``; on PostgreSQL in the same statement)."""
+    params = {"client_id": draft.client_id, "period_id": draft.period_id}
+    statement = _LOCKED_INVOICES
+    if completing is not None:
+        if session.get_bind().dialect.name == "postgresql":
+            statement = _LOCKED_INVOICES_COMPLETING
+            params = {"of_client": draft.client_id, "of_period": draft.period_id,
+                      **runs.completion_params(completing)}
+        else:
+            runs.complete_task(session, completing)
+    rows = list(session.scalars(statement, params))
     ours = {r.kind: r for r in rows if r.id in (draft.invoice_id, draft.tax_invoice_id)}
     others = [r for r in rows if r.act_document_id != draft.act_id and r.document_id is not None]
     if others:
@@ -435,13 +455,15 @@ def _mark_issued(session: DbSession, issued: Sequence[tuple[Invoice, int, Signin
 
 
 def record_invoices(session: DbSession, store: FileStore, draft: Draft, signed: SignedPair, *,
-                    actor: Actor) -> IssuedPair:
+                    actor: Actor, completing: int | None = None) -> IssuedPair:
     """Step 3: issue the signed pair (status ``sent``) unless it is issued already; void what
     it replaces. (Store the files beforehand, outside the transaction, to keep it short:
     the store is content-addressed, so this finds them there.) The audit entries are
     appended last: the caller does what else the transaction holds before calling this,
-    and commits right after."""
-    rows, replaced = _locked(session, draft)
+    and commits right after. ``completing``: the month-end task to mark done first (its row
+    is locked before the reservations, as ``runs.start_calculation`` locks it before the
+    audit chain)."""
+    rows, replaced = _locked(session, draft, completing=completing)
     if len(rows) != 2:
         raise NotFound(N_("The invoice reservation is gone."))
     results = {DocumentKind.INVOICE: signed.invoice, DocumentKind.TAX_INVOICE: signed.tax_invoice}

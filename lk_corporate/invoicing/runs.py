@@ -139,6 +139,10 @@ _CLAIM = (update(CalculationTask)
 _COMPLETE = (update(CalculationTask).where(CalculationTask.id == bindparam("task_id"))
              .values(status=TaskStatus.DONE, reason="", reason_params="{}",
                      updated_at=bindparam("now"), finished_at=bindparam("now")))
+COMPLETED = _COMPLETE.returning(CalculationTask.id).cte("completed")
+""":func:`complete_task` as a CTE, for a statement that marks the task done and does what
+else the job's last transaction starts with (PostgreSQL: ``invoicing.operations``' lock
+on the reservations); its parameters: ``task_id``, ``now``."""
 
 
 def claim_task(session: DbSession, task_id: int) -> Claim | None:
@@ -183,7 +187,12 @@ def claim_task_and_act(session: DbSession, task_id: int, *, asynchronous_commit:
 
 
 def complete_task(session: DbSession, task_id: int) -> None:
-    session.connection().execute(_COMPLETE, {"task_id": task_id, "now": utcnow()})
+    session.connection().execute(_COMPLETE, completion_params(task_id))
+
+
+def completion_params(task_id: int) -> dict[str, Any]:
+    """The parameters of :func:`complete_task`'s statement (and of :data:`COMPLETED`)."""
+    return {"task_id": task_id, "now": utcnow()}
 
 
 def fail_task(session: DbSession, task_id: int, error: BaseException) -> bool:

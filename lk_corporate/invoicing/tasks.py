@@ -124,11 +124,10 @@ def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
     # Rendering, signing, the TSA and writing the files: outside any transaction.
     signed = sign_invoices(draft, key, store=store)
     with unit_of_work() as session:
-        # The task first: recording appends to the audit chain, whose lock the transaction
-        # then holds until its commit (and ``runs.start_calculation`` takes the task rows
-        # before the chain too, so the two cannot deadlock).
-        runs.complete_task(session, task_id)
-        pair = record_invoices(session, store, draft, signed, actor=ACTOR)
+        # The task first (``completing``): recording appends to the audit chain, whose lock
+        # the transaction then holds until its commit (and ``runs.start_calculation`` takes
+        # the task rows before the chain too, so the two cannot deadlock).
+        pair = record_invoices(session, store, draft, signed, actor=ACTOR, completing=task_id)
     if pair.settle:
         with unit_of_work() as session:
             settle_issued(session, draft.client_id, replaced=pair.replaced)
