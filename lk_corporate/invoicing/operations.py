@@ -308,11 +308,16 @@ _LOCKED_INVOICES_COMPLETING = (
 
 def prepare_invoices(session: DbSession, store: FileStore, act: Document, *,
                      settings: InvoicingSettings, run_id: int | None = None,
-                     today: dt.date | None = None, reference: Reference | None = None) -> Draft:
+                     today: dt.date | None = None, reference: Reference | None = None,
+                     invoiced: bool = True) -> Draft:
     """Step 1: check and calculate the act and reserve its pair (or find the reservation).
 
     Raises ``CalculationError`` (nothing written) when the act cannot be charged.
     ``reference``: the supplier and tariffs, if the caller has them (else loaded).
+    ``invoiced=False``: the caller found, in this transaction, that the client has no
+    invoice of the period (``runs.claim_task_and_act``), so none is looked for. Should a
+    duplicate of the job reserve the pair meanwhile, this one's reservation fails on the
+    unique ``(act, kind)`` and the job starts over, as when both look at once.
     """
     period, client = act.period, act.client
     if period is None:
@@ -320,8 +325,8 @@ def prepare_invoices(session: DbSession, store: FileStore, act: Document, *,
                                number=act.number)
     # Every invoice of the client and period at once: this act's reservations, and those of
     # an earlier act that were never issued.
-    existing = list(session.scalars(_CLIENT_PERIOD_INVOICES,
-                                    {"client_id": act.client_id, "period_id": period.id}))
+    existing = list(session.scalars(_CLIENT_PERIOD_INVOICES, {
+        "client_id": act.client_id, "period_id": period.id})) if invoiced else []
     rows = {r.kind: r for r in existing if r.act_document_id == act.id}
     stale = {r.kind: r for r in reversed(existing)
              if r.act_document_id != act.id and r.document_id is None}

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import joinedload, lazyload
 
 from lk_corporate.calculation.acts import accepted_acts
@@ -126,6 +126,9 @@ def start_calculation(session: DbSession, period: BillingPeriod, *, actor: Actor
 class Claim:
     run_id: int
     act_document_id: int
+    invoiced: bool = True
+    """Whether the client had any invoice of the act's period (reserved or issued, of this
+    act or an earlier one) when the task was claimed; True when not asked (SQLite)."""
 
 
 # Built once: every client's job runs these two (a statement built per call costs more than
@@ -158,7 +161,11 @@ _ACT = (select(Document).where(Document.id == bindparam("act_id"))
 # once): every client's job starts with this, and a round trip costs the worker and the
 # server more than either statement does. SQLite has no UPDATE inside WITH.
 _CLAIMED = _CLAIM.cte("claimed")
-_CLAIM_WITH_ACT = (select(Document, _CLAIMED.c.run_id)
+# It also asks whether the client has an invoice of the period yet: nearly every client has
+# none when its job starts, and then ``invoicing.operations.prepare_invoices`` need not look.
+_INVOICED = (exists().where(Invoice.client_id == Document.client_id,
+                            Invoice.period_id == Document.period_id).label("invoiced"))
+_CLAIM_WITH_ACT = (select(Document, _CLAIMED.c.run_id, _INVOICED)
                    .join(_CLAIMED, Document.id == _CLAIMED.c.act_document_id)
                    .options(lazyload(Document.supersedes), joinedload(Document.revisions)))
 _CLAIM_WITH_ACT_ASYNCHRONOUS = _CLAIM_WITH_ACT.add_columns(ASYNCHRONOUS_COMMIT)
@@ -177,7 +184,7 @@ def claim_task_and_act(session: DbSession, task_id: int, *, asynchronous_commit:
     if session.get_bind().dialect.name == "postgresql":
         statement = _CLAIM_WITH_ACT_ASYNCHRONOUS if asynchronous_commit else _CLAIM_WITH_ACT
         row = session.execute(statement, params).unique().first()
-        return None if row is None else (Claim(row[1], row[0].id), row[0])
+        return None if row is None else (Claim(row[1], row[0].id, row[2]), row[0])
     if asynchronous_commit:
         commit_without_waiting_for_the_disk(session)
     claim = claim_task(session, task_id)

@@ -86,19 +86,19 @@ def _reference(session: DbSession, period: BillingPeriod, *, fresh: bool = False
 
 
 def _prepare(session: DbSession, store: FileStore, act: Document, period: BillingPeriod,
-             settings: InvoicingSettings, run_id: int) -> Draft:
+             settings: InvoicingSettings, claim: runs.Claim) -> Draft:
     """``prepare_invoices`` with the cached reference; refused, once more with the reference
     read now (a refusal writes nothing, so trying again is safe)."""
     cached = _reference(session, period)
     try:
-        return prepare_invoices(session, store, act, settings=settings, run_id=run_id,
-                                reference=cached)
+        return prepare_invoices(session, store, act, settings=settings, run_id=claim.run_id,
+                                reference=cached, invoiced=claim.invoiced)
     except CalculationError:
         fresh = _reference(session, period, fresh=True)
         if fresh == cached:
             raise
-        return prepare_invoices(session, store, act, settings=settings, run_id=run_id,
-                                reference=fresh)
+        return prepare_invoices(session, store, act, settings=settings, run_id=claim.run_id,
+                                reference=fresh, invoiced=claim.invoiced)
 
 
 def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
@@ -117,7 +117,7 @@ def _calculate_once(task_id: int, store: FileStore, settings: InvoicingSettings,
         if act.period is None:
             raise CalculationError(N_("The reading act %(number)s belongs to no period."),
                                    number=act.number)
-        draft = _prepare(session, store, act, act.period, settings, claim.run_id)
+        draft = _prepare(session, store, act, act.period, settings, claim)
         if draft.issued:
             runs.complete_task(session, task_id)
             return

@@ -234,6 +234,8 @@ def test_a_job_claims_its_task_and_reads_its_act_once_and_not_when_done(clean_ap
         assert act.id in month.act_ids and [r.seq for r in act.revisions] == [1, 2]
         if postgresql:  # the job's transaction commits without waiting for the disk
             assert s.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        # the client has no invoice of the period yet (asked on PostgreSQL only)
+        assert claim.invoiced is not postgresql
         runs.complete_task(s, second)
     with unit_of_work() as s:
         assert runs.claim_task_and_act(s, second) is None
