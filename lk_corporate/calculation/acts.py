@@ -60,6 +60,7 @@ from documents.reading_corrections import (
 )
 from lk_corporate.calculation.engine import ActPayload, CalculationError, MeterSpec, parse_payload
 from lk_corporate.clients.models import Client, Meter
+from lk_corporate.core import driver
 from lk_corporate.core.db import DbSession
 from lk_corporate.core.errors import N_
 from lk_corporate.core.storage import FileStore, StoredFileMissing
@@ -226,9 +227,8 @@ def _act_rows(session: DbSession, act: Document) -> tuple[
         _Facts, dict[tuple[str, str], tuple[Any, Any, Any]], dict[str, MeterSpec]]:
     """The act's facts, its signed readings as stored (by factory number and zone) and the
     client's meters with a factory number, from :data:`_ACT_ROWS`."""
-    rows = session.connection().execute(
-        _ACT_ROWS, {"act_id": act.id, "period_id": act.period_id,
-                    "client_id": act.client_id}).all()
+    rows = driver.execute(session, _ACT_ROWS, {"act_id": act.id, "period_id": act.period_id,
+                                               "client_id": act.client_id})
     first = rows[0]
     facts = _Facts(payload_sha256=first.payload_sha256, confirmed=first.confirmed_at is not None,
                    confirmation_required=bool(first.confirmation_required),

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Integer, String, Text, func, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lk_corporate.core import driver
 from lk_corporate.core.db import Base, DbSession, UTCDateTime, advisory_lock, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -141,7 +142,8 @@ def lock_chain(session: DbSession) -> None:
 def _chained(session: DbSession, events: list[Event]) -> list[dict[str, Any]]:
     """The rows for ``events``, linked after the chain's head (taken under the lock)."""
     lock_chain(session)
-    last = session.connection().execute(_HEAD).first()
+    head = driver.execute(session, _HEAD)
+    last = head[0] if head else None
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     rows = []
     for event in events:

@@ -64,7 +64,9 @@ def advisory_lock(session: DbSession, *key: int) -> None:
     give: the audit chain's appends, the launches of a period's calculation. SQLite: nothing,
     it has one writer at a time anyway (``core.uow``)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(_ADVISORY_LOCKS[len(key)], dict(zip("ab", key)))
+        from lk_corporate.core import driver  # (driver needs this module's types)
+
+        driver.execute(session, _ADVISORY_LOCKS[len(key)], dict(zip("ab", key)))
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

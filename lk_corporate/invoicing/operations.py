@@ -72,6 +72,7 @@ from lk_corporate.calculation.engine import (
     calculate,
 )
 from lk_corporate.clients.models import Client
+from lk_corporate.core import driver
 from lk_corporate.core.audit import Actor, Event, record_many
 from lk_corporate.core.db import DbSession, insert_persistent, utcnow
 from lk_corporate.core.errors import N_, NotFound
@@ -448,7 +449,7 @@ def _mark_issued(session: DbSession, issued: Sequence[tuple[Invoice, int, Signin
     the signature's level; the ORM objects are told the new values as committed (they are
     what the database now holds)."""
     a, b = issued[0], issued[-1]
-    session.connection().execute(_MARK_ISSUED, {
+    driver.execute(session, _MARK_ISSUED, {
         "a": a[0].id, "b": b[0].id, "document_a": a[1], "document_b": b[1],
         "level_a": a[2].level_reached.value, "level_b": b[2].level_reached.value,
         "pending_a": a[2].upgrade_pending, "pending_b": b[2].upgrade_pending, "now": now})

@@ -38,6 +38,7 @@ from lk_corporate.accounts.preferences import (
     NotificationKind,
     wanting,
 )
+from lk_corporate.core import driver
 from lk_corporate.core.db import DbSession, utcnow
 from lk_corporate.core.links import LinkBuilder
 from lk_corporate.core.mail import MailAttachment, OutgoingMail, queue_mail
@@ -82,8 +83,8 @@ _CLIENT_HOLDERS = _active(
 def client_recipients(session: DbSession, client_id: int, kind: NotificationKind) -> list[User]:
     """The users of ``client_id`` who may get ``kind`` (the right in their membership of
     that client) and want it, in a stable order."""
-    allowed = set(session.connection().execute(
-        _CLIENT_HOLDERS, {"client_id": client_id, "right": CLIENT_RIGHTS[kind]}).scalars())
+    allowed = {row[0] for row in driver.execute(
+        session, _CLIENT_HOLDERS, {"client_id": client_id, "right": CLIENT_RIGHTS[kind]})}
     if not allowed:  # most clients at month end: no user object is needed
         return []
     wanted = wanting(session, allowed, kind)

@@ -56,6 +56,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lk_corporate.clients.models import Client
+from lk_corporate.core import driver
 from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import Base, DbSession, rows_changed, utcnow
 from lk_corporate.core.errors import N_, DomainError, NotFound
@@ -324,8 +325,7 @@ def _money_waiting(client_id: int, *, session: DbSession, replaced: bool = False
                    **_: Any) -> bool:
     """Would new invoices for ``client_id`` move money: an advance to pay them, or money on
     the invoices they replaced? One indexed look: most clients at month end have none."""
-    return replaced or session.connection().execute(
-        _ADVANCE, {"client_id": client_id}).first() is not None
+    return replaced or bool(driver.execute(session, _ADVANCE, {"client_id": client_id}))
 
 
 @invoices_issued.connect
