@@ -165,7 +165,7 @@ def record_many(session: DbSession, events: list[Event]) -> None:
     """Append several entries, in order, with one lock, one look at the chain's head and one
     insert (a batch issuing two documents per client appends two entries at once)."""
     if events:
-        session.connection().execute(_APPEND, _chained(session, events))
+        driver.insert_many(session, _APPEND, _chained(session, events))
 
 
 @dataclass(frozen=True)

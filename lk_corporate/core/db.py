@@ -28,6 +28,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, scoped_session
 from sqlalchemy.orm.attributes import instance_state
 
+from lk_corporate.core import driver
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -64,8 +66,6 @@ def advisory_lock(session: DbSession, *key: int) -> None:
     give: the audit chain's appends, the launches of a period's calculation. SQLite: nothing,
     it has one writer at a time anyway (``core.uow``)."""
     if session.get_bind().dialect.name == "postgresql":
-        from lk_corporate.core import driver  # (driver needs this module's types)
-
         driver.execute(session, _ADVISORY_LOCKS[len(key)], dict(zip("ab", key)))
 
 
@@ -266,7 +266,7 @@ def insert_persistent(session: DbSession, model: type[M], rows: Sequence[dict[st
             if key not in values:
                 values[key] = default(None) if call else default
         complete.append(values)
-    ids = session.connection().execute(plan.statement, complete).scalars().all()
+    ids = [row[0] for row in driver.insert_many(session, plan.statement, complete)]
     manager = sa_inspect(model).class_manager
     attributes = plan.attributes
     objects: list[M] = []

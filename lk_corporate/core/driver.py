@@ -16,26 +16,30 @@ is gone), so callers that start over on a lost database (``invoicing.tasks``) se
 they would see otherwise. Any other database, or a statement whose SQL depends on its
 parameters (an expanding ``IN``), goes through SQLAlchemy as usual.
 
-What the shortcut skips: SQLAlchemy's cursor events (nothing of the portal's listens on
-PostgreSQL; the tests that count a page's statements count pages, which do not use this)
-and its logging of statements.
+:func:`insert_many` does the same for an INSERT of several rows: psycopg's ``executemany``,
+pipelined (one round trip), its RETURNING in the rows' order.
+
+While anything listens for the statements sent (SQLAlchemy's ``before_cursor_execute``: a
+test counting them), both run through SQLAlchemy, so that nothing goes unseen. SQLAlchemy's
+logging of statements (``echo``) is skipped.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Executable, Select, UpdateBase
+from sqlalchemy import Connection, Executable, Insert, Select, UpdateBase
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
-if TYPE_CHECKING:  # core.db runs its advisory locks through here
+if TYPE_CHECKING:  # core.db sends its inserts and advisory locks through here
     from lk_corporate.core.db import DbSession
 
-__all__ = ["execute"]
+__all__ = ["execute", "insert_many"]
 
 _Processor = Callable[[Any], Any] | None
 
@@ -67,7 +71,7 @@ class _Plan:  # frozen, but ``columns`` is filled once
         return self.columns[0]
 
 
-_PLANS: dict[tuple[int, str], _Plan | None] = {}
+_PLANS: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 
 
 def _row_type(names: list[str]) -> type[Any]:
@@ -75,11 +79,23 @@ def _row_type(names: list[str]) -> type[Any]:
     return namedtuple("Row", names, rename=True)  # type: ignore[misc]
 
 
-def _plan(statement: Executable, dialect: Dialect) -> _Plan | None:
-    key = (id(statement), dialect.name)
+def _driver_plan(connection: Connection, statement: Executable,
+                 columns: tuple[str, ...] = ()) -> _Plan | None:
+    """The statement's plan, or None where SQLAlchemy must execute it: another driver, or
+    someone listening for the statements sent (a test counting them)."""
+    if connection.dialect.driver != "psycopg" or connection.dispatch.before_cursor_execute:
+        return None
+    return _plan(statement, connection.dialect, columns)
+
+
+def _plan(statement: Executable, dialect: Dialect, columns: tuple[str, ...] = ()
+          ) -> _Plan | None:
+    """``columns``: an INSERT's columns (those of its rows), as SQLAlchemy compiles it."""
+    key = (id(statement), dialect.name, columns)
     if key in _PLANS:
         return _PLANS[key]
-    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    compiled = statement.compile(  # type: ignore[attr-defined]
+        dialect=dialect, **({"column_keys": list(columns)} if columns else {}))
     plan = None
     if "POSTCOMPILE" not in compiled.string and compiled.positiontup is None:
         binds = {}
@@ -87,7 +103,7 @@ def _plan(statement: Executable, dialect: Dialect) -> _Plan | None:
         for name, bind in compiled.binds.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             binds[name] = processor
-            if bind.value is not None or not bind.required:
+            if not bind.required:
                 value = bind.effective_value
                 defaults[name] = processor(value) if processor and value is not None else value
         row: type[Any] | None = None
@@ -102,28 +118,32 @@ def _plan(statement: Executable, dialect: Dialect) -> _Plan | None:
     return plan
 
 
-def execute(session: DbSession, statement: Executable,
-            params: Mapping[str, Any] | None = None) -> Sequence[Any]:
-    """Run ``statement`` in the session's transaction; its rows (named tuples), or an empty
-    list for a statement that returns none."""
-    connection = session.connection()
-    dialect = connection.dialect
-    plan = _plan(statement, dialect) if dialect.driver == "psycopg" else None
-    if plan is None:
-        result = connection.execute(statement, dict(params or {}))
-        return result.all() if result.returns_rows else []
+def _values(plan: _Plan, params: Mapping[str, Any]) -> dict[str, Any]:
     values = dict(plan.defaults)
-    for name, value in (params or {}).items():
+    for name, value in params.items():
         processor = plan.binds.get(name)
         values[name] = processor(value) if processor is not None and value is not None \
             else value
+    return values
+
+
+def _rows(plan: _Plan, raw: Sequence[Any], processors: tuple[_Processor, ...]) -> list[Any]:
+    assert plan.row is not None
+    make = plan.row._make
+    if not any(processors):
+        return [make(r) for r in raw]
+    return [make([v if p is None or v is None else p(v) for p, v in zip(processors, r)])
+            for r in raw]
+
+
+@contextmanager
+def _cursor(connection: Connection, plan: _Plan, values: Any) -> Iterator[Any]:
+    """The driver's cursor; a driver error raised as SQLAlchemy's ``DBAPIError``."""
+    dialect = connection.dialect
     fairy = connection.connection
     cursor = fairy.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(plan.sql, values)
-        if plan.row is not None:
-            raw = cursor.fetchall()
-            processors = plan.processors(cursor.description, dialect)
+        yield cursor
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
         if lost:
@@ -132,10 +152,49 @@ def execute(session: DbSession, statement: Executable,
                                   connection_invalidated=lost, dialect=dialect) from exc
     finally:
         cursor.close()
-    if plan.row is None:
-        return []
-    make = plan.row._make
-    if not any(processors):
-        return [make(r) for r in raw]
-    return [make([v if p is None or v is None else p(v) for p, v in zip(processors, r)])
-            for r in raw]
+
+
+def execute(session: DbSession, statement: Executable,
+            params: Mapping[str, Any] | None = None) -> Sequence[Any]:
+    """Run ``statement`` in the session's transaction; its rows (named tuples), or an empty
+    list for a statement that returns none."""
+    connection = session.connection()
+    dialect = connection.dialect
+    plan = _driver_plan(connection, statement)
+    if plan is None:
+        result = connection.execute(statement, dict(params or {}))
+        return result.all() if result.returns_rows else []
+    values = _values(plan, params or {})
+    with _cursor(connection, plan, values) as cursor:
+        cursor.execute(plan.sql, values)
+        if plan.row is None:
+            return []
+        return _rows(plan, cursor.fetchall(), plan.processors(cursor.description, dialect))
+
+
+def insert_many(session: DbSession, statement: Insert, rows: Sequence[Mapping[str, Any]]
+                ) -> Sequence[Any]:
+    """Insert ``rows`` (each with the same columns) with ``statement``; what its RETURNING
+    gives, one row per row inserted, in the rows' order. On psycopg one ``executemany``
+    (pipelined: one round trip), else SQLAlchemy's "insertmanyvalues" (its RETURNING sorted
+    by the parameters' order)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = tuple(rows[0]) if rows else ()
+    plan = _driver_plan(connection, statement, columns) if rows else None
+    if plan is None:
+        result = connection.execute(statement, [dict(r) for r in rows])
+        return result.all() if result.returns_rows else []
+    values = [_values(plan, r) for r in rows]
+    with _cursor(connection, plan, values) as cursor:
+        cursor.executemany(plan.sql, values, returning=plan.row is not None)
+        if plan.row is None:
+            return []
+        raw = []
+        processors: tuple[_Processor, ...] = ()
+        while True:
+            raw.extend(cursor.fetchall())
+            processors = processors or plan.processors(cursor.description, dialect)
+            if not cursor.nextset():
+                break
+        return _rows(plan, raw, processors)

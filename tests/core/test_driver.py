@@ -13,11 +13,13 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from lk_corporate.core import driver
+from lk_corporate.core.audit import Actor, AuditEntry, Event, record_many
 from lk_corporate.core.db import insert_persistent, utcnow
 from lk_corporate.core.extensions import db
 from lk_corporate.docflow.models import Document, DocumentKind, DocumentStatus
 from lk_corporate.invoicing.models import Invoice
 from tests.support.factories import create_client
+from tests.support.statements import statements
 
 _DOCUMENTS = (select(Document.id, Document.kind, Document.status, Document.created_at,
                      Document.number)
@@ -98,3 +100,33 @@ def test_a_lost_connection_is_invalidated_and_the_next_transaction_gets_a_new_on
     assert raised.value.connection_invalidated
     db.session.rollback()
     assert db.session.execute(text("SELECT pg_backend_pid()")).scalar() != victim
+
+
+def test_many_rows_inserted_come_back_in_their_order(session):
+    """``insert_many`` (``insert_persistent`` and the audit chain use it): one RETURNING row
+    per row, in the rows' order, whatever order the database wrote them in."""
+    client = create_client()
+    made = _documents(client.id, 5)
+    numbers = {d.id: d.number for d in made}
+    assert sorted(numbers.values()) == [d.number for d in made]
+    db.session.expire_all()
+    for document in made:
+        assert db.session.get(Document, document.id).number == numbers[document.id]
+    before = db.session.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
+    actor = Actor.system("test")
+    record_many(db.session, [Event("test.one", actor), Event("test.two", actor)])
+    rows = db.session.execute(select(AuditEntry.seq, AuditEntry.action)
+                              .where(AuditEntry.action.like("test.%"))
+                              .order_by(AuditEntry.seq)).all()
+    assert [tuple(r) for r in rows] == [((before or 0) + 1, "test.one"),
+                                        ((before or 0) + 2, "test.two")]
+
+
+def test_a_listener_sees_every_statement(session):
+    """While something counts the statements, they go through SQLAlchemy and are seen."""
+    client_id = create_client().id
+    with statements() as sent:
+        driver.execute(db.session, _DOCUMENTS, {"client_id": client_id})
+        _documents(client_id, 2)
+    assert sent[0].lstrip().startswith("SELECT documents.id")
+    assert any(s.lstrip().startswith("INSERT INTO documents") for s in sent[1:])
