@@ -23,7 +23,7 @@ current (signed) file — never from editable rows — and trusts it only when
 
 **Against the database.** When the readings package issued the act it stored the
 attachment's SHA-256 (``ReadingAct.payload_sha256``) and the ``Reading`` rows it was made
-from: the attachment must have exactly that hash (step 3), and :func:`check_against_readings`
+from: the attachment must have exactly that hash (step 3), and :func:`_check_against_readings`
 compares the signed rows with those ``Reading`` rows, meter and zone for meter and zone.
 An act made outside the readings pages (imported history, the benchmark's seeding) has
 neither; its issued attachment is then the only reference.
@@ -74,7 +74,7 @@ from lk_corporate.reading_acts.models import (
 )
 from lk_corporate.readings.models import Reading
 
-__all__ = ["ActRead", "accepted_acts", "apply_corrections", "check_against_readings",
+__all__ = ["ActRead", "accepted_acts", "apply_corrections",
            "latest_acts", "read_act"]
 
 PASSED = "TOTAL-PASSED"
@@ -175,7 +175,7 @@ def read_act(session: DbSession, store: FileStore, act: Document, *, supplier_ta
     if payload.supplier_tax_id != supplier_tax_id:
         raise _refuse(N_("The reading act %(number)s names another supplier."),
                       number=act.number)
-    _compare_with_readings(act, payload, stored)
+    _check_against_readings(act, payload, stored)
     _check_confirmed(act, facts)
     entries = (_corrections(session, store, act, readings_sha256=current.sha256)
                if facts.corrected else ())
@@ -311,8 +311,10 @@ def apply_corrections(payload: ActPayload,
     return replace(payload, readings=tuple(rows))
 
 
-def check_against_readings(session: DbSession, act: Document, payload: ActPayload) -> None:
-    """Compare the signed payload with the ``Reading`` rows the act was made from.
+def _check_against_readings(act: Document, payload: ActPayload,
+                            stored: dict[tuple[str, str], tuple[Any, Any, Any]]) -> None:
+    """Compare the signed payload with the ``Reading`` rows the act was made from
+    (``stored``, as :func:`_act_rows` reads them).
 
     The same meters and zones, the same previous and current values and consumption, row for
     row, else ``CalculationError`` ("the act and the database differ"). A reading the
@@ -321,11 +323,6 @@ def check_against_readings(session: DbSession, act: Document, payload: ActPayloa
     own signed document. No rows at all: an act not made by the readings pages (see the
     module docstring), nothing to compare with.
     """
-    _compare_with_readings(act, payload, _act_rows(session, act)[1])
-
-
-def _compare_with_readings(act: Document, payload: ActPayload,
-                           stored: dict[tuple[str, str], tuple[Any, Any, Any]]) -> None:
     if not stored:
         return
     signed = {(r.factory_number, r.zone): (r.previous, r.current, r.consumption)

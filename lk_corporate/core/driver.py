@@ -178,10 +178,11 @@ def insert_many(session: DbSession, statement: Insert, rows: Sequence[Mapping[st
     gives, one row per row inserted, in the rows' order. On psycopg one ``executemany``
     (pipelined: one round trip), else SQLAlchemy's "insertmanyvalues" (its RETURNING sorted
     by the parameters' order)."""
+    if not rows:
+        return []
     connection = session.connection()
     dialect = connection.dialect
-    columns = tuple(rows[0]) if rows else ()
-    plan = _driver_plan(connection, statement, columns) if rows else None
+    plan = _driver_plan(connection, statement, tuple(rows[0]))
     if plan is None:
         result = connection.execute(statement, [dict(r) for r in rows])
         return result.all() if result.returns_rows else []

@@ -28,7 +28,7 @@ from lk_corporate.core.audit import Actor, record
 from lk_corporate.core.db import DbSession, advisory_lock, rows_changed, utcnow
 from lk_corporate.core.errors import DomainError
 from lk_corporate.core.i18n import dump_params, load_params, message_text
-from lk_corporate.core.uow import ASYNCHRONOUS_COMMIT, commit_without_waiting_for_the_disk
+from lk_corporate.core.uow import ASYNCHRONOUS_COMMIT
 from lk_corporate.docflow.models import Document
 from lk_corporate.invoicing.models import CalculationRun, CalculationTask, Invoice, TaskStatus
 from lk_corporate.periods.models import BillingPeriod
@@ -179,14 +179,12 @@ def claim_task_and_act(session: DbSession, task_id: int, *, asynchronous_commit:
 
     ``asynchronous_commit``: the transaction will commit without waiting for the disk
     (``core.uow.commit_without_waiting_for_the_disk``, whose conditions the caller meets),
-    said in the same statement on PostgreSQL."""
+    said in the same statement (PostgreSQL; SQLite has nothing to say it to)."""
     params = {"task_id": task_id, "now": utcnow()}
     if session.get_bind().dialect.name == "postgresql":
         statement = _CLAIM_WITH_ACT_ASYNCHRONOUS if asynchronous_commit else _CLAIM_WITH_ACT
         row = session.execute(statement, params).unique().first()
         return None if row is None else (Claim(row[1], row[0].id, row[2]), row[0])
-    if asynchronous_commit:
-        commit_without_waiting_for_the_disk(session)
     claim = claim_task(session, task_id)
     if claim is None:
         return None
