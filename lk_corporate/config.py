@@ -86,14 +86,27 @@ def instance_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(e.get("LK_INSTANCE_DIR") or Path(__file__).resolve().parent.parent / "instance")
 
 
+def _beside_demo(key: str, env: Mapping[str, str] | None) -> str | None:
+    """The address ``key`` of the demo of this instance folder, when ``LK_DEMO`` is set
+    (for the commands that build no app, as ``load_config`` does for those that do)."""
+    e = os.environ if env is None else env
+    return _demo_addresses(instance_dir(e), _bool(e.get("LK_DEMO"), False)).get(key)
+
+
 def demo_trust_roots(env: Mapping[str, str] | None = None) -> list[str]:
     """Beside a demo (``LK_DEMO`` set, as for the other ``lk`` commands run there): the
     trust root the demo runs with, its own PKI's, for the commands that build no app
     (``lk verify``). Empty without ``LK_DEMO``: a verifier trusts nothing it was not told
     to."""
-    e = os.environ if env is None else env
-    root = _demo_addresses(instance_dir(e), _bool(e.get("LK_DEMO"), False)).get("LK_TRUST_ROOTS")
+    root = _beside_demo("LK_TRUST_ROOTS", env)
     return [root] if root else []
+
+
+def demo_tsa_url(env: Mapping[str, str] | None = None) -> str | None:
+    """Beside a demo (``LK_DEMO`` set): the TSA the demo runs with, its own PKI's, for
+    ``lk sign``, which builds no app. A demo started with ``--pki-port`` has its TSA there,
+    not on the default port."""
+    return _beside_demo("LK_TSA_URL", env)
 
 
 def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from lk_corporate.config import demo_tsa_url
 from signing import (
     DEFAULT_TSA_URL,
     IdentityError,
@@ -67,7 +68,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 @click.option("--level", type=click.Choice([lv.value for lv in Level]), default=Level.B_T.value,
               show_default=True, help="PAdES baseline level.")
 @click.option("--tsa", "tsa_url", default=None, metavar="URL",
-              help=f"RFC 3161 time-stamping authority [default: $LK_TSA_URL or {DEFAULT_TSA_URL}].")
+              help="RFC 3161 time-stamping authority [default: $LK_TSA_URL; beside a demo "
+                   f"(LK_DEMO set) the demo's own; else {DEFAULT_TSA_URL}].")
 @click.option("--certify", is_flag=True,
               help="Certification signature: afterwards only form filling and signatures.")
 @click.option("--field", "field_name", metavar="NAME",
@@ -93,7 +95,7 @@ def sign(input_pdf: Path, output_pdf: Path, p12: Path, password_file: Path, leve
         raise BadInput(f"cannot read {input_pdf}: {exc.strerror or exc}") from exc
     options = SigningOptions(
         level=Level(level),
-        tsa_url=tsa_url or os.environ.get("LK_TSA_URL") or DEFAULT_TSA_URL,
+        tsa_url=tsa_url or os.environ.get("LK_TSA_URL") or demo_tsa_url() or DEFAULT_TSA_URL,
         trust_roots=trust_roots,
         field_name=field_name,
         certify=certify,

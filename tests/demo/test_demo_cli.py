@@ -275,6 +275,44 @@ def test_lk_verify_beside_the_demo_trusts_its_root_and_nothing_else_without(tmp_
     assert told.returncode == 2, told.stdout + told.stderr  # what the user says wins
 
 
+def test_lk_sign_beside_the_demo_timestamps_with_its_tsa(tmp_path):
+    """``lk sign`` run beside a demo whose PKI is on a port of its own, with ``LK_DEMO`` set:
+    it asks that demo's TSA, as the other ``lk`` commands there do. Before, it asked port
+    8765 unless ``--tsa`` was given, and failed ("the time-stamping authority failed")."""
+    home, pki_port = tmp_path / "home", _free_port()
+    env = _env(home)
+    made = lk("demo", "--no-server", "--port", _free_port(), "--pki-port", pki_port, env=env,
+              cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    manifest = load_manifest(home / "pki")
+    docs = tmp_path / "docs"
+    assert lk("documents", "sample", docs, env=env, cwd=tmp_path).returncode == 0
+    client = manifest.by_role("client")[0]
+    server = subprocess.Popen([LK, "pki", "serve", str(home / "pki"), "--port",
+                               str(pki_port)], env=env, cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not _listening(pki_port):
+            assert server.poll() is None and time.monotonic() < deadline, "lk pki serve"
+            time.sleep(0.1)
+        signed = docs / "signed.pdf"
+        proc = lk("sign", docs / "reading_act.pdf", signed, "--p12", client.p12,
+                  "--password-file", client.password_file, "--field", "client",
+                  env={**env, "LK_DEMO": "1"}, cwd=tmp_path)  # B-T, the default
+        assert proc.returncode == 0, proc.stderr
+        assert "B-T" in proc.stdout, proc.stdout
+        # What the environment says still wins over the demo's.
+        told = lk("sign", docs / "reading_act.pdf", tmp_path / "told.pdf", "--p12",
+                  client.p12, "--password-file", client.password_file, "--field", "client",
+                  env={**env, "LK_DEMO": "1", "LK_TSA_URL": f"http://127.0.0.1:{_free_port()}"
+                                                         "/tsa"}, cwd=tmp_path)
+        assert told.returncode == 1, told.stdout + told.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def test_the_users_mail_backend_and_tsa_are_kept(tmp_path, smtp_server, demos):
     home = tmp_path / "home"
     env = _env(home, LK_PKI_PORT=str(_free_port()), LK_MAIL_BACKEND="smtp",
