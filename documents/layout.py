@@ -440,14 +440,19 @@ class Flow:
             self.y += h
 
 
-def _cells(table: Table, row: Row) -> list[tuple[int, int, Cell]]:
-    """(first column, span, cell) for each cell of the row."""
-    out = []
+def _cells(table: Table, row: Row) -> list[tuple[int, int, str, Align | None]]:
+    """(first column, span, text, alignment or None for the column's) for each cell of the
+    row. (Plain strings are not wrapped in a ``Cell``: a table asks twice per row, and the
+    frozen dataclass's constructor cost more than the rest of this.)"""
+    out: list[tuple[int, int, str, Align | None]] = []
     col = 0
     for item in row.cells:
-        cell = item if isinstance(item, Cell) else Cell(item)
-        out.append((col, cell.colspan, cell))
-        col += cell.colspan
+        if isinstance(item, str):
+            out.append((col, 1, item, None))
+            col += 1
+        else:
+            out.append((col, item.colspan, item.text, item.align))
+            col += item.colspan
     if col != len(table.columns):
         raise ValueError(f"row covers {col} columns, table has {len(table.columns)}: {row.cells!r}")
     return out
@@ -465,9 +470,9 @@ def _row_height(table: Table, row: Row) -> float:
     font = _font(row.bold)
     lead = table.size * 1.2
     n = 1
-    for col, span, cell in _cells(table, row):
+    for col, span, text, _align in _cells(table, row):
         avail = _span_width(table, col, span) - 2 * table.padding
-        n = max(n, len(_wrap(cell.text, font, table.size, avail)))
+        n = max(n, len(_wrap(text, font, table.size, avail)))
     return n * lead + 2 * table.padding
 
 
@@ -478,11 +483,11 @@ def _draw_row(page: Page, table: Table, row: Row, x0: float, y: float, h: float)
     x = x0
     if row.shade:
         page.rect(x0, y, table.width, h, fill=SHADE, stroke=False)
-    for col, span, cell in _cells(table, row):
+    for col, span, text, cell_align in _cells(table, row):
         w = _span_width(table, col, span)
         page.rect(x, y, w, h)
-        align = cell.align or table.columns[col].align
-        lines = _wrap(cell.text, font, table.size, w - 2 * pad)
+        align = cell_align or table.columns[col].align
+        lines = _wrap(text, font, table.size, w - 2 * pad)
         tx = x + pad if align == "l" else x + w - pad if align == "r" else x + w / 2
         base = y + pad + table.size * 0.93
         for i, line in enumerate(lines):

@@ -61,10 +61,11 @@ class RevisionSource(str, enum.Enum):
 
 class Document(Base):
     __tablename__ = "documents"
+    # The unique key's index also serves look-ups by kind alone (its leading column).
     __table_args__ = (UniqueConstraint("kind", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
     number: Mapped[str] = mapped_column(String(40))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     period_id: Mapped[int | None] = mapped_column(ForeignKey("billing_periods.id"),
@@ -108,10 +109,11 @@ class DocumentRevision(Base):
     signature this revision added, when it added one."""
 
     __tablename__ = "document_revisions"
+    # The unique key's index also serves a document's revisions (its leading column).
     __table_args__ = (UniqueConstraint("document_id", "seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     seq: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
