@@ -309,15 +309,38 @@ class Table:
     padding: float = 2.2
     number_labels: Sequence[str] | None = None  # the form's own column numbers ("1а", "2а")
 
-    @property
+    @cached_property
     def width(self) -> float:
         return sum(c.width for c in self.columns)
 
     @cached_property
+    def _grid(self) -> tuple[Column, ...]:
+        return tuple(self.columns)
+
+    @cached_property
     def _spans(self) -> dict[tuple[int, int], float]:
         """Widths of column spans already summed (a table asks for the same ones in every
-        row, twice: for its height and to draw it)."""
-        return {}
+        row, twice: for its height and to draw it), shared by the tables of one grid: a
+        kind's documents each build their table anew on the same columns."""
+        spans = _SPANS.get(self._grid)
+        if spans is None:
+            if len(_SPANS) >= _GRIDS_MAX:
+                _SPANS.clear()
+            spans = _SPANS[self._grid] = {}
+        return spans
+
+    @cached_property
+    def _header_key(self) -> tuple[object, ...]:
+        """What the header's layout depends on (:func:`_layout_header`)."""
+        labels = None if self.number_labels is None else tuple(self.number_labels)
+        return (self._grid, tuple(self.header), self.header_size, self.padding,
+                self.number_row, labels)
+
+
+_GRIDS_MAX = 256
+"""Bound on the grids (and headers) remembered per process: a document kind has one or two,
+so only odd inputs could fill it; it is emptied when full."""
+_SPANS: dict[tuple[Column, ...], dict[tuple[int, int], float]] = {}
 
 
 # --- flow ----------------------------------------------------------------------------------
@@ -495,8 +518,34 @@ def _draw_row(page: Page, table: Table, row: Row, x0: float, y: float, h: float)
         x += w
 
 
+class _Header(NamedTuple):
+    height: float
+    ops: Callable[[float, float], tuple[_Op, ...]]
+    """The header's operations at (x, y), laid out once per position."""
+
+
+_HEADERS: dict[tuple[object, ...], _Header] = {}
+
+
 def _layout_header(table: Table) -> tuple[float, Callable[[Page, float, float], None]]:
-    """Heights of the heading rows and a function drawing the header at (x, y)."""
+    """Heights of the heading rows and a function drawing the header at (x, y).
+
+    Laid out once per process for each header (``Table._header_key``), and its operations
+    once per position: every invoice draws the same header at the same place, and wrapping
+    and placing its dozen headings was a tenth of a page's time."""
+    header = _HEADERS.get(table._header_key)
+    if header is None:
+        if len(_HEADERS) >= _GRIDS_MAX:
+            _HEADERS.clear()
+        header = _HEADERS[table._header_key] = _lay_out_header(table)
+
+    def draw(page: Page, x: float, y: float) -> None:
+        page.ops.extend(header.ops(x, y))
+
+    return header.height, draw
+
+
+def _lay_out_header(table: Table) -> _Header:
     nrows = max((c.row + c.rowspan for c in table.header), default=0)
     size = table.header_size
     lead = size * 1.15
@@ -515,6 +564,17 @@ def _layout_header(table: Table) -> tuple[float, Callable[[Page, float, float], 
             heights[cell.row + cell.rowspan - 1] += need - have
     number_h = size + 2 * pad if table.number_row else 0.0
     total = sum(heights) + number_h
+    placed: dict[tuple[float, float], tuple[_Op, ...]] = {}
+
+    def ops(x: float, y: float) -> tuple[_Op, ...]:
+        found = placed.get((x, y))
+        if found is None:
+            if len(placed) >= _GRIDS_MAX:
+                placed.clear()
+            page = Page(0.0, 0.0)  # only collects the operations
+            draw(page, x, y)
+            found = placed[x, y] = tuple(page.ops)
+        return found
 
     def draw(page: Page, x: float, y: float) -> None:
         page.rect(x, y, table.width, total, fill=SHADE, stroke=False)
@@ -538,7 +598,7 @@ def _layout_header(table: Table) -> tuple[float, Callable[[Page, float, float], 
                           align="c")
                 cx += column.width
 
-    return total, draw
+    return _Header(total, ops)
 
 
 # --- the frame and the canvas ------------------------------------------------------------
