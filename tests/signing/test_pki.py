@@ -320,7 +320,8 @@ def _reference_token(pki, request_der: bytes, now, serial: int) -> bytes:
     return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
 
 
-@pytest.mark.parametrize("nonce", [12345, None, 2**70])
+# nonces whose DER integers need a leading zero, or are negative (a client may send one)
+@pytest.mark.parametrize("nonce", [12345, None, 2**70, 0, 128, 255, -128, -129, 2**63])
 @pytest.mark.parametrize("cert_req", [True, False])
 def test_tsa_tokens_are_the_der_asn1crypto_would_write(demo_pki, nonce, cert_req):
     import datetime as dt
