@@ -22,7 +22,7 @@ import math
 import re
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from functools import cached_property, lru_cache
 from typing import Any, Literal, NamedTuple
@@ -447,18 +447,18 @@ class Flow:
     def table(self, table: Table, *, x: float | None = None) -> None:
         """Draw a table; rows never split; the header repeats after each page break."""
         x0 = self.left if x is None else x
-        header_h, header_draw = _layout_header(table)
+        header = _layout_header(table)
         # the header must stay with at least one row
         first_h = _row_height(table, table.rows[0]) if table.rows else 0.0
-        self.ensure(header_h + first_h)
-        header_draw(self.page, x0, self.y)
-        self.y += header_h
+        self.ensure(header.height + first_h)
+        self.page.ops.extend(header.ops(x0, self.y))
+        self.y += header.height
         for row in table.rows:
             h = _row_height(table, row)
             if self.y + h > self.bottom:
                 self.new_page()
-                header_draw(self.page, x0, self.y)
-                self.y += header_h
+                self.page.ops.extend(header.ops(x0, self.y))
+                self.y += header.height
             _draw_row(self.page, table, row, x0, self.y, h)
             self.y += h
 
@@ -527,22 +527,19 @@ class _Header(NamedTuple):
 _HEADERS: dict[tuple[object, ...], _Header] = {}
 
 
-def _layout_header(table: Table) -> tuple[float, Callable[[Page, float, float], None]]:
-    """Heights of the heading rows and a function drawing the header at (x, y).
+def _layout_header(table: Table) -> _Header:
+    """The header's height and its operations at (x, y).
 
     Laid out once per process for each header (``Table._header_key``), and its operations
     once per position: every invoice draws the same header at the same place, and wrapping
-    and placing its dozen headings was a tenth of a page's time."""
+    and placing its dozen headings was a tenth of a page's time. (Laid out from the table
+    without its rows, which the cache would otherwise keep alive.)"""
     header = _HEADERS.get(table._header_key)
     if header is None:
         if len(_HEADERS) >= _GRIDS_MAX:
             _HEADERS.clear()
-        header = _HEADERS[table._header_key] = _lay_out_header(table)
-
-    def draw(page: Page, x: float, y: float) -> None:
-        page.ops.extend(header.ops(x, y))
-
-    return header.height, draw
+        header = _HEADERS[table._header_key] = _lay_out_header(replace(table, rows=()))
+    return header
 
 
 def _lay_out_header(table: Table) -> _Header:
